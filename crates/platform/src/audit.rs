@@ -1,0 +1,176 @@
+//! The tamper-evident audit log: appending (inside a write transaction),
+//! listing and verifying the hash chain.
+//!
+//! Entry `n` stores `hash = SHA-256(prev_hash ‖ n ‖ time ‖ caller ‖ agency ‖
+//! method ‖ resource ‖ request_id)` (fields separated by a newline) where
+//! `prev_hash` is entry `n-1`'s hash. Changing any past entry, or removing
+//! one, breaks the chain at that entry; [`verify`] names the first.
+
+use probity_proto::probity::common::v1::{AuditChainVerification, AuditEntry};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::{dates, db::Database, error::ApiError, pagination::PageRequest};
+
+/// The hash of "no previous entry".
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The fields an entry's hash covers.
+#[derive(Debug, Clone)]
+pub struct EntryFields<'a> {
+    /// Sequence number.
+    pub seq: i64,
+    /// Commit time, microseconds since the epoch.
+    pub at_micros: i64,
+    /// Caller subject.
+    pub caller: &'a str,
+    /// Caller agency.
+    pub agency: &'a str,
+    /// Full method path.
+    pub method: &'a str,
+    /// Resource name.
+    pub resource: &'a str,
+    /// Request id.
+    pub request_id: &'a str,
+}
+
+/// The chained hash of an entry.
+pub fn chain_hash(prev_hash: &str, e: &EntryFields<'_>) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        prev_hash,
+        &e.seq.to_string(),
+        &e.at_micros.to_string(),
+        e.caller,
+        e.agency,
+        e.method,
+        e.resource,
+        e.request_id,
+    ] {
+        h.update(part.as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends entry `e` after `prev_hash` and moves the chain head to it.
+/// Called by [`crate::write::Write::commit`] inside the write transaction.
+pub(crate) async fn append(conn: &mut AnyConnection, prev_hash: &str, e: &EntryFields<'_>) -> Result<(), ApiError> {
+    let hash = chain_hash(prev_hash, e);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(e.seq)
+    .bind(e.at_micros)
+    .bind(e.caller)
+    .bind(e.agency)
+    .bind(e.method)
+    .bind(e.resource)
+    .bind(e.request_id)
+    .bind(prev_hash)
+    .bind(&hash)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+const COLUMNS: &str = "seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash";
+
+fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        sequence: row.try_get("seq")?,
+        time: Some(dates::timestamp(row.try_get("at_micros")?)),
+        caller: row.try_get("caller")?,
+        agency: row.try_get("agency")?,
+        method: row.try_get("method")?,
+        resource: row.try_get("resource")?,
+        request_id: row.try_get("request_id")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Lists entries oldest first, optionally only those about `resource`.
+pub async fn list(db: &Database, resource: &str, page: &PageRequest) -> Result<(Vec<AuditEntry>, String), ApiError> {
+    let after: i64 = page.after.as_deref().and_then(|k| k.parse().ok()).unwrap_or(0);
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 AND ($2 = '' OR resource = $2) ORDER BY seq LIMIT $3"
+    )))
+    .bind(after)
+    .bind(resource)
+    .bind(page.limit())
+    .fetch_all(db.pool())
+    .await?;
+    let mut entries = rows.iter().map(entry).collect::<Result<Vec<_>, _>>()?;
+    let token = page.finish(&mut entries, |e| e.sequence.to_string());
+    Ok((entries, token))
+}
+
+/// Re-computes the whole chain, a thousand entries at a time, and reports
+/// the first entry that does not match.
+pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
+    let mut prev_hash = GENESIS.to_string();
+    let mut expected_seq = 1_i64;
+    let mut checked = 0_i64;
+    let fail = |seq: i64, checked: i64, problem: String, head: &str| AuditChainVerification {
+        valid: false,
+        entries_checked: checked,
+        first_bad_sequence: seq,
+        problem,
+        head_hash: head.to_string(),
+    };
+    loop {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 1000"
+        )))
+        .bind(expected_seq)
+        .fetch_all(db.pool())
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let e = entry(row)?;
+            checked += 1;
+            if e.sequence != expected_seq {
+                return Ok(fail(expected_seq, checked, format!("entry {expected_seq} is missing"), &prev_hash));
+            }
+            if e.prev_hash != prev_hash {
+                return Ok(fail(e.sequence, checked, "link to the previous entry does not match".into(), &prev_hash));
+            }
+            let at_micros = row.try_get::<i64, _>("at_micros")?;
+            let fields = EntryFields {
+                seq: e.sequence,
+                at_micros,
+                caller: &e.caller,
+                agency: &e.agency,
+                method: &e.method,
+                resource: &e.resource,
+                request_id: &e.request_id,
+            };
+            if chain_hash(&prev_hash, &fields) != e.hash {
+                return Ok(fail(e.sequence, checked, "entry content does not match its hash".into(), &prev_hash));
+            }
+            prev_hash = e.hash;
+            expected_seq += 1;
+        }
+    }
+    let head: (String,) = sqlx::query_as("SELECT hash FROM audit_head WHERE id = 1")
+        .fetch_one(db.pool())
+        .await?;
+    if head.0 != prev_hash {
+        return Ok(fail(expected_seq, checked, "the chain head does not match the last entry (entries removed at the end?)".into(), &prev_hash));
+    }
+    Ok(AuditChainVerification {
+        valid: true,
+        entries_checked: checked,
+        first_bad_sequence: 0,
+        problem: String::new(),
+        head_hash: prev_hash,
+    })
+}

@@ -1,0 +1,109 @@
+//! Calendar dates and timestamps: between the wire (`google.type.Date`,
+//! `google.protobuf.Timestamp`), Rust (`time::Date`) and storage (dates as
+//! ISO `YYYY-MM-DD` text, which sorts correctly on both backends; times as
+//! integer microseconds since the Unix epoch).
+
+use probity_proto::google::r#type::Date as ProtoDate;
+use time::{Date, Month, OffsetDateTime, UtcOffset, format_description::FormatItem, macros::format_description};
+
+use crate::error::Violation;
+
+const ISO: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+/// Vietnam's offset (UTC+7): "today" is today in Vietnam.
+const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// Today's date in Vietnam (UTC+7).
+pub fn today() -> Date {
+    OffsetDateTime::now_utc().to_offset(VIETNAM).date()
+}
+
+/// The current time as microseconds since the Unix epoch.
+pub fn now_micros() -> i64 {
+    let now = OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1_000) as i64
+}
+
+/// Microseconds since the epoch as a protobuf timestamp.
+pub fn timestamp(micros: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: (micros.rem_euclid(1_000_000) * 1_000) as i32,
+    }
+}
+
+/// Reads an optional wire date. `None` and the all-zero date mean "unset".
+/// An invalid calendar date is a violation of `field`.
+pub fn from_proto(field: &str, date: Option<&ProtoDate>) -> Result<Option<Date>, Violation> {
+    let Some(d) = date else { return Ok(None) };
+    if d.year == 0 && d.month == 0 && d.day == 0 {
+        return Ok(None);
+    }
+    let month = u8::try_from(d.month)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .ok_or_else(|| Violation::new(field, "month must be 1 to 12"))?;
+    let day = u8::try_from(d.day).map_err(|_| Violation::new(field, "day out of range"))?;
+    if !(1..=9999).contains(&d.year) {
+        return Err(Violation::new(field, "year must be 1 to 9999"));
+    }
+    Date::from_calendar_date(d.year, month, day)
+        .map(Some)
+        .map_err(|_| Violation::new(field, format!("{}-{:02}-{:02} is not a calendar date", d.year, d.month, d.day)))
+}
+
+/// Reads a wire date that must be present.
+pub fn required(field: &str, date: Option<&ProtoDate>) -> Result<Date, Violation> {
+    from_proto(field, date)?.ok_or_else(|| Violation::new(field, "required"))
+}
+
+/// A date as a wire date.
+pub fn to_proto(date: Date) -> ProtoDate {
+    ProtoDate {
+        year: date.year(),
+        month: i32::from(u8::from(date.month())),
+        day: i32::from(date.day()),
+    }
+}
+
+/// A date as stored: `YYYY-MM-DD`.
+pub fn to_sql(date: Date) -> String {
+    date.format(ISO).unwrap_or_default()
+}
+
+/// A stored date back as a date. Stored dates are written by [`to_sql`], so
+/// a failure here means the database was edited by hand.
+pub fn from_sql(text: &str) -> Result<Date, crate::error::ApiError> {
+    Date::parse(text, ISO)
+        .map_err(|_| crate::error::ApiError::Internal(format!("malformed stored date {text:?}")))
+}
+
+/// A stored date, straight to the wire.
+pub fn sql_to_proto(text: &str) -> Result<ProtoDate, crate::error::ApiError> {
+    from_sql(text).map(to_proto)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_impossible_dates() {
+        let d = required("d", Some(&ProtoDate { year: 2016, month: 11, day: 30 })).unwrap();
+        assert_eq!(to_sql(d), "2016-11-30");
+        assert_eq!(from_sql("2016-11-30").unwrap(), d);
+        assert!(required("d", Some(&ProtoDate { year: 2021, month: 2, day: 29 })).is_err());
+        assert!(required("d", None).is_err());
+        assert_eq!(from_proto("d", Some(&ProtoDate::default())).unwrap(), None);
+    }
+
+    #[test]
+    fn timestamps_split_seconds_and_nanos() {
+        let ts = timestamp(1_500_000_123_456);
+        assert_eq!(ts.seconds, 1_500_000);
+        assert_eq!(ts.nanos, 123_456_000);
+    }
+}

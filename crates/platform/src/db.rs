@@ -1,0 +1,259 @@
+//! The database: one code path over SQLite (embedded default) and
+//! PostgreSQL (production), chosen by the URL.
+//!
+//! Queries go through sqlx's `Any` driver with portable types only (text,
+//! 64-bit integers, bytes): ids are text, dates are ISO text, times are
+//! integer microseconds. SQL uses `$N` placeholders, `RETURNING` and
+//! `ON CONFLICT`, which both backends understand, so every business rule and
+//! almost every statement is written once. Only migrations are written per
+//! backend (see `docs/architecture.md`).
+
+use std::{borrow::Cow, path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    AnyPool, Executor,
+    any::{AnyConnectOptions, AnyPoolOptions},
+    migrate::{Migration as SqlxMigration, MigrationType, Migrator},
+};
+
+/// Which database engine a [`Database`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite: a file per service, WAL, `synchronous=FULL`.
+    Sqlite,
+    /// PostgreSQL: one schema per service.
+    Postgres,
+}
+
+/// One embedded migration step.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Version; steps run in increasing order, once each.
+    pub version: i64,
+    /// What the step does.
+    pub description: &'static str,
+    /// The SQL, possibly several statements.
+    pub sql: &'static str,
+}
+
+/// A service's migrations, written once per backend.
+#[derive(Debug, Clone, Copy)]
+pub struct MigrationSet {
+    /// Steps for SQLite.
+    pub sqlite: &'static [Migration],
+    /// Steps for PostgreSQL.
+    pub postgres: &'static [Migration],
+}
+
+/// Why the database could not be opened or prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL or schema name is not usable.
+    #[error("database configuration: {0}")]
+    Config(String),
+    /// The server or file could not be reached or opened.
+    #[error("cannot open database {url}: {source}")]
+    Connect {
+        /// The URL without its password.
+        url: String,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// A migration failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// A connection pool to one service's database.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Platform tables every service has: the audit log and the idempotency
+/// records. Their versions (1..=99) come before any service's own.
+const PLATFORM_SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    description: "platform: audit log and idempotency records",
+    sql: include_str!("../migrations/sqlite/0001_platform.sql"),
+}];
+const PLATFORM_POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    description: "platform: audit log and idempotency records",
+    sql: include_str!("../migrations/postgres/0001_platform.sql"),
+}];
+
+impl Database {
+    /// Opens the database at `url`: `sqlite://path/to/file.db` (created if
+    /// missing, with its folder) or `postgres://…`, where `schema` is the
+    /// service's own schema, created if missing.
+    pub async fn connect(url: &str, schema: &str, max_connections: u32) -> Result<Self, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(DbError::Config(format!(
+                "unsupported database URL {:?}: use sqlite://FILE or postgres://…",
+                redact(url)
+            )));
+        };
+        if !schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            || !schema.starts_with(|c: char| c.is_ascii_lowercase())
+        {
+            return Err(DbError::Config(format!(
+                "schema name {schema:?} must be lower-case letters, digits and _"
+            )));
+        }
+        let url = match backend {
+            Backend::Sqlite => sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(|e| DbError::Config(e.to_string()))?;
+        let connect_err = |source| DbError::Connect {
+            url: redact(&url),
+            source,
+        };
+        if backend == Backend::Postgres {
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.clone())
+                .await
+                .map_err(connect_err)?;
+            pool.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")))
+                .await
+                .map_err(connect_err)?;
+            pool.close().await;
+        }
+        let schema = schema.to_string();
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(5))
+            .test_before_acquire(false)
+            .after_connect(move |conn, _meta| {
+                let statements = match backend {
+                    Backend::Sqlite => "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                                        PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                        .to_string(),
+                    Backend::Postgres => format!("SET search_path TO \"{schema}\""),
+                };
+                Box::pin(async move {
+                    conn.execute(sqlx::AssertSqlSafe(statements)).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(connect_err)?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Runs the platform's and the service's migrations that have not run
+    /// yet, in version order.
+    pub async fn migrate(&self, set: &MigrationSet) -> Result<(), DbError> {
+        let (platform, own) = match self.backend {
+            Backend::Sqlite => (PLATFORM_SQLITE, set.sqlite),
+            Backend::Postgres => (PLATFORM_POSTGRES, set.postgres),
+        };
+        let migrations: Vec<SqlxMigration> = platform
+            .iter()
+            .chain(own)
+            .map(|m| {
+                SqlxMigration::new(
+                    m.version,
+                    Cow::Borrowed(m.description),
+                    MigrationType::Simple,
+                    sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(m.sql)),
+                    false,
+                )
+            })
+            .collect();
+        let migrator = Migrator {
+            migrations: Cow::Owned(migrations),
+            ..Migrator::DEFAULT
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        self.pool.execute("SELECT 1").await.map(|_| ())
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The backend behind this database.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Normalises a SQLite URL: makes its folder and asks for the file to be
+/// created if missing.
+fn sqlite_url(url: &str) -> Result<String, DbError> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Err(DbError::Config(
+            "SQLite needs a file (sqlite://data/members.db); in-memory databases are not durable".into(),
+        ));
+    }
+    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| DbError::Config(format!("cannot create folder {}: {e}", parent.display())))?;
+    }
+    let mut query = query.to_string();
+    if !query.split('&').any(|kv| kv.starts_with("mode=")) {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str("mode=rwc");
+    }
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The URL with any password replaced, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn sqlite_urls_create_files() {
+        let dir = std::env::temp_dir().join(format!("probity-url-{}", std::process::id()));
+        let url = format!("sqlite://{}/m.db", dir.display());
+        assert!(sqlite_url(&url).unwrap().ends_with("m.db?mode=rwc"));
+        assert!(dir.exists());
+        assert!(sqlite_url("sqlite::memory:").is_err());
+    }
+}

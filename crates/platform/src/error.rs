@@ -1,0 +1,293 @@
+//! The error every Probity handler returns, and its one mapping to
+//! [`tonic::Status`] with rich details (AIP-193).
+//!
+//! Every status carries an `ErrorInfo` (a stable UPPER_SNAKE `reason` and
+//! the service's `domain`); `INVALID_ARGUMENT` also carries `BadRequest`
+//! field violations. Messages never contain SQL, file paths or other
+//! internals: those go to the log only.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Dotted path of the field in the request, e.g. `member.full_name`.
+    pub field: String,
+    /// What is wrong, for a person to read.
+    pub description: String,
+}
+
+impl Violation {
+    /// A violation of `field`, described by `description`.
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
+/// Collects field violations while a request is validated.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    /// An empty collection.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a violation.
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(Violation::new(field, description));
+    }
+
+    /// Records a violation when `bad` holds.
+    pub fn check(&mut self, bad: bool, field: &str, description: &str) {
+        if bad {
+            self.add(field, description);
+        }
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was recorded, else an `INVALID_ARGUMENT` error
+    /// carrying every violation.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::InvalidArgument(self.0))
+        }
+    }
+}
+
+/// The errors a Probity API can answer with. Each service has its own
+/// domain error enum that converts into this one; this is where codes,
+/// reasons and details are decided.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed: one or more fields are invalid.
+    #[error("invalid request: {}", describe(.0))]
+    InvalidArgument(Vec<Violation>),
+    /// The named resource does not exist, or the caller may not see it.
+    #[error("{resource} not found")]
+    NotFound {
+        /// The resource name asked for.
+        resource: String,
+    },
+    /// A resource with the same unique key already exists.
+    #[error("{message}")]
+    AlreadyExists {
+        /// Stable reason, e.g. `PARTY_CARD_NUMBER_TAKEN`.
+        reason: &'static str,
+        /// For a person to read.
+        message: String,
+    },
+    /// The request is valid but the system is not in a state that allows it.
+    #[error("{message}")]
+    FailedPrecondition {
+        /// Stable reason, e.g. `EVENT_OUT_OF_ORDER`.
+        reason: &'static str,
+        /// For a person to read.
+        message: String,
+    },
+    /// The etag sent does not match the resource's current one.
+    #[error("{resource} was changed by someone else (etag {sent} is stale, current is {current}); read it again and retry")]
+    StaleEtag {
+        /// The resource name.
+        resource: String,
+        /// The etag the client sent.
+        sent: String,
+        /// The current etag.
+        current: String,
+    },
+    /// No valid credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Valid credentials, but not allowed to do this.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// A dependency (the database, another service) cannot be reached now.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; details are only logged.
+    #[error("internal error")]
+    Internal(String),
+}
+
+fn describe(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.description))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ApiError {
+    /// An `INVALID_ARGUMENT` error about one field.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::InvalidArgument(vec![Violation::new(field, description)])
+    }
+
+    /// A `NOT_FOUND` error for a resource name.
+    pub fn not_found(resource: impl Into<String>) -> Self {
+        Self::NotFound {
+            resource: resource.into(),
+        }
+    }
+
+    /// A `FAILED_PRECONDITION` error with a stable reason.
+    pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::FailedPrecondition {
+            reason,
+            message: message.into(),
+        }
+    }
+
+    /// The gRPC code this error is answered with.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::InvalidArgument(_) => Code::InvalidArgument,
+            Self::NotFound { .. } => Code::NotFound,
+            Self::AlreadyExists { .. } => Code::AlreadyExists,
+            Self::FailedPrecondition { .. } => Code::FailedPrecondition,
+            Self::StaleEtag { .. } => Code::Aborted,
+            Self::Unauthenticated(_) => Code::Unauthenticated,
+            Self::PermissionDenied(_) => Code::PermissionDenied,
+            Self::Unavailable(_) => Code::Unavailable,
+            Self::Internal(_) => Code::Internal,
+        }
+    }
+
+    /// The `ErrorInfo.reason`: stable, UPPER_SNAKE, for programs to branch on.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::InvalidArgument(_) => "INVALID_ARGUMENT",
+            Self::NotFound { .. } => "RESOURCE_NOT_FOUND",
+            Self::AlreadyExists { reason, .. } | Self::FailedPrecondition { reason, .. } => reason,
+            Self::StaleEtag { .. } => "ETAG_MISMATCH",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::PermissionDenied(_) => "OUT_OF_SCOPE",
+            Self::Unavailable(_) => "BACKEND_UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// Converts into a [`Status`] for the service whose error domain is
+    /// `domain` (e.g. `members.probity`).
+    pub fn into_status(self, domain: &str) -> Status {
+        let code = self.code();
+        let reason = self.reason();
+        let mut details = ErrorDetails::new();
+        let mut metadata = std::collections::HashMap::new();
+        match &self {
+            Self::InvalidArgument(violations) => {
+                details.set_bad_request(
+                    violations
+                        .iter()
+                        .map(|v| FieldViolation::new(&v.field, &v.description))
+                        .collect::<Vec<_>>(),
+                );
+            }
+            Self::NotFound { resource } => {
+                metadata.insert("resource".to_string(), resource.clone());
+            }
+            Self::StaleEtag {
+                resource, current, ..
+            } => {
+                metadata.insert("resource".to_string(), resource.clone());
+                metadata.insert("current_etag".to_string(), current.clone());
+            }
+            Self::Internal(detail) => {
+                tracing::error!(detail = %detail, "internal error");
+            }
+            Self::Unavailable(detail) => {
+                tracing::warn!(detail = %detail, "backend unavailable");
+            }
+            _ => {}
+        }
+        details.set_error_info(reason, domain, metadata);
+        let message = match &self {
+            Self::Unavailable(_) => {
+                "the service cannot reach its database right now; retry later".to_string()
+            }
+            other => other.to_string(),
+        };
+        Status::with_error_details(code, message, details)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        use sqlx::Error as E;
+        match &err {
+            E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => {
+                Self::Unavailable(err.to_string())
+            }
+            E::Database(db) if is_unavailable_code(db.code().as_deref()) => {
+                Self::Unavailable(err.to_string())
+            }
+            _ => Self::Internal(err.to_string()),
+        }
+    }
+}
+
+/// Database error codes that mean "cannot serve now" rather than "bug":
+/// SQLite busy/locked, PostgreSQL connection and shutdown classes.
+fn is_unavailable_code(code: Option<&str>) -> bool {
+    match code {
+        Some(c) => {
+            matches!(c, "5" | "6" | "517" | "261" | "262")
+                || c.starts_with("08")
+                || c.starts_with("57P")
+                || c == "53300"
+        }
+        None => false,
+    }
+}
+
+/// True when `err` is a unique-constraint violation on either backend.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => db.is_unique_violation(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_argument_carries_violations_and_error_info() {
+        let status = ApiError::InvalidArgument(vec![Violation::new("member.full_name", "required")])
+            .into_status("members.probity");
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let details = status.get_error_details();
+        let bad = details.bad_request().expect("bad request");
+        assert_eq!(bad.field_violations[0].field, "member.full_name");
+        let info = details.error_info().expect("error info");
+        assert_eq!(info.reason, "INVALID_ARGUMENT");
+        assert_eq!(info.domain, "members.probity");
+    }
+
+    #[test]
+    fn internal_errors_hide_their_detail() {
+        let status = ApiError::Internal("SELECT * FROM secret at /var/lib".into())
+            .into_status("members.probity");
+        assert_eq!(status.code(), Code::Internal);
+        assert!(!status.message().contains("SELECT"));
+        assert!(!status.message().contains("/var"));
+    }
+
+    #[test]
+    fn pool_timeout_is_unavailable() {
+        let err: ApiError = sqlx::Error::PoolTimedOut.into();
+        assert_eq!(err.code(), Code::Unavailable);
+    }
+}

@@ -1,0 +1,153 @@
+//! The tower layer in front of every Probity server. For each call it:
+//! - takes the `x-request-id` metadata (or makes one), echoes it back on the
+//!   response and records it on a tracing span for the call;
+//! - lets health and reflection through unauthenticated;
+//! - answers `UNAVAILABLE` until the server is ready (migrations done);
+//! - verifies the bearer token and puts the [`Caller`] and [`CallInfo`] in
+//!   the request extensions, or answers `UNAUTHENTICATED`.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context, Poll},
+};
+
+use futures::future::BoxFuture;
+use http::{HeaderValue, Request, Response};
+use tonic::body::Body;
+use tower::{Layer, Service};
+use tracing::Instrument;
+
+use crate::{
+    auth::{Caller, TokenKey},
+    call::CallInfo,
+    error::ApiError,
+};
+
+/// The metadata key carrying the request id.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Shared state of the gateway.
+#[derive(Clone, Debug)]
+pub struct GatewayLayer {
+    key: Arc<TokenKey>,
+    ready: Arc<AtomicBool>,
+    domain: Arc<str>,
+}
+
+impl GatewayLayer {
+    /// A gateway that verifies tokens with `key` and serves business calls
+    /// only once `ready` is set. `domain` is the error domain of its own
+    /// refusals.
+    pub fn new(key: TokenKey, ready: Arc<AtomicBool>, domain: &str) -> Self {
+        Self {
+            key: Arc::new(key),
+            ready,
+            domain: domain.into(),
+        }
+    }
+}
+
+impl<S> Layer<S> for GatewayLayer {
+    type Service = Gateway<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Gateway {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service made by [`GatewayLayer`].
+#[derive(Clone, Debug)]
+pub struct Gateway<S> {
+    inner: S,
+    layer: GatewayLayer,
+}
+
+fn is_open(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.")
+}
+
+fn seconds_now() -> i64 {
+    crate::dates::now_micros() / 1_000_000
+}
+
+impl<S> Service<Request<Body>> for Gateway<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response<Body>, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+        let request_id = req
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 128)
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let method = req.uri().path().to_string();
+        let span = tracing::info_span!("rpc", method = %method, request_id = %request_id, caller = tracing::field::Empty);
+
+        let refusal = if is_open(&method) {
+            None
+        } else if !self.layer.ready.load(Ordering::Acquire) {
+            Some(ApiError::Unavailable("server is starting or stopping".into()))
+        } else {
+            match bearer(&req) {
+                None => Some(ApiError::Unauthenticated(
+                    "missing `authorization: Bearer <token>` metadata".into(),
+                )),
+                Some(token) => match self.layer.key.verify(token, seconds_now()) {
+                    Ok(claims) => {
+                        span.record("caller", claims.sub.as_str());
+                        req.extensions_mut().insert(Caller::from(claims));
+                        None
+                    }
+                    Err(e) => Some(e),
+                },
+            }
+        };
+        req.extensions_mut().insert(CallInfo {
+            method,
+            request_id: request_id.clone(),
+        });
+        let header = HeaderValue::from_str(&request_id).ok();
+        let domain = self.layer.domain.clone();
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(
+            async move {
+                let mut response = match refusal {
+                    Some(err) => {
+                        tracing::info!(error = %err, "refused");
+                        err.into_status(&domain).into_http::<Body>()
+                    }
+                    None => inner.call(req).await?,
+                };
+                if let Some(value) = header {
+                    response.headers_mut().insert(REQUEST_ID, value);
+                }
+                Ok(response)
+            }
+            .instrument(span),
+        )
+    }
+}
+
+fn bearer<B>(req: &Request<B>) -> Option<&str> {
+    let value = req.headers().get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    Some(token.trim())
+}

@@ -1,0 +1,28 @@
+//! What every Probity service shares.
+//!
+//! - [`db`]: the database (SQLite or PostgreSQL by URL), migrations.
+//! - [`write`]: the write transaction: audit chain, idempotency, commit.
+//! - [`audit`]: listing and verifying the audit chain.
+//! - [`auth`]: tokens, callers, organisation scope.
+//! - [`gateway`]: the tower layer: request id, tracing, authentication.
+//! - [`server`]: bootstrap: health, reflection, start-up, graceful shutdown.
+//! - [`error`]: the API error and its one mapping to `tonic::Status`.
+//! - [`pagination`], [`resource`], [`dates`], [`text`]: request helpers.
+//! - [`call`]: the per-call context handlers read.
+
+pub mod audit;
+pub mod auth;
+pub mod call;
+pub mod dates;
+pub mod db;
+pub mod error;
+pub mod gateway;
+pub mod pagination;
+pub mod resource;
+pub mod server;
+pub mod text;
+pub mod write;
+
+pub use call::Call;
+pub use db::Database;
+pub use error::{ApiError, Violations};

@@ -1,0 +1,328 @@
+//! Server bootstrap shared by every service and by `probity up`.
+//!
+//! A [`ServerBuilder`] collects services and their databases; serving it:
+//! 1. starts listening at once, with health `NOT_SERVING` for the whole
+//!    server and every service, and reflection (v1 and v1alpha) available;
+//! 2. runs each database's migrations and pings it, then reports `SERVING`
+//!    and lets business calls through;
+//! 3. on shutdown reports `NOT_SERVING`, keeps serving for a grace period so
+//!    load balancers can notice, then stops accepting and drains in-flight
+//!    calls for at most the drain deadline.
+
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use http::{Request, Response};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::{body::Body, server::NamedService, service::RoutesBuilder};
+use tonic_health::ServingStatus;
+
+use crate::{
+    auth::TokenKey,
+    db::{Database, MigrationSet},
+    gateway::GatewayLayer,
+};
+
+/// Settings shared by every server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The key that verifies bearer tokens.
+    pub token_key: TokenKey,
+    /// Largest request or response message, in bytes (default 4 MiB).
+    pub max_message_bytes: usize,
+    /// How long to keep serving, reporting `NOT_SERVING`, after a shutdown
+    /// signal and before refusing new connections (default 0).
+    pub shutdown_grace: Duration,
+    /// How long in-flight calls may run after that before they are cut off
+    /// (default 10 s).
+    pub drain_deadline: Duration,
+    /// The error domain for the server's own refusals.
+    pub error_domain: String,
+}
+
+impl ServerConfig {
+    /// Defaults with the given token key.
+    pub fn new(token_key: TokenKey) -> Self {
+        Self {
+            token_key,
+            max_message_bytes: 4 * 1024 * 1024,
+            shutdown_grace: Duration::ZERO,
+            drain_deadline: Duration::from_secs(10),
+            error_domain: "probity".into(),
+        }
+    }
+}
+
+/// Why a server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A database could not be prepared.
+    #[error(transparent)]
+    Database(#[from] crate::db::DbError),
+    /// The transport failed.
+    #[error("server transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// A database did not answer after its migrations.
+    #[error("database does not answer: {0}")]
+    Ping(sqlx::Error),
+}
+
+/// Collects the services of one server.
+pub struct ServerBuilder {
+    config: ServerConfig,
+    routes: RoutesBuilder,
+    names: Vec<&'static str>,
+    databases: Vec<(Database, MigrationSet)>,
+    start_gate: Option<oneshot::Receiver<()>>,
+}
+
+impl ServerBuilder {
+    /// An empty server with `config`.
+    pub fn new(config: ServerConfig) -> Self {
+        Self {
+            config,
+            routes: RoutesBuilder::default(),
+            names: Vec::new(),
+            databases: Vec::new(),
+            start_gate: None,
+        }
+    }
+
+    /// The largest message size services should accept and send.
+    pub fn max_message_bytes(&self) -> usize {
+        self.config.max_message_bytes
+    }
+
+    /// Adds a generated gRPC server; its health status follows the server's.
+    pub fn add_service<S>(&mut self, service: S) -> &mut Self
+    where
+        S: tower::Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.names.push(S::NAME);
+        self.routes.add_service(service);
+        self
+    }
+
+    /// Adds a database whose migrations must run before the server is ready.
+    pub fn add_database(&mut self, db: Database, migrations: MigrationSet) -> &mut Self {
+        self.databases.push((db, migrations));
+        self
+    }
+
+    /// Holds start-up (before migrations) until `gate` fires: lets tests
+    /// and orchestrators observe the `NOT_SERVING` phase.
+    pub fn hold_start_until(&mut self, gate: oneshot::Receiver<()>) -> &mut Self {
+        self.start_gate = Some(gate);
+        self
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Self {
+            config,
+            mut routes,
+            names,
+            databases,
+            start_gate,
+        } = self;
+        let (reporter, health) = tonic_health::server::health_reporter();
+        reporter.set_service_status("", ServingStatus::NotServing).await;
+        for name in &names {
+            reporter.set_service_status(*name, ServingStatus::NotServing).await;
+        }
+        routes.add_service(health);
+        let reflection = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(probity_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        routes.add_service(reflection().build_v1().map_err(|e| {
+            tracing::error!(error = %e, "reflection descriptors");
+            ServeError::Ping(sqlx::Error::Protocol("reflection descriptors are invalid".into()))
+        })?);
+        if let Ok(v1alpha) = reflection().build_v1alpha() {
+            routes.add_service(v1alpha);
+        }
+
+        let ready = Arc::new(AtomicBool::new(false));
+        let gateway = GatewayLayer::new(config.token_key.clone(), ready.clone(), &config.error_domain);
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let router = tonic::transport::Server::builder()
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+            .layer(gateway)
+            .add_routes(routes.routes());
+        let mut transport = tokio::spawn(router.serve_with_incoming_shutdown(
+            TcpListenerStream::new(listener),
+            async {
+                let _ = stop_rx.await;
+            },
+        ));
+
+        // Start-up: migrations, then SERVING. A shutdown during start-up
+        // or a failed migration stops the server.
+        let start = async {
+            if let Some(gate) = start_gate {
+                let _ = gate.await;
+            }
+            for (db, set) in &databases {
+                db.migrate(set).await?;
+                db.ping().await.map_err(ServeError::Ping)?;
+            }
+            Ok::<(), ServeError>(())
+        };
+        tokio::pin!(shutdown);
+        let started = tokio::select! {
+            r = start => Some(r),
+            _ = &mut shutdown => None,
+        };
+        match started {
+            Some(Ok(())) => {
+                ready.store(true, Ordering::Release);
+                reporter.set_service_status("", ServingStatus::Serving).await;
+                for name in &names {
+                    reporter.set_service_status(*name, ServingStatus::Serving).await;
+                }
+                tracing::info!(services = ?names, "serving");
+                tokio::select! {
+                    _ = &mut shutdown => {}
+                    r = &mut transport => return flatten(r),
+                }
+            }
+            Some(Err(e)) => {
+                let _ = stop_tx.send(());
+                let _ = transport.await;
+                return Err(e);
+            }
+            None => {}
+        }
+
+        // Shutdown: NOT_SERVING first, a grace period, then drain.
+        tracing::info!("shutting down: draining");
+        reporter.set_service_status("", ServingStatus::NotServing).await;
+        for name in &names {
+            reporter.set_service_status(*name, ServingStatus::NotServing).await;
+        }
+        tokio::time::sleep(config.shutdown_grace).await;
+        ready.store(false, Ordering::Release);
+        let _ = stop_tx.send(());
+        let result = match tokio::time::timeout(config.drain_deadline, &mut transport).await {
+            Ok(r) => flatten(r),
+            Err(_) => {
+                tracing::warn!("drain deadline passed; cutting off in-flight calls");
+                transport.abort();
+                Ok(())
+            }
+        };
+        for (db, _) in &databases {
+            db.close().await;
+        }
+        tracing::info!("stopped");
+        result
+    }
+
+    /// Binds `addr` and serves in a background task; for tests and
+    /// `probity up`. The returned handle stops the server.
+    pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<RunningServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(self.serve(listener, async {
+            let _ = rx.await;
+        }));
+        Ok(RunningServer {
+            addr,
+            stop: Some(tx),
+            task,
+        })
+    }
+}
+
+fn flatten(r: Result<Result<(), tonic::transport::Error>, tokio::task::JoinError>) -> Result<(), ServeError> {
+    match r {
+        Ok(inner) => inner.map_err(ServeError::from),
+        Err(join) => {
+            tracing::error!(error = %join, "server task failed");
+            Ok(())
+        }
+    }
+}
+
+/// A server running in a background task.
+pub struct RunningServer {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), ServeError>>,
+}
+
+impl RunningServer {
+    /// `http://ADDR`, for clients.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Starts the shutdown sequence without waiting for it.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Shuts down and waits until the server has stopped.
+    pub async fn shutdown(mut self) -> Result<(), ServeError> {
+        self.begin_shutdown();
+        self.wait().await
+    }
+
+    /// Waits until the server stops by itself (or was told to).
+    pub async fn wait(self) -> Result<(), ServeError> {
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "server task failed");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Resolves when the process gets Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,133 @@
+//! The one way services change data: a [`Write`] is a database transaction
+//! that (1) takes the audit-chain head first, which serialises writers on
+//! both backends and avoids SQLite snapshot conflicts, (2) answers a retried
+//! request from its idempotency record, and (3) on commit appends the audit
+//! entry and the idempotency record in the same transaction as the change.
+
+use prost::Message;
+use sha2::{Digest, Sha256};
+use sqlx::{Any, AnyConnection, Transaction};
+
+use crate::{
+    audit::{self, EntryFields},
+    call::Call,
+    dates,
+    db::Database,
+    error::ApiError,
+};
+
+/// Longest accepted `request_id`.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// An open write transaction. Dropping it without [`commit`](Self::commit)
+/// rolls everything back.
+pub struct Write {
+    tx: Transaction<'static, Any>,
+    call: Call,
+    seq: i64,
+    prev_hash: String,
+    idempotency: Option<(String, String)>,
+    replay: Option<Vec<u8>>,
+}
+
+impl Database {
+    /// Begins a write for `call`. `request_id` is the request's idempotency
+    /// key (empty for none) and `request` the whole request message, whose
+    /// hash tells a true retry from a reuse of the key.
+    pub async fn begin_write<M: Message>(&self, call: &Call, request_id: &str, request: &M) -> Result<Write, ApiError> {
+        if request_id.len() > MAX_REQUEST_ID_LEN {
+            return Err(ApiError::invalid("request_id", format!("at most {MAX_REQUEST_ID_LEN} characters")));
+        }
+        let mut tx = self.pool().begin().await?;
+        let (seq, prev_hash): (i64, String) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut *tx)
+                .await?;
+        let mut write = Write {
+            tx,
+            call: call.clone(),
+            seq,
+            prev_hash,
+            idempotency: None,
+            replay: None,
+        };
+        if !request_id.is_empty() {
+            let payload_hash: String = Sha256::digest(request.encode_to_vec())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let found: Option<(String, Vec<u8>)> = sqlx::query_as(
+                "SELECT payload_hash, response FROM idempotency WHERE caller = $1 AND method = $2 AND request_id = $3",
+            )
+            .bind(&call.caller.subject)
+            .bind(&call.method)
+            .bind(request_id)
+            .fetch_optional(&mut *write.tx)
+            .await?;
+            match found {
+                Some((hash, _)) if hash != payload_hash => {
+                    return Err(ApiError::invalid(
+                        "request_id",
+                        "was already used for a different request; use a new request_id",
+                    ));
+                }
+                Some((_, response)) => write.replay = Some(response),
+                None => write.idempotency = Some((request_id.to_string(), payload_hash)),
+            }
+        }
+        Ok(write)
+    }
+}
+
+impl Write {
+    /// When this request is a retry of one already done: its first
+    /// response. The caller should return it and drop the write.
+    pub fn replayed<R: Message + Default>(&self) -> Result<Option<R>, ApiError> {
+        self.replay
+            .as_deref()
+            .map(|bytes| R::decode(bytes).map_err(|e| ApiError::Internal(format!("stored response: {e}"))))
+            .transpose()
+    }
+
+    /// The transaction's connection, for the change's own statements.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// The call this write serves.
+    pub fn call(&self) -> &Call {
+        &self.call
+    }
+
+    /// Appends the audit entry for `resource`, records `response` for
+    /// retries, and commits.
+    pub async fn commit<R: Message>(mut self, resource: &str, response: &R) -> Result<(), ApiError> {
+        let now = dates::now_micros();
+        let fields = EntryFields {
+            seq: self.seq,
+            at_micros: now,
+            caller: &self.call.caller.subject,
+            agency: &self.call.caller.agency,
+            method: &self.call.method,
+            resource,
+            request_id: &self.call.request_id,
+        };
+        audit::append(&mut self.tx, &self.prev_hash, &fields).await?;
+        if let Some((request_id, payload_hash)) = &self.idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency (caller, method, request_id, payload_hash, response, created_micros) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&self.call.caller.subject)
+            .bind(&self.call.method)
+            .bind(request_id)
+            .bind(payload_hash)
+            .bind(response.encode_to_vec())
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
