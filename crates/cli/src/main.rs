@@ -1,1 +1,32 @@
-fn main() {}
+//! `probity`: runs Probity's services and talks to them.
+//!
+//! - `probity up`: every service in one process on one port, embedded
+//!   SQLite under the data folder, a development token key and admin token.
+//! - `probity serve <service>`: one service alone (per-service deployment).
+//! - `probity health`: exits 0 only when the server reports SERVING.
+//! - `probity token issue`: mints a token with the configured key.
+
+mod config;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = config::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("probity: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("probity: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

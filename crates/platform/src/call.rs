@@ -45,3 +45,18 @@ impl Call {
         })
     }
 }
+
+/// Runs a unary handler: reads the call context, hands the message to `f`
+/// and maps its error (the service's own error type) to a `Status`. Every
+/// unary method of every service goes through here.
+pub async fn unary<T, R, E, Fut>(
+    request: tonic::Request<T>,
+    f: impl FnOnce(Call, T) -> Fut,
+) -> Result<tonic::Response<R>, tonic::Status>
+where
+    Fut: std::future::Future<Output = Result<R, E>>,
+    E: From<ApiError> + Into<tonic::Status>,
+{
+    let call = Call::of(&request).map_err(|e| E::from(e).into())?;
+    f(call, request.into_inner()).await.map(tonic::Response::new).map_err(Into::into)
+}

@@ -5,6 +5,7 @@
 //! - [`audit`]: listing and verifying the audit chain.
 //! - [`auth`]: tokens, callers, organisation scope.
 //! - [`gateway`]: the tower layer: request id, tracing, authentication.
+//! - [`logging`]: log output.
 //! - [`server`]: bootstrap: health, reflection, start-up, graceful shutdown.
 //! - [`error`]: the API error and its one mapping to `tonic::Status`.
 //! - [`pagination`], [`resource`], [`dates`], [`text`]: request helpers.
@@ -17,12 +18,15 @@ pub mod dates;
 pub mod db;
 pub mod error;
 pub mod gateway;
+pub mod logging;
 pub mod pagination;
 pub mod resource;
 pub mod server;
 pub mod text;
 pub mod write;
 
-pub use call::Call;
+pub use call::{Call, unary};
 pub use db::Database;
 pub use error::{ApiError, Violations};
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,153 @@
+//! Command-line flags and their environment variables. Every setting has a
+//! default that works out of the box on one machine.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Probity: corruption-prevention records for a provincial Party committee.
+#[derive(Debug, Parser)]
+#[command(name = "probity", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs every service in one process on one port, with embedded SQLite.
+    Up(ServeArgs),
+    /// Runs one service alone.
+    Serve {
+        /// Which service.
+        service: ServiceName,
+        /// Server settings.
+        #[command(flatten)]
+        args: ServeArgs,
+    },
+    /// Asks a server for its health; exits 0 only when it is SERVING.
+    Health {
+        /// Client settings.
+        #[command(flatten)]
+        client: ClientArgs,
+        /// A service name to ask about (default: the whole server).
+        #[arg(long, default_value = "")]
+        service: String,
+    },
+    /// Token commands.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// The services that can be served alone.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ServiceName {
+    /// Member records: organisations, members, roster.
+    Members,
+}
+
+/// Token subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Prints a signed token for a caller.
+    Issue {
+        /// The caller (token subject).
+        #[arg(long)]
+        sub: String,
+        /// The caller's agency.
+        #[arg(long, default_value = "")]
+        agency: String,
+        /// A role (repeat): admin, writer, reader, auditor.
+        #[arg(long = "role", default_value = "reader")]
+        roles: Vec<String>,
+        /// An organisation id whose subtree the caller may touch (repeat);
+        /// `*` for all.
+        #[arg(long = "scope")]
+        scope: Vec<String>,
+        /// Validity in hours.
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+        /// Key settings.
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+}
+
+/// Where the token key is.
+#[derive(Debug, Clone, Args)]
+pub struct KeyArgs {
+    /// Data folder: SQLite files, the development key and token.
+    #[arg(long, env = "PROBITY_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// File holding the token key (base64url, at least 32 bytes). Default:
+    /// `<data-dir>/token.key`, created by `probity up` when missing.
+    #[arg(long, env = "PROBITY_TOKEN_KEY_FILE")]
+    pub token_key_file: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The key file to use.
+    pub fn key_file(&self) -> PathBuf {
+        self.token_key_file.clone().unwrap_or_else(|| self.data_dir.join("token.key"))
+    }
+}
+
+/// Server settings.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PROBITY_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// Key settings.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Database URL. Default: SQLite files `<data-dir>/<service>.db`. A
+    /// `postgres://` URL puts each service in its own schema of that
+    /// database.
+    #[arg(long, env = "PROBITY_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Connections per service database pool.
+    #[arg(long, env = "PROBITY_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+    /// Largest request or response message, in bytes.
+    #[arg(long, env = "PROBITY_MAX_MESSAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+    /// Seconds to keep serving (reporting NOT_SERVING) after a stop signal.
+    #[arg(long, env = "PROBITY_SHUTDOWN_GRACE_SECONDS", default_value_t = 0)]
+    pub shutdown_grace_seconds: u64,
+    /// Seconds in-flight calls may take to finish before they are cut off.
+    #[arg(long, env = "PROBITY_DRAIN_SECONDS", default_value_t = 10)]
+    pub drain_seconds: u64,
+}
+
+/// Client settings shared by every client command.
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// Server address.
+    #[arg(long, env = "PROBITY_ADDR", default_value = "http://127.0.0.1:50051")]
+    pub addr: String,
+    /// Bearer token. Default: `PROBITY_TOKEN`, else the development token
+    /// that `probity up` left in the data folder.
+    #[arg(long, env = "PROBITY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Data folder where `probity up` left its development token.
+    #[arg(long, env = "PROBITY_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Seconds to wait for an answer.
+    #[arg(long, default_value_t = 5)]
+    pub timeout_seconds: u64,
+}
+
+impl ClientArgs {
+    /// The token to send, if any can be found.
+    #[allow(dead_code)]
+    pub fn resolve_token(&self) -> Option<String> {
+        self.token.clone().or_else(|| {
+            std::fs::read_to_string(self.data_dir.join("dev-token"))
+                .ok()
+                .map(|t| t.trim().to_string())
+        })
+    }
+}

@@ -1,0 +1,211 @@
+//! What each subcommand does.
+
+use std::{process::ExitCode, time::Duration};
+
+use anyhow::{Context, bail};
+use probity_platform::{
+    Database,
+    auth::{Claims, ROLE_ADMIN, TokenKey},
+    server::{ServerBuilder, ServerConfig, shutdown_signal},
+};
+use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+
+use crate::config::{Cli, ClientArgs, Command, KeyArgs, ServeArgs, ServiceName, TokenCommand};
+
+/// Runs the command; `Err` is a one-line failure (exit 2).
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Up(args) => up(args).await,
+        Command::Serve { service, args } => serve(service, args).await,
+        Command::Health { client, service } => health(client, service).await,
+        Command::Token(TokenCommand::Issue {
+            sub,
+            agency,
+            roles,
+            scope,
+            hours,
+            key,
+        }) => {
+            let key = read_key(&key)?;
+            let now = probity_platform::dates::now_micros() / 1_000_000;
+            let claims = Claims {
+                sub,
+                agency,
+                roles,
+                scope,
+                exp: now + hours * 3600,
+                iat: now,
+            };
+            println!("{}", key.sign(&claims));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Installs logging from `PROBITY_LOG` (or `RUST_LOG`), default `info`.
+fn init_tracing() -> anyhow::Result<()> {
+    let filter = std::env::var("PROBITY_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "info".into());
+    probity_platform::logging::init(&filter).map_err(|e| anyhow::anyhow!(e))
+}
+
+fn read_key(args: &KeyArgs) -> anyhow::Result<TokenKey> {
+    let path = args.key_file();
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "no token key at {} (run `probity up` once, or set --token-key-file / PROBITY_TOKEN_KEY_FILE)",
+            path.display()
+        )
+    })?;
+    TokenKey::from_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The development key: read it, or create it (owner-only) when missing.
+fn dev_key(args: &KeyArgs) -> anyhow::Result<TokenKey> {
+    let path = args.key_file();
+    if path.exists() {
+        return read_key(args);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let key = TokenKey::generate();
+    write_private(&path, &key.to_text())?;
+    Ok(key)
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn server_config(args: &ServeArgs, key: TokenKey) -> ServerConfig {
+    let mut config = ServerConfig::new(key);
+    config.max_message_bytes = args.max_message_bytes;
+    config.shutdown_grace = Duration::from_secs(args.shutdown_grace_seconds);
+    config.drain_deadline = Duration::from_secs(args.drain_seconds);
+    config
+}
+
+/// The database URL of `service` under these settings.
+fn database_url(args: &ServeArgs, service: &str) -> anyhow::Result<String> {
+    match &args.database_url {
+        None => Ok(format!("sqlite://{}/{service}.db", args.key.data_dir.display())),
+        Some(url) if url.starts_with("postgres") => Ok(url.clone()),
+        Some(url) if url.starts_with("sqlite:") => Ok(url.clone()),
+        Some(_) => bail!("--database-url must start with sqlite:// or postgres://"),
+    }
+}
+
+async fn open(args: &ServeArgs, service: &str, schema: &str) -> anyhow::Result<Database> {
+    let url = database_url(args, service)?;
+    Database::connect(&url, schema, args.db_max_connections).await.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_tracing()?;
+    if args.database_url.as_deref().is_some_and(|u| u.starts_with("sqlite:")) {
+        bail!("`probity up` keeps one SQLite file per service under --data-dir; give --database-url only for PostgreSQL");
+    }
+    let key = dev_key(&args.key)?;
+    let now = probity_platform::dates::now_micros() / 1_000_000;
+    let token = key.sign(&Claims {
+        sub: "dev-admin".into(),
+        agency: "probity-dev".into(),
+        roles: vec![ROLE_ADMIN.into()],
+        scope: vec!["*".into()],
+        exp: now + 30 * 24 * 3600,
+        iat: now,
+    });
+    let token_file = args.key.data_dir.join("dev-token");
+    write_private(&token_file, &token)?;
+
+    let mut server = ServerBuilder::new(server_config(&args, key));
+    let members = open(&args, "members", probity_members::SCHEMA).await?;
+    probity_members::register(&mut server, members);
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    println!("Probity is up on http://{addr} (members)");
+    println!("Data: {}", args.key.data_dir.display());
+    println!("Development admin token (also in {}):", token_file.display());
+    println!("{token}");
+    server.serve(listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_tracing()?;
+    let key = read_key(&args.key)?;
+    let mut server = ServerBuilder::new(server_config(&args, key));
+    match service {
+        ServiceName::Members => {
+            let db = open(&args, "members", probity_members::SCHEMA).await?;
+            probity_members::register(&mut server, db);
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(addr = %listener.local_addr()?, ?service, "listening");
+    server.serve(listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn health(client: ClientArgs, service: String) -> anyhow::Result<ExitCode> {
+    let timeout = Duration::from_secs(client.timeout_seconds);
+    let channel = tonic::transport::Endpoint::from_shared(client.addr.clone())
+        .context("--addr is not a URL")?
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .connect()
+        .await;
+    let channel = match channel {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("probity: cannot reach {}: {e}", client.addr);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    match HealthClient::new(channel).check(HealthCheckRequest { service }).await {
+        Ok(r) => {
+            let status = r.into_inner().status();
+            println!("{}", status.as_str_name());
+            Ok(if status == ServingStatus::Serving { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Err(e) => {
+            eprintln!("probity: health check failed: {} {}", e.code(), e.message());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn defaults_work_out_of_the_box() {
+        let cli = Cli::try_parse_from(["probity", "up"]).unwrap();
+        let Command::Up(args) = cli.command else { panic!("up") };
+        assert_eq!(args.listen.to_string(), "127.0.0.1:50051");
+        assert_eq!(database_url(&args, "members").unwrap(), "sqlite://./data/members.db");
+    }
+
+    #[test]
+    fn bad_configuration_is_refused() {
+        assert!(Cli::try_parse_from(["probity", "up", "--listen", "nowhere"]).is_err());
+        let cli = Cli::try_parse_from(["probity", "serve", "members", "--database-url", "mysql://x"]).unwrap();
+        let Command::Serve { args, .. } = cli.command else { panic!("serve") };
+        assert!(database_url(&args, "members").is_err());
+    }
+}

@@ -1,0 +1,186 @@
+//! Test harness shared by every service's tests: starts a server in-process
+//! on an ephemeral loopback port over a fresh database, and mints tokens.
+//!
+//! [`backends`] lists the databases to run on: always a temporary SQLite
+//! file, and PostgreSQL too when `PROBITY_TEST_POSTGRES_URL` is set (each
+//! test gets its own schema there).
+
+use std::time::Duration;
+
+use tonic::{
+    metadata::MetadataValue,
+    service::{Interceptor, interceptor::InterceptedService},
+    transport::Channel,
+};
+
+use crate::{
+    Database,
+    auth::{Claims, ROLE_ADMIN, TokenKey},
+    server::{RunningServer, ServerBuilder, ServerConfig},
+};
+
+/// A database a test runs on.
+#[derive(Debug, Clone)]
+pub enum TestBackend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A fresh schema in the PostgreSQL at this URL.
+    Postgres(String),
+}
+
+impl std::fmt::Display for TestBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite => f.write_str("sqlite"),
+            Self::Postgres(_) => f.write_str("postgres"),
+        }
+    }
+}
+
+/// SQLite, plus PostgreSQL when `PROBITY_TEST_POSTGRES_URL` is set.
+pub fn backends() -> Vec<TestBackend> {
+    let mut out = vec![TestBackend::Sqlite];
+    if let Ok(url) = std::env::var("PROBITY_TEST_POSTGRES_URL") {
+        if !url.is_empty() {
+            out.push(TestBackend::Postgres(url));
+        }
+    }
+    out
+}
+
+/// A fresh, empty database on `backend` for service schema `schema`, and
+/// the folder that holds it (SQLite) to keep alive.
+pub async fn fresh_database(backend: &TestBackend, schema: &str) -> (Database, Option<tempfile::TempDir>) {
+    match backend {
+        TestBackend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/{schema}.db", dir.path().display());
+            (Database::connect(&url, schema, 4).await.expect("open sqlite"), Some(dir))
+        }
+        TestBackend::Postgres(url) => {
+            let unique = format!("{schema}_t{}", &crate::resource::new_id()[20..]);
+            (Database::connect(url, &unique, 4).await.expect("open postgres"), None)
+        }
+    }
+}
+
+/// Adds a bearer token to every call.
+#[derive(Clone)]
+pub struct Bearer(MetadataValue<tonic::metadata::Ascii>);
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        request.metadata_mut().insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// A channel that sends a token.
+pub type Authed = InterceptedService<Channel, Bearer>;
+
+/// A running test server.
+pub struct TestServer {
+    /// The server.
+    pub server: RunningServer,
+    /// The key its tokens are checked with.
+    pub key: TokenKey,
+    /// The database it serves (for tests that reach behind the API).
+    pub db: Database,
+    /// Which backend.
+    pub backend: TestBackend,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// How to start a test server.
+pub struct TestOptions {
+    /// The service schema (PostgreSQL) / file stem (SQLite).
+    pub schema: &'static str,
+    /// A gate that holds start-up before migrations.
+    pub start_gate: Option<tokio::sync::oneshot::Receiver<()>>,
+    /// Grace period after shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl TestOptions {
+    /// Defaults for `schema`.
+    pub fn new(schema: &'static str) -> Self {
+        Self {
+            schema,
+            start_gate: None,
+            shutdown_grace: Duration::ZERO,
+        }
+    }
+}
+
+impl TestServer {
+    /// Starts a server over a fresh database; `register` adds the service.
+    pub async fn start(backend: &TestBackend, options: TestOptions, register: impl FnOnce(&mut ServerBuilder, Database)) -> Self {
+        let key = TokenKey::generate();
+        let (db, dir) = fresh_database(backend, options.schema).await;
+        let mut config = ServerConfig::new(key.clone());
+        config.shutdown_grace = options.shutdown_grace;
+        config.drain_deadline = Duration::from_secs(5);
+        let mut builder = ServerBuilder::new(config);
+        register(&mut builder, db.clone());
+        let waiting = options.start_gate.is_some();
+        if let Some(gate) = options.start_gate {
+            builder.hold_start_until(gate);
+        }
+        let server = builder.spawn("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+        let me = Self {
+            server,
+            key,
+            db,
+            backend: backend.clone(),
+            _dir: dir,
+        };
+        if !waiting {
+            me.wait_serving().await;
+        }
+        me
+    }
+
+    /// Waits (up to 30 s) until health reports SERVING.
+    pub async fn wait_serving(&self) {
+        use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+        let mut client = HealthClient::new(self.channel());
+        for _ in 0..600 {
+            if let Ok(r) = client.check(HealthCheckRequest { service: String::new() }).await {
+                if r.into_inner().status() == ServingStatus::Serving {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not become SERVING");
+    }
+
+    /// A plain channel to the server.
+    pub fn channel(&self) -> Channel {
+        Channel::from_shared(self.server.url()).expect("url").connect_lazy()
+    }
+
+    /// A channel that sends `token`.
+    pub fn with_token(&self, token: &str) -> Authed {
+        let value = format!("Bearer {token}").parse().expect("ascii token");
+        InterceptedService::new(self.channel(), Bearer(value))
+    }
+
+    /// A token for `sub` with `roles` and `scope` (organisation ids or `*`).
+    pub fn token(&self, sub: &str, roles: &[&str], scope: &[&str]) -> String {
+        let now = crate::dates::now_micros() / 1_000_000;
+        self.key.sign(&Claims {
+            sub: sub.into(),
+            agency: "test-agency".into(),
+            roles: roles.iter().map(|s| s.to_string()).collect(),
+            scope: scope.iter().map(|s| s.to_string()).collect(),
+            exp: now + 3600,
+            iat: now,
+        })
+    }
+
+    /// A channel with an admin token over the whole tree.
+    pub fn admin(&self) -> Authed {
+        self.with_token(&self.token("admin", &[ROLE_ADMIN], &["*"]))
+    }
+}

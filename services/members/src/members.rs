@@ -1,0 +1,612 @@
+//! `probity.members.v1.MemberService`: members, their dated events and the
+//! roster.
+
+use std::pin::Pin;
+
+use futures::{Stream, StreamExt};
+use probity_platform::{
+    ApiError, Call, Database, Violations, dates,
+    pagination::PageRequest,
+    resource::{check_etag, etag, new_id, parse_name},
+    text, unary,
+};
+use probity_proto::probity::members::v1::{
+    CreateMemberRequest, Gender, GetMemberRequest, ListMemberEventsRequest, ListMemberEventsResponse,
+    ListMembersRequest, ListMembersResponse, Member, MemberEvent, MemberEventKind, MemberStatus,
+    OrganizationKind, RecordMemberEventRequest, StreamRosterRequest, StreamRosterResponse, UpdateMemberRequest,
+    member_service_server::MemberService,
+};
+use sqlx::{AnyConnection, Row, any::AnyRow};
+use tonic::{Request, Response, Status};
+
+use crate::{
+    error::{DOMAIN, Error, Result},
+    lifecycle::{self, ACTIVE},
+    organizations::{visible, writable},
+    roster::{self, Change, status_list},
+    tree::{self, in_force, org_name},
+};
+
+/// The member service over one database.
+#[derive(Debug, Clone)]
+pub struct Members {
+    db: Database,
+}
+
+impl Members {
+    /// The service over `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+const MEMBER_COLUMNS: &str = "m.id, m.party_card_number, m.full_name, m.date_of_birth, m.gender, m.organization_id, \
+    m.status, m.admission_date, m.official_date, m.head_position, m.revision, m.create_micros, m.update_micros";
+const MAX_NAME: usize = 200;
+const MAX_NOTE: usize = 2000;
+const MIN_ADMISSION_AGE: i32 = 18;
+
+/// `members/{id}`.
+pub fn member_name(id: &str) -> String {
+    format!("members/{id}")
+}
+
+fn member_from_row(row: &AnyRow) -> Result<Member> {
+    let official: Option<String> = row.try_get("official_date")?;
+    let gender: i64 = row.try_get("gender")?;
+    let status: i64 = row.try_get("status")?;
+    let org: String = row.try_get("organization_id")?;
+    let id: String = row.try_get("id")?;
+    Ok(Member {
+        name: member_name(&id),
+        party_card_number: row.try_get("party_card_number")?,
+        full_name: row.try_get("full_name")?,
+        date_of_birth: Some(dates::sql_to_proto(&row.try_get::<String, _>("date_of_birth")?)?),
+        gender: gender as i32,
+        organization: org_name(&org),
+        admission_date: Some(dates::sql_to_proto(&row.try_get::<String, _>("admission_date")?)?),
+        official_date: official.as_deref().map(dates::sql_to_proto).transpose()?,
+        status: status as i32,
+        head_position: row.try_get("head_position")?,
+        etag: etag(row.try_get("revision")?),
+        create_time: Some(dates::timestamp(row.try_get("create_micros")?)),
+        update_time: Some(dates::timestamp(row.try_get("update_micros")?)),
+    })
+}
+
+/// Party card numbers: 6 to 12 digits once dots and spaces are removed.
+pub fn normalize_card(card: &str) -> Option<String> {
+    let digits: String = card.chars().filter(|c| !matches!(c, '.' | ' ')).collect();
+    ((6..=12).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+}
+
+async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<(Member, i64)>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    match row {
+        Some(row) => Ok(Some((member_from_row(&row)?, row.try_get("revision")?))),
+        None => Ok(None),
+    }
+}
+
+/// Loads a member the caller may see (its current organisation is in
+/// scope); `NOT_FOUND` otherwise.
+async fn visible_member(conn: &mut AnyConnection, call: &Call, field: &str, name: &str) -> Result<(Member, i64)> {
+    let id = parse_name(field, name, "members")?;
+    let (member, revision) = load(conn, id).await?.ok_or_else(|| ApiError::not_found(name))?;
+    visible(conn, call, field, &member.organization)
+        .await
+        .map_err(|_| ApiError::not_found(name))?;
+    Ok((member, revision))
+}
+
+fn card_taken(err: sqlx::Error, card: &str) -> Error {
+    if probity_platform::error::is_unique_violation(&err) {
+        Error::CardNumberTaken(card.to_string())
+    } else {
+        err.into()
+    }
+}
+
+fn member_org_kind_ok(kind: OrganizationKind) -> bool {
+    matches!(kind, OrganizationKind::Cell | OrganizationKind::Grassroots | OrganizationKind::Partial)
+}
+
+impl Members {
+    async fn create(&self, call: Call, req: CreateMemberRequest) -> Result<Member> {
+        let m = req.member.clone().unwrap_or_default();
+        let mut v = Violations::new();
+        let card = normalize_card(&m.party_card_number);
+        if m.party_card_number.is_empty() {
+            v.add("member.party_card_number", "required");
+        } else if card.is_none() {
+            v.add("member.party_card_number", "must be 6 to 12 digits (dots and spaces allowed)");
+        }
+        let full_name = text::tidy(&m.full_name);
+        if full_name.is_empty() {
+            v.add("member.full_name", "required");
+        } else if full_name.chars().count() > MAX_NAME {
+            v.add("member.full_name", format!("at most {MAX_NAME} characters"));
+        }
+        let dob = dates::required("member.date_of_birth", m.date_of_birth.as_ref()).map_err(|e| v.add(e.field, e.description)).ok();
+        let admitted = dates::required("member.admission_date", m.admission_date.as_ref())
+            .map_err(|e| v.add(e.field, e.description))
+            .ok();
+        let official = dates::from_proto("official_date", req.official_date.as_ref())
+            .map_err(|e| v.add(e.field, e.description))
+            .ok()
+            .flatten();
+        if Gender::try_from(m.gender).is_err() {
+            v.add("member.gender", "unknown value");
+        }
+        if m.organization.is_empty() {
+            v.add("member.organization", "required");
+        }
+        v.check(m.head_position.chars().count() > MAX_NAME, "member.head_position", "at most 200 characters");
+        let today = dates::today();
+        if let (Some(dob), Some(admitted)) = (dob, admitted) {
+            if admitted > today {
+                v.add("member.admission_date", "must not be in the future");
+            }
+            let eighteen = dob.replace_year(dob.year() + MIN_ADMISSION_AGE).unwrap_or(dob);
+            if admitted < eighteen {
+                v.add("member.admission_date", format!("a member must be at least {MIN_ADMISSION_AGE} when admitted"));
+            }
+            if let Some(official) = official {
+                if official <= admitted {
+                    v.add("official_date", "must be after the admission date");
+                } else if official > today {
+                    v.add("official_date", "must not be in the future");
+                }
+            }
+        }
+        v.into_result()?;
+        let (card, dob, admitted) = (card.unwrap_or_default(), dob.unwrap_or(today), admitted.unwrap_or(today));
+        let admitted_sql = dates::to_sql(admitted);
+
+        let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        if let Some(done) = w.replayed::<Member>()? {
+            return Ok(done);
+        }
+        let org = writable(w.conn(), &call, "member.organization", &m.organization).await?;
+        if org.valid_to.is_some() {
+            return Err(Error::NotInForce { what: org.name(), date: "today".into() });
+        }
+        let org = tree::require_on_date(w.conn(), &org.id, &admitted_sql).await?;
+        if !member_org_kind_ok(org.kind) {
+            return Err(Error::BadPlacement(format!(
+                "members are recorded in cells or grassroots organisations, not in a {:?} one",
+                org.kind
+            )));
+        }
+        let id = new_id();
+        let now = dates::now_micros();
+        sqlx::query(
+            "INSERT INTO members (id, party_card_number, full_name, name_folded, date_of_birth, gender, organization_id, \
+             status, admission_date, official_date, head_position, revision, create_micros, update_micros) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, 1, $11, $11)",
+        )
+        .bind(&id)
+        .bind(&card)
+        .bind(&full_name)
+        .bind(text::fold(&full_name))
+        .bind(dates::to_sql(dob))
+        .bind(i64::from(m.gender))
+        .bind(&org.id)
+        .bind(MemberStatus::Probationary as i64)
+        .bind(&admitted_sql)
+        .bind(text::tidy(&m.head_position))
+        .bind(now)
+        .execute(w.conn())
+        .await
+        .map_err(|e| card_taken(e, &card))?;
+        roster::open_first(w.conn(), &id, &org.id, MemberStatus::Probationary, &admitted_sql).await?;
+        let admission = Change {
+            member_id: &id,
+            kind: MemberEventKind::Admitted,
+            date: &admitted_sql,
+            to_org: &org.id,
+            to_status: MemberStatus::Probationary,
+            note: "",
+        };
+        roster::record_event(w.conn(), &admission, None, MemberStatus::Unspecified).await?;
+        if let Some(official) = official {
+            let date = dates::to_sql(official);
+            let current = roster::open_period(w.conn(), &id).await?;
+            let change = Change {
+                member_id: &id,
+                kind: MemberEventKind::MadeOfficial,
+                date: &date,
+                to_org: &org.id,
+                to_status: MemberStatus::Official,
+                note: "",
+            };
+            roster::apply(w.conn(), &current, &change).await?;
+        }
+        let (created, _) = load(w.conn(), &id).await?.ok_or_else(|| ApiError::Internal("row vanished".into()))?;
+        w.commit(&created.name, &created).await?;
+        Ok(created)
+    }
+
+    async fn get(&self, call: Call, req: GetMemberRequest) -> Result<Member> {
+        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+        Ok(visible_member(&mut conn, &call, "name", &req.name).await?.0)
+    }
+
+    async fn update(&self, call: Call, req: UpdateMemberRequest) -> Result<Member> {
+        let m = req.member.clone().unwrap_or_default();
+        let allowed = ["full_name", "date_of_birth", "gender", "party_card_number", "head_position"];
+        let paths = crate::mask::paths(req.update_mask.as_ref(), &allowed, |p| match p {
+            "full_name" => !m.full_name.is_empty(),
+            "date_of_birth" => m.date_of_birth.is_some(),
+            "gender" => m.gender != 0,
+            "party_card_number" => !m.party_card_number.is_empty(),
+            "head_position" => !m.head_position.is_empty(),
+            _ => false,
+        })?;
+        let has = |p: &str| paths.contains(&p);
+        let mut v = Violations::new();
+        let card = normalize_card(&m.party_card_number);
+        if has("party_card_number") && card.is_none() {
+            v.add("member.party_card_number", "must be 6 to 12 digits (dots and spaces allowed)");
+        }
+        let full_name = text::tidy(&m.full_name);
+        if has("full_name") && (full_name.is_empty() || full_name.chars().count() > MAX_NAME) {
+            v.add("member.full_name", format!("required, at most {MAX_NAME} characters"));
+        }
+        let dob = if has("date_of_birth") {
+            dates::required("member.date_of_birth", m.date_of_birth.as_ref()).map_err(|e| v.add(e.field, e.description)).ok()
+        } else {
+            None
+        };
+        if has("gender") && Gender::try_from(m.gender).is_err() {
+            v.add("member.gender", "unknown value");
+        }
+        v.check(m.head_position.chars().count() > MAX_NAME, "member.head_position", "at most 200 characters");
+        v.into_result()?;
+
+        let mut w = self.db.begin_write(&call, "", &req).await?;
+        let (current, revision) = visible_member(w.conn(), &call, "member.name", &m.name).await?;
+        let org = visible(w.conn(), &call, "member.name", &current.organization).await?;
+        call.caller.check_write(org.lineage(), &m.name)?;
+        check_etag(&m.name, &m.etag, revision)?;
+        let id = parse_name("member.name", &m.name, "members")?;
+        let card = if has("party_card_number") { card.unwrap_or_default() } else { current.party_card_number.clone() };
+        let full_name = if has("full_name") { full_name } else { current.full_name.clone() };
+        let dob = match dob {
+            Some(d) => dates::to_sql(d),
+            None => dates::to_sql(dates::required("dob", current.date_of_birth.as_ref())?),
+        };
+        let gender = if has("gender") { m.gender } else { current.gender };
+        let head = if has("head_position") { text::tidy(&m.head_position) } else { current.head_position.clone() };
+        sqlx::query(
+            "UPDATE members SET party_card_number = $1, full_name = $2, name_folded = $3, date_of_birth = $4, \
+             gender = $5, head_position = $6, revision = revision + 1, update_micros = $7 WHERE id = $8",
+        )
+        .bind(&card)
+        .bind(&full_name)
+        .bind(text::fold(&full_name))
+        .bind(&dob)
+        .bind(i64::from(gender))
+        .bind(&head)
+        .bind(dates::now_micros())
+        .bind(id)
+        .execute(w.conn())
+        .await
+        .map_err(|e| card_taken(e, &card))?;
+        let (updated, _) = load(w.conn(), id).await?.ok_or_else(|| ApiError::not_found(&m.name))?;
+        w.commit(&updated.name, &updated).await?;
+        Ok(updated)
+    }
+
+    async fn record_event(&self, call: Call, req: RecordMemberEventRequest) -> Result<Member> {
+        let mut v = Violations::new();
+        let kind = MemberEventKind::try_from(req.kind).unwrap_or(MemberEventKind::Unspecified);
+        match kind {
+            MemberEventKind::Unspecified => v.add("kind", "required"),
+            MemberEventKind::Admitted => v.add("kind", "admission is recorded by CreateMember"),
+            MemberEventKind::Transferred if req.target_organization.is_empty() => {
+                v.add("target_organization", "required for a transfer")
+            }
+            _ => {}
+        }
+        if kind != MemberEventKind::Transferred && !req.target_organization.is_empty() {
+            v.add("target_organization", "only for transfers");
+        }
+        let date = dates::required("effective_date", req.effective_date.as_ref()).map_err(|e| v.add(e.field, e.description)).ok();
+        if date.is_some_and(|d| d > dates::today()) {
+            v.add("effective_date", "must not be in the future");
+        }
+        v.check(req.note.chars().count() > MAX_NOTE, "note", "at most 2000 characters");
+        v.into_result()?;
+        let date = dates::to_sql(date.unwrap_or_else(dates::today));
+
+        let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        if let Some(done) = w.replayed::<Member>()? {
+            return Ok(done);
+        }
+        let (member, revision) = visible_member(w.conn(), &call, "member", &req.member).await?;
+        let org = visible(w.conn(), &call, "member", &member.organization).await?;
+        call.caller.check_write(org.lineage(), &req.member)?;
+        check_etag(&req.member, &req.etag, revision)?;
+        let id = parse_name("member", &req.member, "members")?.to_string();
+        let current = roster::open_period(w.conn(), &id).await?;
+        let to_status = lifecycle::next_status(current.status, kind)?;
+        let to_org = if kind == MemberEventKind::Transferred {
+            let target = writable(w.conn(), &call, "target_organization", &req.target_organization).await?;
+            let target = tree::require_on_date(w.conn(), &target.id, &date).await?;
+            if !member_org_kind_ok(target.kind) {
+                return Err(Error::BadPlacement(format!(
+                    "members are recorded in cells or grassroots organisations, not in a {:?} one",
+                    target.kind
+                )));
+            }
+            if target.id == current.organization_id {
+                return Err(Error::BadPlacement(format!("{} already belongs to {}", req.member, target.name())));
+            }
+            target.id
+        } else {
+            current.organization_id.clone()
+        };
+        let change = Change {
+            member_id: &id,
+            kind,
+            date: &date,
+            to_org: &to_org,
+            to_status,
+            note: &req.note,
+        };
+        roster::apply(w.conn(), &current, &change).await?;
+        let (updated, _) = load(w.conn(), &id).await?.ok_or_else(|| ApiError::not_found(&req.member))?;
+        w.commit(&updated.name, &updated).await?;
+        Ok(updated)
+    }
+
+    async fn list(&self, call: Call, req: ListMembersRequest) -> Result<ListMembersResponse> {
+        let as_of = dates::to_sql(dates::from_proto("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today));
+        let mut statuses = Vec::new();
+        for (i, s) in req.statuses.iter().enumerate() {
+            match MemberStatus::try_from(*s) {
+                Ok(MemberStatus::Unspecified) | Err(_) => return Err(ApiError::invalid(format!("statuses[{i}]"), "unknown status").into()),
+                Ok(s) => statuses.push(s),
+            }
+        }
+        if statuses.is_empty() {
+            statuses.extend(ACTIVE);
+        }
+        let folded = text::fold(&req.name_query);
+        if folded.chars().count() > MAX_NAME {
+            return Err(ApiError::invalid("name_query", "at most 200 characters").into());
+        }
+        let query = format!(
+            "org={};subtree={};statuses={};as_of={as_of};q={folded}",
+            req.organization,
+            req.include_subtree,
+            status_list(&statuses)
+        );
+        let page = PageRequest::parse(req.page_size, &req.page_token, &query)?;
+        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+        let org = visible(&mut conn, &call, "organization", &req.organization).await?;
+        let Some(org) = tree::on_date(&mut conn, &org.id, &as_of).await? else {
+            return Ok(ListMembersResponse::default());
+        };
+        let pattern = format!("%{}%", folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        // $2/$3: the subtree's path range, or the organisation id twice.
+        let (membership, second, third) = if req.include_subtree {
+            let join = format!(
+                "JOIN organization_placements p ON p.org_id = mp.organization_id AND {} AND p.path >= $2 AND p.path < $3",
+                in_force("p", 1)
+            );
+            (join, org.path.clone(), tree::upper(&org.path))
+        } else {
+            ("AND mp.organization_id = $2 AND mp.organization_id = $3".to_string(), org.id.clone(), org.id.clone())
+        };
+        let sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM member_periods mp JOIN members m ON m.id = mp.member_id {membership} \
+             WHERE {} AND mp.status IN ({}) AND m.name_folded LIKE $4 ESCAPE '\\' AND m.id > $5 \
+             ORDER BY m.id LIMIT $6",
+            in_force("mp", 1),
+            status_list(&statuses)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&as_of)
+            .bind(&second)
+            .bind(&third)
+            .bind(&pattern)
+            .bind(page.after.clone().unwrap_or_default())
+            .bind(page.limit())
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut members = rows.iter().map(member_from_row).collect::<Result<Vec<_>>>()?;
+        let next_page_token = page.finish(&mut members, |m| m.name.trim_start_matches("members/").to_string());
+        Ok(ListMembersResponse { members, next_page_token })
+    }
+
+    async fn list_events(&self, call: Call, req: ListMemberEventsRequest) -> Result<ListMemberEventsResponse> {
+        let page = PageRequest::parse(req.page_size, &req.page_token, &req.member)?;
+        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+        visible_member(&mut conn, &call, "member", &req.member).await?;
+        let id = parse_name("member", &req.member, "members")?;
+        let after: i64 = page.after.as_deref().and_then(|a| a.parse().ok()).unwrap_or(0);
+        let rows = sqlx::query(
+            "SELECT id, seq, kind, effective_date, from_org, to_org, from_status, to_status, note, create_micros \
+             FROM member_events WHERE member_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(id)
+        .bind(after)
+        .bind(page.limit())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let event_id: String = row.try_get("id")?;
+            let from_org: Option<String> = row.try_get("from_org")?;
+            let to_org: String = row.try_get("to_org")?;
+            events.push((
+                row.try_get::<i64, _>("seq")?,
+                MemberEvent {
+                    name: format!("{}/events/{event_id}", req.member),
+                    kind: row.try_get::<i64, _>("kind")? as i32,
+                    effective_date: Some(dates::sql_to_proto(&row.try_get::<String, _>("effective_date")?)?),
+                    from_organization: from_org.as_deref().map(org_name).unwrap_or_default(),
+                    to_organization: org_name(&to_org),
+                    from_status: row.try_get::<i64, _>("from_status")? as i32,
+                    to_status: row.try_get::<i64, _>("to_status")? as i32,
+                    note: row.try_get("note")?,
+                    create_time: Some(dates::timestamp(row.try_get("create_micros")?)),
+                },
+            ));
+        }
+        let next_page_token = page.finish(&mut events, |(seq, _)| seq.to_string());
+        Ok(ListMemberEventsResponse {
+            events: events.into_iter().map(|(_, e)| e).collect(),
+            next_page_token,
+        })
+    }
+
+    /// Resolves a roster request to the SQL and its bindings; the rows are
+    /// then streamed by [`stream_roster`].
+    async fn roster_query(&self, call: &Call, req: &StreamRosterRequest) -> Result<Option<(String, String, String)>> {
+        let as_of = dates::to_sql(dates::from_proto("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today));
+        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+        let org = visible(&mut conn, call, "organization", &req.organization).await?;
+        Ok(tree::on_date(&mut conn, &org.id, &as_of).await?.map(|o| (as_of, o.path.clone(), tree::upper(&o.path))))
+    }
+}
+
+/// Rows fetched from the database per round trip while streaming a roster.
+const ROSTER_BATCH: i64 = 1000;
+
+/// Streams the roster in member-id order, one batch query at a time, through
+/// a bounded channel: memory stays constant whatever the roster's size, and
+/// a client that goes away stops the queries.
+fn stream_roster(
+    db: Database,
+    as_of: String,
+    prefix: String,
+    upper: String,
+    exclude_exempt: bool,
+) -> tokio_stream::wrappers::ReceiverStream<Result<StreamRosterResponse, Status>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let statuses: Vec<MemberStatus> = ACTIVE
+        .into_iter()
+        .filter(|s| !(exclude_exempt && *s == MemberStatus::Exempt))
+        .collect();
+    let sql = format!(
+        "SELECT m.id, m.full_name, m.party_card_number, mp.organization_id, mp.status \
+         FROM member_periods mp \
+         JOIN organization_placements p ON p.org_id = mp.organization_id AND {} AND p.path >= $2 AND p.path < $3 \
+         JOIN members m ON m.id = mp.member_id \
+         WHERE {} AND mp.status IN ({}) AND m.id > $4 ORDER BY m.id LIMIT $5",
+        in_force("p", 1),
+        in_force("mp", 1),
+        status_list(&statuses)
+    );
+    tokio::spawn(async move {
+        let mut after = String::new();
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(&as_of)
+                .bind(&prefix)
+                .bind(&upper)
+                .bind(&after)
+                .bind(ROSTER_BATCH)
+                .fetch_all(db.pool())
+                .await;
+            let rows = match rows {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = tx.send(Err(Error::from(e).into())).await;
+                    return;
+                }
+            };
+            let done = (rows.len() as i64) < ROSTER_BATCH;
+            for row in rows {
+                let entry = (|| -> Result<(String, StreamRosterResponse), sqlx::Error> {
+                    let id: String = row.try_get("id")?;
+                    let org: String = row.try_get("organization_id")?;
+                    Ok((id.clone(), StreamRosterResponse {
+                        member: member_name(&id),
+                        full_name: row.try_get("full_name")?,
+                        party_card_number: row.try_get("party_card_number")?,
+                        organization: org_name(&org),
+                        status: row.try_get::<i64, _>("status")? as i32,
+                    }))
+                })();
+                match entry {
+                    Ok((id, entry)) => {
+                        after = id;
+                        if tx.send(Ok(entry)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(Error::from(e).into())).await;
+                        return;
+                    }
+                }
+            }
+            if done {
+                return;
+            }
+        }
+    });
+    tokio_stream::wrappers::ReceiverStream::new(rx)
+}
+
+/// The roster stream type.
+pub type RosterStream = Pin<Box<dyn Stream<Item = Result<StreamRosterResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl MemberService for Members {
+    async fn create_member(&self, r: Request<CreateMemberRequest>) -> Result<Response<Member>, Status> {
+        unary(r, |c, m| self.create(c, m)).await
+    }
+    async fn get_member(&self, r: Request<GetMemberRequest>) -> Result<Response<Member>, Status> {
+        unary(r, |c, m| self.get(c, m)).await
+    }
+    async fn list_members(&self, r: Request<ListMembersRequest>) -> Result<Response<ListMembersResponse>, Status> {
+        unary(r, |c, m| self.list(c, m)).await
+    }
+    async fn update_member(&self, r: Request<UpdateMemberRequest>) -> Result<Response<Member>, Status> {
+        unary(r, |c, m| self.update(c, m)).await
+    }
+    async fn record_member_event(&self, r: Request<RecordMemberEventRequest>) -> Result<Response<Member>, Status> {
+        unary(r, |c, m| self.record_event(c, m)).await
+    }
+    async fn list_member_events(
+        &self,
+        r: Request<ListMemberEventsRequest>,
+    ) -> Result<Response<ListMemberEventsResponse>, Status> {
+        unary(r, |c, m| self.list_events(c, m)).await
+    }
+
+    type StreamRosterStream = RosterStream;
+
+    async fn stream_roster(&self, r: Request<StreamRosterRequest>) -> Result<Response<Self::StreamRosterStream>, Status> {
+        let call = Call::of(&r).map_err(|e| e.into_status(DOMAIN))?;
+        let req = r.into_inner();
+        let stream: RosterStream = match self.roster_query(&call, &req).await? {
+            Some((as_of, prefix, upper)) => {
+                Box::pin(stream_roster(self.db.clone(), as_of, prefix, upper, req.exclude_exempt))
+            }
+            None => Box::pin(futures::stream::empty()),
+        };
+        Ok(Response::new(stream.boxed()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_numbers() {
+        assert_eq!(normalize_card("12.345.678").as_deref(), Some("12345678"));
+        assert_eq!(normalize_card("12 345"), None);
+        assert_eq!(normalize_card("1234567890123"), None);
+        assert_eq!(normalize_card("12a45678"), None);
+    }
+}
