@@ -90,7 +90,9 @@ pub struct KeyArgs {
 impl KeyArgs {
     /// The key file to use.
     pub fn key_file(&self) -> PathBuf {
-        self.token_key_file.clone().unwrap_or_else(|| self.data_dir.join("token.key"))
+        self.token_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("token.key"))
     }
 }
 

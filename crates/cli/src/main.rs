@@ -15,7 +15,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = config::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("probity: cannot start the async runtime: {e}");

@@ -8,7 +8,9 @@ use probity_platform::{
     auth::{Claims, ROLE_ADMIN, TokenKey},
     server::{ServerBuilder, ServerConfig, shutdown_signal},
 };
-use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
 
 use crate::config::{Cli, ClientArgs, Command, KeyArgs, ServeArgs, ServiceName, TokenCommand};
 
@@ -44,7 +46,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Installs logging from `PROBITY_LOG` (or `RUST_LOG`), default `info`.
 fn init_tracing() -> anyhow::Result<()> {
-    let filter = std::env::var("PROBITY_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "info".into());
+    let filter = std::env::var("PROBITY_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into());
     probity_platform::logging::init(&filter).map_err(|e| anyhow::anyhow!(e))
 }
 
@@ -95,7 +99,10 @@ fn server_config(args: &ServeArgs, key: TokenKey) -> ServerConfig {
 /// The database URL of `service` under these settings.
 fn database_url(args: &ServeArgs, service: &str) -> anyhow::Result<String> {
     match &args.database_url {
-        None => Ok(format!("sqlite://{}/{service}.db", args.key.data_dir.display())),
+        None => Ok(format!(
+            "sqlite://{}/{service}.db",
+            args.key.data_dir.display()
+        )),
         Some(url) if url.starts_with("postgres") => Ok(url.clone()),
         Some(url) if url.starts_with("sqlite:") => Ok(url.clone()),
         Some(_) => bail!("--database-url must start with sqlite:// or postgres://"),
@@ -104,13 +111,21 @@ fn database_url(args: &ServeArgs, service: &str) -> anyhow::Result<String> {
 
 async fn open(args: &ServeArgs, service: &str, schema: &str) -> anyhow::Result<Database> {
     let url = database_url(args, service)?;
-    Database::connect(&url, schema, args.db_max_connections).await.map_err(|e| anyhow::anyhow!("{e}"))
+    Database::connect(&url, schema, args.db_max_connections)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_tracing()?;
-    if args.database_url.as_deref().is_some_and(|u| u.starts_with("sqlite:")) {
-        bail!("`probity up` keeps one SQLite file per service under --data-dir; give --database-url only for PostgreSQL");
+    if args
+        .database_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("sqlite:"))
+    {
+        bail!(
+            "`probity up` keeps one SQLite file per service under --data-dir; give --database-url only for PostgreSQL"
+        );
     }
     let key = dev_key(&args.key)?;
     let now = probity_platform::dates::now_micros() / 1_000_000;
@@ -135,9 +150,15 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let addr = listener.local_addr()?;
     println!("Probity is up on http://{addr} (members)");
     println!("Data: {}", args.key.data_dir.display());
-    println!("Development admin token (also in {}):", token_file.display());
+    println!(
+        "Development admin token (also in {}):",
+        token_file.display()
+    );
     println!("{token}");
-    server.serve(listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    server
+        .serve(listener, shutdown_signal())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -155,7 +176,10 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!(addr = %listener.local_addr()?, ?service, "listening");
-    server.serve(listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    server
+        .serve(listener, shutdown_signal())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -174,11 +198,18 @@ async fn health(client: ClientArgs, service: String) -> anyhow::Result<ExitCode>
             return Ok(ExitCode::FAILURE);
         }
     };
-    match HealthClient::new(channel).check(HealthCheckRequest { service }).await {
+    match HealthClient::new(channel)
+        .check(HealthCheckRequest { service })
+        .await
+    {
         Ok(r) => {
             let status = r.into_inner().status();
             println!("{}", status.as_str_name());
-            Ok(if status == ServingStatus::Serving { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if status == ServingStatus::Serving {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Err(e) => {
             eprintln!("probity: health check failed: {} {}", e.code(), e.message());
@@ -196,16 +227,25 @@ mod tests {
     #[test]
     fn defaults_work_out_of_the_box() {
         let cli = Cli::try_parse_from(["probity", "up"]).unwrap();
-        let Command::Up(args) = cli.command else { panic!("up") };
+        let Command::Up(args) = cli.command else {
+            panic!("up")
+        };
         assert_eq!(args.listen.to_string(), "127.0.0.1:50051");
-        assert_eq!(database_url(&args, "members").unwrap(), "sqlite://./data/members.db");
+        assert_eq!(
+            database_url(&args, "members").unwrap(),
+            "sqlite://./data/members.db"
+        );
     }
 
     #[test]
     fn bad_configuration_is_refused() {
         assert!(Cli::try_parse_from(["probity", "up", "--listen", "nowhere"]).is_err());
-        let cli = Cli::try_parse_from(["probity", "serve", "members", "--database-url", "mysql://x"]).unwrap();
-        let Command::Serve { args, .. } = cli.command else { panic!("serve") };
+        let cli =
+            Cli::try_parse_from(["probity", "serve", "members", "--database-url", "mysql://x"])
+                .unwrap();
+        let Command::Serve { args, .. } = cli.command else {
+            panic!("serve")
+        };
         assert!(database_url(&args, "members").is_err());
     }
 }

@@ -55,7 +55,11 @@ pub fn chain_hash(prev_hash: &str, e: &EntryFields<'_>) -> String {
 
 /// Appends entry `e` after `prev_hash` and moves the chain head to it.
 /// Called by [`crate::write::Write::commit`] inside the write transaction.
-pub(crate) async fn append(conn: &mut AnyConnection, prev_hash: &str, e: &EntryFields<'_>) -> Result<(), ApiError> {
+pub(crate) async fn append(
+    conn: &mut AnyConnection,
+    prev_hash: &str,
+    e: &EntryFields<'_>,
+) -> Result<(), ApiError> {
     let hash = chain_hash(prev_hash, e);
     sqlx::query(
         "INSERT INTO audit_log (seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash) \
@@ -79,7 +83,8 @@ pub(crate) async fn append(conn: &mut AnyConnection, prev_hash: &str, e: &EntryF
     Ok(())
 }
 
-const COLUMNS: &str = "seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash";
+const COLUMNS: &str =
+    "seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash";
 
 fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
     Ok(AuditEntry {
@@ -96,8 +101,16 @@ fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
 }
 
 /// Lists entries oldest first, optionally only those about `resource`.
-pub async fn list(db: &Database, resource: &str, page: &PageRequest) -> Result<(Vec<AuditEntry>, String), ApiError> {
-    let after: i64 = page.after.as_deref().and_then(|k| k.parse().ok()).unwrap_or(0);
+pub async fn list(
+    db: &Database,
+    resource: &str,
+    page: &PageRequest,
+) -> Result<(Vec<AuditEntry>, String), ApiError> {
+    let after: i64 = page
+        .after
+        .as_deref()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(0);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 AND ($2 = '' OR resource = $2) ORDER BY seq LIMIT $3"
     )))
@@ -138,10 +151,20 @@ pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
             let e = entry(row)?;
             checked += 1;
             if e.sequence != expected_seq {
-                return Ok(fail(expected_seq, checked, format!("entry {expected_seq} is missing"), &prev_hash));
+                return Ok(fail(
+                    expected_seq,
+                    checked,
+                    format!("entry {expected_seq} is missing"),
+                    &prev_hash,
+                ));
             }
             if e.prev_hash != prev_hash {
-                return Ok(fail(e.sequence, checked, "link to the previous entry does not match".into(), &prev_hash));
+                return Ok(fail(
+                    e.sequence,
+                    checked,
+                    "link to the previous entry does not match".into(),
+                    &prev_hash,
+                ));
             }
             let at_micros = row.try_get::<i64, _>("at_micros")?;
             let fields = EntryFields {
@@ -154,7 +177,12 @@ pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
                 request_id: &e.request_id,
             };
             if chain_hash(&prev_hash, &fields) != e.hash {
-                return Ok(fail(e.sequence, checked, "entry content does not match its hash".into(), &prev_hash));
+                return Ok(fail(
+                    e.sequence,
+                    checked,
+                    "entry content does not match its hash".into(),
+                    &prev_hash,
+                ));
             }
             prev_hash = e.hash;
             expected_seq += 1;
@@ -164,7 +192,12 @@ pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
         .fetch_one(db.pool())
         .await?;
     if head.0 != prev_hash {
-        return Ok(fail(expected_seq, checked, "the chain head does not match the last entry (entries removed at the end?)".into(), &prev_hash));
+        return Ok(fail(
+            expected_seq,
+            checked,
+            "the chain head does not match the last entry (entries removed at the end?)".into(),
+            &prev_hash,
+        ));
     }
     Ok(AuditChainVerification {
         valid: true,

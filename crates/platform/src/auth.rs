@@ -60,7 +60,10 @@ impl TokenKey {
     /// A key from raw bytes; at least 32 are required.
     pub fn new(bytes: Vec<u8>) -> Result<Self, String> {
         if bytes.len() < 32 {
-            return Err(format!("token key must be at least 32 bytes, got {}", bytes.len()));
+            return Err(format!(
+                "token key must be at least 32 bytes, got {}",
+                bytes.len()
+            ));
         }
         Ok(Self(bytes))
     }
@@ -109,7 +112,9 @@ impl TokenKey {
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, ApiError> {
         let bad = |why: &str| ApiError::Unauthenticated(format!("bearer token rejected: {why}"));
         let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(bad("not a JWT"));
         };
         let header: serde_json::Value = URL_SAFE_NO_PAD
@@ -120,7 +125,9 @@ impl TokenKey {
         if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
             return Err(bad("algorithm must be HS256"));
         }
-        let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad("unreadable signature"))?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| bad("unreadable signature"))?;
         let mut mac = self.mac();
         mac.update(h.as_bytes());
         mac.update(b".");
@@ -181,7 +188,9 @@ impl Caller {
         if self.has_role(role) {
             Ok(())
         } else {
-            Err(ApiError::PermissionDenied(format!("this call needs the `{role}` role")))
+            Err(ApiError::PermissionDenied(format!(
+                "this call needs the `{role}` role"
+            )))
         }
     }
 
@@ -193,24 +202,41 @@ impl Caller {
     /// True when the caller's scope covers an organisation, given the ids
     /// from the root down to and including it.
     pub fn covers<'a>(&self, lineage: impl IntoIterator<Item = &'a str>) -> bool {
-        self.all || lineage.into_iter().any(|id| self.scope.iter().any(|s| s == id))
+        self.all
+            || lineage
+                .into_iter()
+                .any(|id| self.scope.iter().any(|s| s == id))
     }
 
     /// For reads: `NOT_FOUND` (naming `resource`) unless the scope covers
     /// the organisation, so that objects out of scope do not leak their
     /// existence.
-    pub fn check_read<'a>(&self, lineage: impl IntoIterator<Item = &'a str>, resource: &str) -> Result<(), ApiError> {
-        if self.covers(lineage) { Ok(()) } else { Err(ApiError::not_found(resource)) }
+    pub fn check_read<'a>(
+        &self,
+        lineage: impl IntoIterator<Item = &'a str>,
+        resource: &str,
+    ) -> Result<(), ApiError> {
+        if self.covers(lineage) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(resource))
+        }
     }
 
     /// For writes: `PERMISSION_DENIED` unless the caller is a writer whose
     /// scope covers the organisation.
-    pub fn check_write<'a>(&self, lineage: impl IntoIterator<Item = &'a str>, what: &str) -> Result<(), ApiError> {
+    pub fn check_write<'a>(
+        &self,
+        lineage: impl IntoIterator<Item = &'a str>,
+        what: &str,
+    ) -> Result<(), ApiError> {
         self.require_role(ROLE_WRITER)?;
         if self.covers(lineage) {
             Ok(())
         } else {
-            Err(ApiError::PermissionDenied(format!("{what} is outside your organisation scope")))
+            Err(ApiError::PermissionDenied(format!(
+                "{what} is outside your organisation scope"
+            )))
         }
     }
 }
@@ -236,7 +262,10 @@ mod tests {
         let token = key.sign(&claims(&["x"]));
         assert_eq!(key.verify(&token, 1_500).unwrap(), claims(&["x"]));
         assert!(key.verify(&token, 2_000).is_err(), "expired");
-        assert!(TokenKey::generate().verify(&token, 1_500).is_err(), "other key");
+        assert!(
+            TokenKey::generate().verify(&token, 1_500).is_err(),
+            "other key"
+        );
         let mut forged = token.clone();
         forged.replace_range(token.len() - 3.., "AAA");
         assert!(key.verify(&forged, 1_500).is_err());
@@ -256,7 +285,16 @@ mod tests {
         assert!(caller.covers(["province", "district", "cell"]));
         assert!(!caller.covers(["province", "other", "cell"]));
         assert!(Caller::from(claims(&["*"])).covers(["anything"]));
-        assert_eq!(caller.check_read(["province"], "organizations/province").unwrap_err().code(), tonic::Code::NotFound);
-        assert_eq!(caller.check_write(["province"], "x").unwrap_err().code(), tonic::Code::PermissionDenied);
+        assert_eq!(
+            caller
+                .check_read(["province"], "organizations/province")
+                .unwrap_err()
+                .code(),
+            tonic::Code::NotFound
+        );
+        assert_eq!(
+            caller.check_write(["province"], "x").unwrap_err().code(),
+            tonic::Code::PermissionDenied
+        );
     }
 }

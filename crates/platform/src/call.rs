@@ -34,10 +34,14 @@ impl Call {
             .get::<Caller>()
             .cloned()
             .ok_or_else(|| ApiError::Unauthenticated("no caller identity on this call".into()))?;
-        let info = request.extensions().get::<CallInfo>().cloned().unwrap_or(CallInfo {
-            method: String::new(),
-            request_id: String::new(),
-        });
+        let info = request
+            .extensions()
+            .get::<CallInfo>()
+            .cloned()
+            .unwrap_or(CallInfo {
+                method: String::new(),
+                request_id: String::new(),
+            });
         Ok(Self {
             caller,
             method: info.method,
@@ -58,5 +62,8 @@ where
     E: From<ApiError> + Into<tonic::Status>,
 {
     let call = Call::of(&request).map_err(|e| E::from(e).into())?;
-    f(call, request.into_inner()).await.map(tonic::Response::new).map_err(Into::into)
+    f(call, request.into_inner())
+        .await
+        .map(tonic::Response::new)
+        .map_err(Into::into)
 }

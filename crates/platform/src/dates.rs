@@ -4,7 +4,10 @@
 //! integer microseconds since the Unix epoch).
 
 use probity_proto::google::r#type::Date as ProtoDate;
-use time::{Date, Month, OffsetDateTime, UtcOffset, format_description::FormatItem, macros::format_description};
+use time::{
+    Date, Month, OffsetDateTime, UtcOffset, format_description::FormatItem,
+    macros::format_description,
+};
 
 use crate::error::Violation;
 
@@ -52,7 +55,15 @@ pub fn from_proto(field: &str, date: Option<&ProtoDate>) -> Result<Option<Date>,
     }
     Date::from_calendar_date(d.year, month, day)
         .map(Some)
-        .map_err(|_| Violation::new(field, format!("{}-{:02}-{:02} is not a calendar date", d.year, d.month, d.day)))
+        .map_err(|_| {
+            Violation::new(
+                field,
+                format!(
+                    "{}-{:02}-{:02} is not a calendar date",
+                    d.year, d.month, d.day
+                ),
+            )
+        })
 }
 
 /// Reads a wire date that must be present.
@@ -92,10 +103,28 @@ mod tests {
 
     #[test]
     fn round_trips_and_rejects_impossible_dates() {
-        let d = required("d", Some(&ProtoDate { year: 2016, month: 11, day: 30 })).unwrap();
+        let d = required(
+            "d",
+            Some(&ProtoDate {
+                year: 2016,
+                month: 11,
+                day: 30,
+            }),
+        )
+        .unwrap();
         assert_eq!(to_sql(d), "2016-11-30");
         assert_eq!(from_sql("2016-11-30").unwrap(), d);
-        assert!(required("d", Some(&ProtoDate { year: 2021, month: 2, day: 29 })).is_err());
+        assert!(
+            required(
+                "d",
+                Some(&ProtoDate {
+                    year: 2021,
+                    month: 2,
+                    day: 29
+                })
+            )
+            .is_err()
+        );
         assert!(required("d", None).is_err());
         assert_eq!(from_proto("d", Some(&ProtoDate::default())).unwrap(), None);
     }

@@ -100,7 +100,9 @@ impl Database {
                 redact(url)
             )));
         };
-        if !schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        if !schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             || !schema.starts_with(|c: char| c.is_ascii_lowercase())
         {
             return Err(DbError::Config(format!(
@@ -111,7 +113,8 @@ impl Database {
             Backend::Sqlite => sqlite_url(url)?,
             Backend::Postgres => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url).map_err(|e| DbError::Config(e.to_string()))?;
+        let options =
+            AnyConnectOptions::from_str(&url).map_err(|e| DbError::Config(e.to_string()))?;
         let connect_err = |source| DbError::Connect {
             url: redact(&url),
             source,
@@ -123,9 +126,11 @@ impl Database {
                 .connect_with(options.clone())
                 .await
                 .map_err(connect_err)?;
-            pool.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")))
-                .await
-                .map_err(connect_err)?;
+            pool.execute(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+            )))
+            .await
+            .map_err(connect_err)?;
             pool.close().await;
         }
         let schema = schema.to_string();
@@ -207,12 +212,17 @@ fn sqlite_url(url: &str) -> Result<String, DbError> {
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" {
         return Err(DbError::Config(
-            "SQLite needs a file (sqlite://data/members.db); in-memory databases are not durable".into(),
+            "SQLite needs a file (sqlite://data/members.db); in-memory databases are not durable"
+                .into(),
         ));
     }
-    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| DbError::Config(format!("cannot create folder {}: {e}", parent.display())))?;
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            DbError::Config(format!("cannot create folder {}: {e}", parent.display()))
+        })?;
     }
     let mut query = query.to_string();
     if !query.split('&').any(|kv| kv.starts_with("mode=")) {

@@ -97,7 +97,9 @@ pub enum ApiError {
         message: String,
     },
     /// The etag sent does not match the resource's current one.
-    #[error("{resource} was changed by someone else (etag {sent} is stale, current is {current}); read it again and retry")]
+    #[error(
+        "{resource} was changed by someone else (etag {sent} is stale, current is {current}); read it again and retry"
+    )]
     StaleEtag {
         /// The resource name.
         resource: String,
@@ -265,8 +267,9 @@ mod tests {
 
     #[test]
     fn invalid_argument_carries_violations_and_error_info() {
-        let status = ApiError::InvalidArgument(vec![Violation::new("member.full_name", "required")])
-            .into_status("members.probity");
+        let status =
+            ApiError::InvalidArgument(vec![Violation::new("member.full_name", "required")])
+                .into_status("members.probity");
         assert_eq!(status.code(), Code::InvalidArgument);
         let details = status.get_error_details();
         let bad = details.bad_request().expect("bad request");

@@ -103,7 +103,9 @@ where
         let refusal = if is_open(&method) {
             None
         } else if !self.layer.ready.load(Ordering::Acquire) {
-            Some(ApiError::Unavailable("server is starting or stopping".into()))
+            Some(ApiError::Unavailable(
+                "server is starting or stopping".into(),
+            ))
         } else {
             match bearer(&req) {
                 None => Some(ApiError::Unauthenticated(
@@ -147,7 +149,13 @@ where
 }
 
 fn bearer<B>(req: &Request<B>) -> Option<&str> {
-    let value = req.headers().get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    let value = req
+        .headers()
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
     Some(token.trim())
 }

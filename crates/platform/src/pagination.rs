@@ -101,8 +101,14 @@ mod tests {
 
     #[test]
     fn sizes_are_defaulted_coerced_and_checked() {
-        assert_eq!(PageRequest::parse(0, "", "q").unwrap().size, DEFAULT_PAGE_SIZE);
-        assert_eq!(PageRequest::parse(5000, "", "q").unwrap().size, MAX_PAGE_SIZE);
+        assert_eq!(
+            PageRequest::parse(0, "", "q").unwrap().size,
+            DEFAULT_PAGE_SIZE
+        );
+        assert_eq!(
+            PageRequest::parse(5000, "", "q").unwrap().size,
+            MAX_PAGE_SIZE
+        );
         assert!(PageRequest::parse(-1, "", "q").is_err());
     }
 

@@ -14,7 +14,10 @@ pub fn parse_name<'a>(field: &str, name: &'a str, collection: &str) -> Result<&'
     if name.is_empty() {
         return Err(ApiError::invalid(field, "required"));
     }
-    match name.strip_prefix(collection).and_then(|r| r.strip_prefix('/')) {
+    match name
+        .strip_prefix(collection)
+        .and_then(|r| r.strip_prefix('/'))
+    {
         Some(id) if is_id(id) => Ok(id),
         _ => Err(ApiError::invalid(
             field,
@@ -26,7 +29,10 @@ pub fn parse_name<'a>(field: &str, name: &'a str, collection: &str) -> Result<&'
 /// True for text that can be an id: 1 to 63 lower-case letters, digits
 /// and hyphens.
 pub fn is_id(id: &str) -> bool {
-    (1..=63).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    (1..=63).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// The etag of a resource at a revision.
@@ -61,7 +67,10 @@ mod tests {
         assert!(parse_name("n", "", "members").is_err());
         assert!(check_etag("m", "", 3).is_ok());
         assert!(check_etag("m", "\"3\"", 3).is_ok());
-        assert_eq!(check_etag("m", "\"2\"", 3).unwrap_err().code(), tonic::Code::Aborted);
+        assert_eq!(
+            check_etag("m", "\"2\"", 3).unwrap_err().code(),
+            tonic::Code::Aborted
+        );
         assert_eq!(new_id().len(), 32);
     }
 }

@@ -144,9 +144,13 @@ impl ServerBuilder {
             start_gate,
         } = self;
         let (reporter, health) = tonic_health::server::health_reporter();
-        reporter.set_service_status("", ServingStatus::NotServing).await;
+        reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
         for name in &names {
-            reporter.set_service_status(*name, ServingStatus::NotServing).await;
+            reporter
+                .set_service_status(*name, ServingStatus::NotServing)
+                .await;
         }
         routes.add_service(health);
         let reflection = || {
@@ -156,14 +160,20 @@ impl ServerBuilder {
         };
         routes.add_service(reflection().build_v1().map_err(|e| {
             tracing::error!(error = %e, "reflection descriptors");
-            ServeError::Ping(sqlx::Error::Protocol("reflection descriptors are invalid".into()))
+            ServeError::Ping(sqlx::Error::Protocol(
+                "reflection descriptors are invalid".into(),
+            ))
         })?);
         if let Ok(v1alpha) = reflection().build_v1alpha() {
             routes.add_service(v1alpha);
         }
 
         let ready = Arc::new(AtomicBool::new(false));
-        let gateway = GatewayLayer::new(config.token_key.clone(), ready.clone(), &config.error_domain);
+        let gateway = GatewayLayer::new(
+            config.token_key.clone(),
+            ready.clone(),
+            &config.error_domain,
+        );
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let router = tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
@@ -197,9 +207,13 @@ impl ServerBuilder {
         match started {
             Some(Ok(())) => {
                 ready.store(true, Ordering::Release);
-                reporter.set_service_status("", ServingStatus::Serving).await;
+                reporter
+                    .set_service_status("", ServingStatus::Serving)
+                    .await;
                 for name in &names {
-                    reporter.set_service_status(*name, ServingStatus::Serving).await;
+                    reporter
+                        .set_service_status(*name, ServingStatus::Serving)
+                        .await;
                 }
                 tracing::info!(services = ?names, "serving");
                 tokio::select! {
@@ -217,9 +231,13 @@ impl ServerBuilder {
 
         // Shutdown: NOT_SERVING first, a grace period, then drain.
         tracing::info!("shutting down: draining");
-        reporter.set_service_status("", ServingStatus::NotServing).await;
+        reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
         for name in &names {
-            reporter.set_service_status(*name, ServingStatus::NotServing).await;
+            reporter
+                .set_service_status(*name, ServingStatus::NotServing)
+                .await;
         }
         tokio::time::sleep(config.shutdown_grace).await;
         ready.store(false, Ordering::Release);
@@ -256,7 +274,9 @@ impl ServerBuilder {
     }
 }
 
-fn flatten(r: Result<Result<(), tonic::transport::Error>, tokio::task::JoinError>) -> Result<(), ServeError> {
+fn flatten(
+    r: Result<Result<(), tonic::transport::Error>, tokio::task::JoinError>,
+) -> Result<(), ServeError> {
     match r {
         Ok(inner) => inner.map_err(ServeError::from),
         Err(join) => {

@@ -40,26 +40,39 @@ impl std::fmt::Display for TestBackend {
 /// SQLite, plus PostgreSQL when `PROBITY_TEST_POSTGRES_URL` is set.
 pub fn backends() -> Vec<TestBackend> {
     let mut out = vec![TestBackend::Sqlite];
-    if let Ok(url) = std::env::var("PROBITY_TEST_POSTGRES_URL") {
-        if !url.is_empty() {
-            out.push(TestBackend::Postgres(url));
-        }
+    if let Ok(url) = std::env::var("PROBITY_TEST_POSTGRES_URL")
+        && !url.is_empty()
+    {
+        out.push(TestBackend::Postgres(url));
     }
     out
 }
 
 /// A fresh, empty database on `backend` for service schema `schema`, and
 /// the folder that holds it (SQLite) to keep alive.
-pub async fn fresh_database(backend: &TestBackend, schema: &str) -> (Database, Option<tempfile::TempDir>) {
+pub async fn fresh_database(
+    backend: &TestBackend,
+    schema: &str,
+) -> (Database, Option<tempfile::TempDir>) {
     match backend {
         TestBackend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}/{schema}.db", dir.path().display());
-            (Database::connect(&url, schema, 4).await.expect("open sqlite"), Some(dir))
+            (
+                Database::connect(&url, schema, 4)
+                    .await
+                    .expect("open sqlite"),
+                Some(dir),
+            )
         }
         TestBackend::Postgres(url) => {
             let unique = format!("{schema}_t{}", &crate::resource::new_id()[20..]);
-            (Database::connect(url, &unique, 4).await.expect("open postgres"), None)
+            (
+                Database::connect(url, &unique, 4)
+                    .await
+                    .expect("open postgres"),
+                None,
+            )
         }
     }
 }
@@ -69,8 +82,13 @@ pub async fn fresh_database(backend: &TestBackend, schema: &str) -> (Database, O
 pub struct Bearer(MetadataValue<tonic::metadata::Ascii>);
 
 impl Interceptor for Bearer {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        request.metadata_mut().insert("authorization", self.0.clone());
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
         Ok(request)
     }
 }
@@ -114,7 +132,11 @@ impl TestOptions {
 
 impl TestServer {
     /// Starts a server over a fresh database; `register` adds the service.
-    pub async fn start(backend: &TestBackend, options: TestOptions, register: impl FnOnce(&mut ServerBuilder, Database)) -> Self {
+    pub async fn start(
+        backend: &TestBackend,
+        options: TestOptions,
+        register: impl FnOnce(&mut ServerBuilder, Database),
+    ) -> Self {
         let key = TokenKey::generate();
         let (db, dir) = fresh_database(backend, options.schema).await;
         let mut config = ServerConfig::new(key.clone());
@@ -126,7 +148,10 @@ impl TestServer {
         if let Some(gate) = options.start_gate {
             builder.hold_start_until(gate);
         }
-        let server = builder.spawn("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+        let server = builder
+            .spawn("127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("bind");
         let me = Self {
             server,
             key,
@@ -142,13 +167,18 @@ impl TestServer {
 
     /// Waits (up to 30 s) until health reports SERVING.
     pub async fn wait_serving(&self) {
-        use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+        use tonic_health::pb::{
+            HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+        };
         let mut client = HealthClient::new(self.channel());
         for _ in 0..600 {
-            if let Ok(r) = client.check(HealthCheckRequest { service: String::new() }).await {
-                if r.into_inner().status() == ServingStatus::Serving {
-                    return;
-                }
+            let request = HealthCheckRequest {
+                service: String::new(),
+            };
+            if let Ok(r) = client.check(request).await
+                && r.into_inner().status() == ServingStatus::Serving
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -157,7 +187,9 @@ impl TestServer {
 
     /// A plain channel to the server.
     pub fn channel(&self) -> Channel {
-        Channel::from_shared(self.server.url()).expect("url").connect_lazy()
+        Channel::from_shared(self.server.url())
+            .expect("url")
+            .connect_lazy()
     }
 
     /// A channel that sends `token`.

@@ -35,7 +35,11 @@ pub fn fold(text: &str) -> String {
 /// Trims and collapses inner white space, keeping the text otherwise exact
 /// (diacritics, case). Names are stored this way, in Unicode NFC.
 pub fn tidy(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").nfc().collect()
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .nfc()
+        .collect()
 }
 
 #[cfg(test)]

@@ -34,9 +34,17 @@ impl Database {
     /// Begins a write for `call`. `request_id` is the request's idempotency
     /// key (empty for none) and `request` the whole request message, whose
     /// hash tells a true retry from a reuse of the key.
-    pub async fn begin_write<M: Message>(&self, call: &Call, request_id: &str, request: &M) -> Result<Write, ApiError> {
+    pub async fn begin_write<M: Message>(
+        &self,
+        call: &Call,
+        request_id: &str,
+        request: &M,
+    ) -> Result<Write, ApiError> {
         if request_id.len() > MAX_REQUEST_ID_LEN {
-            return Err(ApiError::invalid("request_id", format!("at most {MAX_REQUEST_ID_LEN} characters")));
+            return Err(ApiError::invalid(
+                "request_id",
+                format!("at most {MAX_REQUEST_ID_LEN} characters"),
+            ));
         }
         let mut tx = self.pool().begin().await?;
         let (seq, prev_hash): (i64, String) =
@@ -85,7 +93,9 @@ impl Write {
     pub fn replayed<R: Message + Default>(&self) -> Result<Option<R>, ApiError> {
         self.replay
             .as_deref()
-            .map(|bytes| R::decode(bytes).map_err(|e| ApiError::Internal(format!("stored response: {e}"))))
+            .map(|bytes| {
+                R::decode(bytes).map_err(|e| ApiError::Internal(format!("stored response: {e}")))
+            })
             .transpose()
     }
 
@@ -101,7 +111,11 @@ impl Write {
 
     /// Appends the audit entry for `resource`, records `response` for
     /// retries, and commits.
-    pub async fn commit<R: Message>(mut self, resource: &str, response: &R) -> Result<(), ApiError> {
+    pub async fn commit<R: Message>(
+        mut self,
+        resource: &str,
+        response: &R,
+    ) -> Result<(), ApiError> {
         let now = dates::now_micros();
         let fields = EntryFields {
             seq: self.seq,

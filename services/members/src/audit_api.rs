@@ -2,8 +2,8 @@
 
 use probity_platform::{Call, Database, audit, auth::ROLE_AUDITOR, pagination::PageRequest, unary};
 use probity_proto::probity::members::v1::{
-    ListAuditEntriesRequest, ListAuditEntriesResponse, VerifyAuditChainRequest, VerifyAuditChainResponse,
-    audit_service_server::AuditService,
+    ListAuditEntriesRequest, ListAuditEntriesResponse, VerifyAuditChainRequest,
+    VerifyAuditChainResponse, audit_service_server::AuditService,
 };
 use tonic::{Request, Response, Status};
 
@@ -21,14 +21,25 @@ impl AuditLog {
         Self { db }
     }
 
-    async fn list(&self, call: Call, req: ListAuditEntriesRequest) -> Result<ListAuditEntriesResponse> {
+    async fn list(
+        &self,
+        call: Call,
+        req: ListAuditEntriesRequest,
+    ) -> Result<ListAuditEntriesResponse> {
         call.caller.require_role(ROLE_AUDITOR)?;
         let page = PageRequest::parse(req.page_size, &req.page_token, &req.resource)?;
         let (entries, next_page_token) = audit::list(&self.db, &req.resource, &page).await?;
-        Ok(ListAuditEntriesResponse { entries, next_page_token })
+        Ok(ListAuditEntriesResponse {
+            entries,
+            next_page_token,
+        })
     }
 
-    async fn verify(&self, call: Call, _req: VerifyAuditChainRequest) -> Result<VerifyAuditChainResponse> {
+    async fn verify(
+        &self,
+        call: Call,
+        _req: VerifyAuditChainRequest,
+    ) -> Result<VerifyAuditChainResponse> {
         call.caller.require_role(ROLE_AUDITOR)?;
         Ok(VerifyAuditChainResponse {
             verification: Some(audit::verify(&self.db).await?),

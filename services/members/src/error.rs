@@ -68,9 +68,13 @@ impl From<Error> for ApiError {
                 message,
             },
             Error::BadPlacement(_) => ApiError::precondition("INVALID_TREE_PLACEMENT", message),
-            Error::NotInForce { .. } => ApiError::precondition("ORGANIZATION_NOT_IN_FORCE", message),
+            Error::NotInForce { .. } => {
+                ApiError::precondition("ORGANIZATION_NOT_IN_FORCE", message)
+            }
             Error::OutOfOrder(_) => ApiError::precondition("EVENT_OUT_OF_ORDER", message),
-            Error::Transition { .. } => ApiError::precondition("INVALID_STATUS_TRANSITION", message),
+            Error::Transition { .. } => {
+                ApiError::precondition("INVALID_STATUS_TRANSITION", message)
+            }
         }
     }
 }

@@ -71,13 +71,28 @@ mod tests {
 
     #[test]
     fn transitions() {
-        assert_eq!(next_status(Status::Probationary, Kind::MadeOfficial).unwrap(), Status::Official);
+        assert_eq!(
+            next_status(Status::Probationary, Kind::MadeOfficial).unwrap(),
+            Status::Official
+        );
         assert!(next_status(Status::Official, Kind::MadeOfficial).is_err());
-        assert_eq!(next_status(Status::Official, Kind::Exempted).unwrap(), Status::Exempt);
+        assert_eq!(
+            next_status(Status::Official, Kind::Exempted).unwrap(),
+            Status::Exempt
+        );
         assert!(next_status(Status::Probationary, Kind::Exempted).is_err());
-        assert_eq!(next_status(Status::Exempt, Kind::ExemptionEnded).unwrap(), Status::Official);
-        assert_eq!(next_status(Status::Exempt, Kind::Transferred).unwrap(), Status::Exempt);
-        assert_eq!(next_status(Status::Official, Kind::Expelled).unwrap(), Status::Expelled);
+        assert_eq!(
+            next_status(Status::Exempt, Kind::ExemptionEnded).unwrap(),
+            Status::Official
+        );
+        assert_eq!(
+            next_status(Status::Exempt, Kind::Transferred).unwrap(),
+            Status::Exempt
+        );
+        assert_eq!(
+            next_status(Status::Official, Kind::Expelled).unwrap(),
+            Status::Expelled
+        );
         assert!(next_status(Status::Expelled, Kind::Transferred).is_err());
         assert!(next_status(Status::Deceased, Kind::Deceased).is_err());
         assert!(next_status(Status::Official, Kind::Admitted).is_err());

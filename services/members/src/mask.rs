@@ -25,7 +25,10 @@ pub fn paths(
             None => {
                 return Err(ApiError::invalid(
                     "update_mask",
-                    format!("{p:?} cannot be updated; updatable fields: {}", allowed.join(", ")),
+                    format!(
+                        "{p:?} cannot be updated; updatable fields: {}",
+                        allowed.join(", ")
+                    ),
                 ));
             }
         }
@@ -39,10 +42,21 @@ mod tests {
 
     #[test]
     fn masks() {
-        let m = |p: &[&str]| FieldMask { paths: p.iter().map(|s| s.to_string()).collect() };
-        assert_eq!(paths(Some(&m(&["code"])), &["code", "name"], |_| false).unwrap(), vec!["code"]);
-        assert_eq!(paths(Some(&m(&["*"])), &["code", "name"], |_| false).unwrap(), vec!["code", "name"]);
-        assert_eq!(paths(None, &["code", "name"], |p| p == "name").unwrap(), vec!["name"]);
+        let m = |p: &[&str]| FieldMask {
+            paths: p.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(
+            paths(Some(&m(&["code"])), &["code", "name"], |_| false).unwrap(),
+            vec!["code"]
+        );
+        assert_eq!(
+            paths(Some(&m(&["*"])), &["code", "name"], |_| false).unwrap(),
+            vec!["code", "name"]
+        );
+        assert_eq!(
+            paths(None, &["code", "name"], |p| p == "name").unwrap(),
+            vec!["name"]
+        );
         assert!(paths(Some(&m(&["kind"])), &["code"], |_| true).is_err());
     }
 }

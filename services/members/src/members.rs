@@ -11,10 +11,10 @@ use probity_platform::{
     text, unary,
 };
 use probity_proto::probity::members::v1::{
-    CreateMemberRequest, Gender, GetMemberRequest, ListMemberEventsRequest, ListMemberEventsResponse,
-    ListMembersRequest, ListMembersResponse, Member, MemberEvent, MemberEventKind, MemberStatus,
-    OrganizationKind, RecordMemberEventRequest, StreamRosterRequest, StreamRosterResponse, UpdateMemberRequest,
-    member_service_server::MemberService,
+    CreateMemberRequest, Gender, GetMemberRequest, ListMemberEventsRequest,
+    ListMemberEventsResponse, ListMembersRequest, ListMembersResponse, Member, MemberEvent,
+    MemberEventKind, MemberStatus, OrganizationKind, RecordMemberEventRequest, StreamRosterRequest,
+    StreamRosterResponse, UpdateMemberRequest, member_service_server::MemberService,
 };
 use sqlx::{AnyConnection, Row, any::AnyRow};
 use tonic::{Request, Response, Status};
@@ -61,10 +61,14 @@ fn member_from_row(row: &AnyRow) -> Result<Member> {
         name: member_name(&id),
         party_card_number: row.try_get("party_card_number")?,
         full_name: row.try_get("full_name")?,
-        date_of_birth: Some(dates::sql_to_proto(&row.try_get::<String, _>("date_of_birth")?)?),
+        date_of_birth: Some(dates::sql_to_proto(
+            &row.try_get::<String, _>("date_of_birth")?,
+        )?),
         gender: gender as i32,
         organization: org_name(&org),
-        admission_date: Some(dates::sql_to_proto(&row.try_get::<String, _>("admission_date")?)?),
+        admission_date: Some(dates::sql_to_proto(
+            &row.try_get::<String, _>("admission_date")?,
+        )?),
         official_date: official.as_deref().map(dates::sql_to_proto).transpose()?,
         status: status as i32,
         head_position: row.try_get("head_position")?,
@@ -77,14 +81,17 @@ fn member_from_row(row: &AnyRow) -> Result<Member> {
 /// Party card numbers: 6 to 12 digits once dots and spaces are removed.
 pub fn normalize_card(card: &str) -> Option<String> {
     let digits: String = card.chars().filter(|c| !matches!(c, '.' | ' ')).collect();
-    ((6..=12).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+    ((6..=12).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(digits)
 }
 
 async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<(Member, i64)>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
     match row {
         Some(row) => Ok(Some((member_from_row(&row)?, row.try_get("revision")?))),
         None => Ok(None),
@@ -93,9 +100,16 @@ async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<(Member, i64)
 
 /// Loads a member the caller may see (its current organisation is in
 /// scope); `NOT_FOUND` otherwise.
-async fn visible_member(conn: &mut AnyConnection, call: &Call, field: &str, name: &str) -> Result<(Member, i64)> {
+async fn visible_member(
+    conn: &mut AnyConnection,
+    call: &Call,
+    field: &str,
+    name: &str,
+) -> Result<(Member, i64)> {
     let id = parse_name(field, name, "members")?;
-    let (member, revision) = load(conn, id).await?.ok_or_else(|| ApiError::not_found(name))?;
+    let (member, revision) = load(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(name))?;
     visible(conn, call, field, &member.organization)
         .await
         .map_err(|_| ApiError::not_found(name))?;
@@ -111,7 +125,10 @@ fn card_taken(err: sqlx::Error, card: &str) -> Error {
 }
 
 fn member_org_kind_ok(kind: OrganizationKind) -> bool {
-    matches!(kind, OrganizationKind::Cell | OrganizationKind::Grassroots | OrganizationKind::Partial)
+    matches!(
+        kind,
+        OrganizationKind::Cell | OrganizationKind::Grassroots | OrganizationKind::Partial
+    )
 }
 
 impl Members {
@@ -122,7 +139,10 @@ impl Members {
         if m.party_card_number.is_empty() {
             v.add("member.party_card_number", "required");
         } else if card.is_none() {
-            v.add("member.party_card_number", "must be 6 to 12 digits (dots and spaces allowed)");
+            v.add(
+                "member.party_card_number",
+                "must be 6 to 12 digits (dots and spaces allowed)",
+            );
         }
         let full_name = text::tidy(&m.full_name);
         if full_name.is_empty() {
@@ -130,7 +150,9 @@ impl Members {
         } else if full_name.chars().count() > MAX_NAME {
             v.add("member.full_name", format!("at most {MAX_NAME} characters"));
         }
-        let dob = dates::required("member.date_of_birth", m.date_of_birth.as_ref()).map_err(|e| v.add(e.field, e.description)).ok();
+        let dob = dates::required("member.date_of_birth", m.date_of_birth.as_ref())
+            .map_err(|e| v.add(e.field, e.description))
+            .ok();
         let admitted = dates::required("member.admission_date", m.admission_date.as_ref())
             .map_err(|e| v.add(e.field, e.description))
             .ok();
@@ -144,15 +166,24 @@ impl Members {
         if m.organization.is_empty() {
             v.add("member.organization", "required");
         }
-        v.check(m.head_position.chars().count() > MAX_NAME, "member.head_position", "at most 200 characters");
+        v.check(
+            m.head_position.chars().count() > MAX_NAME,
+            "member.head_position",
+            "at most 200 characters",
+        );
         let today = dates::today();
         if let (Some(dob), Some(admitted)) = (dob, admitted) {
             if admitted > today {
                 v.add("member.admission_date", "must not be in the future");
             }
-            let eighteen = dob.replace_year(dob.year() + MIN_ADMISSION_AGE).unwrap_or(dob);
+            let eighteen = dob
+                .replace_year(dob.year() + MIN_ADMISSION_AGE)
+                .unwrap_or(dob);
             if admitted < eighteen {
-                v.add("member.admission_date", format!("a member must be at least {MIN_ADMISSION_AGE} when admitted"));
+                v.add(
+                    "member.admission_date",
+                    format!("a member must be at least {MIN_ADMISSION_AGE} when admitted"),
+                );
             }
             if let Some(official) = official {
                 if official <= admitted {
@@ -163,7 +194,11 @@ impl Members {
             }
         }
         v.into_result()?;
-        let (card, dob, admitted) = (card.unwrap_or_default(), dob.unwrap_or(today), admitted.unwrap_or(today));
+        let (card, dob, admitted) = (
+            card.unwrap_or_default(),
+            dob.unwrap_or(today),
+            admitted.unwrap_or(today),
+        );
         let admitted_sql = dates::to_sql(admitted);
 
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
@@ -172,7 +207,10 @@ impl Members {
         }
         let org = writable(w.conn(), &call, "member.organization", &m.organization).await?;
         if org.valid_to.is_some() {
-            return Err(Error::NotInForce { what: org.name(), date: "today".into() });
+            return Err(Error::NotInForce {
+                what: org.name(),
+                date: "today".into(),
+            });
         }
         let org = tree::require_on_date(w.conn(), &org.id, &admitted_sql).await?;
         if !member_org_kind_ok(org.kind) {
@@ -202,7 +240,14 @@ impl Members {
         .execute(w.conn())
         .await
         .map_err(|e| card_taken(e, &card))?;
-        roster::open_first(w.conn(), &id, &org.id, MemberStatus::Probationary, &admitted_sql).await?;
+        roster::open_first(
+            w.conn(),
+            &id,
+            &org.id,
+            MemberStatus::Probationary,
+            &admitted_sql,
+        )
+        .await?;
         let admission = Change {
             member_id: &id,
             kind: MemberEventKind::Admitted,
@@ -225,7 +270,9 @@ impl Members {
             };
             roster::apply(w.conn(), &current, &change).await?;
         }
-        let (created, _) = load(w.conn(), &id).await?.ok_or_else(|| ApiError::Internal("row vanished".into()))?;
+        let (created, _) = load(w.conn(), &id)
+            .await?
+            .ok_or_else(|| ApiError::Internal("row vanished".into()))?;
         w.commit(&created.name, &created).await?;
         Ok(created)
     }
@@ -237,7 +284,13 @@ impl Members {
 
     async fn update(&self, call: Call, req: UpdateMemberRequest) -> Result<Member> {
         let m = req.member.clone().unwrap_or_default();
-        let allowed = ["full_name", "date_of_birth", "gender", "party_card_number", "head_position"];
+        let allowed = [
+            "full_name",
+            "date_of_birth",
+            "gender",
+            "party_card_number",
+            "head_position",
+        ];
         let paths = crate::mask::paths(req.update_mask.as_ref(), &allowed, |p| match p {
             "full_name" => !m.full_name.is_empty(),
             "date_of_birth" => m.date_of_birth.is_some(),
@@ -250,21 +303,33 @@ impl Members {
         let mut v = Violations::new();
         let card = normalize_card(&m.party_card_number);
         if has("party_card_number") && card.is_none() {
-            v.add("member.party_card_number", "must be 6 to 12 digits (dots and spaces allowed)");
+            v.add(
+                "member.party_card_number",
+                "must be 6 to 12 digits (dots and spaces allowed)",
+            );
         }
         let full_name = text::tidy(&m.full_name);
         if has("full_name") && (full_name.is_empty() || full_name.chars().count() > MAX_NAME) {
-            v.add("member.full_name", format!("required, at most {MAX_NAME} characters"));
+            v.add(
+                "member.full_name",
+                format!("required, at most {MAX_NAME} characters"),
+            );
         }
         let dob = if has("date_of_birth") {
-            dates::required("member.date_of_birth", m.date_of_birth.as_ref()).map_err(|e| v.add(e.field, e.description)).ok()
+            dates::required("member.date_of_birth", m.date_of_birth.as_ref())
+                .map_err(|e| v.add(e.field, e.description))
+                .ok()
         } else {
             None
         };
         if has("gender") && Gender::try_from(m.gender).is_err() {
             v.add("member.gender", "unknown value");
         }
-        v.check(m.head_position.chars().count() > MAX_NAME, "member.head_position", "at most 200 characters");
+        v.check(
+            m.head_position.chars().count() > MAX_NAME,
+            "member.head_position",
+            "at most 200 characters",
+        );
         v.into_result()?;
 
         let mut w = self.db.begin_write(&call, "", &req).await?;
@@ -273,14 +338,30 @@ impl Members {
         call.caller.check_write(org.lineage(), &m.name)?;
         check_etag(&m.name, &m.etag, revision)?;
         let id = parse_name("member.name", &m.name, "members")?;
-        let card = if has("party_card_number") { card.unwrap_or_default() } else { current.party_card_number.clone() };
-        let full_name = if has("full_name") { full_name } else { current.full_name.clone() };
+        let card = if has("party_card_number") {
+            card.unwrap_or_default()
+        } else {
+            current.party_card_number.clone()
+        };
+        let full_name = if has("full_name") {
+            full_name
+        } else {
+            current.full_name.clone()
+        };
         let dob = match dob {
             Some(d) => dates::to_sql(d),
             None => dates::to_sql(dates::required("dob", current.date_of_birth.as_ref())?),
         };
-        let gender = if has("gender") { m.gender } else { current.gender };
-        let head = if has("head_position") { text::tidy(&m.head_position) } else { current.head_position.clone() };
+        let gender = if has("gender") {
+            m.gender
+        } else {
+            current.gender
+        };
+        let head = if has("head_position") {
+            text::tidy(&m.head_position)
+        } else {
+            current.head_position.clone()
+        };
         sqlx::query(
             "UPDATE members SET party_card_number = $1, full_name = $2, name_folded = $3, date_of_birth = $4, \
              gender = $5, head_position = $6, revision = revision + 1, update_micros = $7 WHERE id = $8",
@@ -296,7 +377,9 @@ impl Members {
         .execute(w.conn())
         .await
         .map_err(|e| card_taken(e, &card))?;
-        let (updated, _) = load(w.conn(), id).await?.ok_or_else(|| ApiError::not_found(&m.name))?;
+        let (updated, _) = load(w.conn(), id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(&m.name))?;
         w.commit(&updated.name, &updated).await?;
         Ok(updated)
     }
@@ -315,11 +398,17 @@ impl Members {
         if kind != MemberEventKind::Transferred && !req.target_organization.is_empty() {
             v.add("target_organization", "only for transfers");
         }
-        let date = dates::required("effective_date", req.effective_date.as_ref()).map_err(|e| v.add(e.field, e.description)).ok();
+        let date = dates::required("effective_date", req.effective_date.as_ref())
+            .map_err(|e| v.add(e.field, e.description))
+            .ok();
         if date.is_some_and(|d| d > dates::today()) {
             v.add("effective_date", "must not be in the future");
         }
-        v.check(req.note.chars().count() > MAX_NOTE, "note", "at most 2000 characters");
+        v.check(
+            req.note.chars().count() > MAX_NOTE,
+            "note",
+            "at most 2000 characters",
+        );
         v.into_result()?;
         let date = dates::to_sql(date.unwrap_or_else(dates::today));
 
@@ -335,7 +424,13 @@ impl Members {
         let current = roster::open_period(w.conn(), &id).await?;
         let to_status = lifecycle::next_status(current.status, kind)?;
         let to_org = if kind == MemberEventKind::Transferred {
-            let target = writable(w.conn(), &call, "target_organization", &req.target_organization).await?;
+            let target = writable(
+                w.conn(),
+                &call,
+                "target_organization",
+                &req.target_organization,
+            )
+            .await?;
             let target = tree::require_on_date(w.conn(), &target.id, &date).await?;
             if !member_org_kind_ok(target.kind) {
                 return Err(Error::BadPlacement(format!(
@@ -344,7 +439,11 @@ impl Members {
                 )));
             }
             if target.id == current.organization_id {
-                return Err(Error::BadPlacement(format!("{} already belongs to {}", req.member, target.name())));
+                return Err(Error::BadPlacement(format!(
+                    "{} already belongs to {}",
+                    req.member,
+                    target.name()
+                )));
             }
             target.id
         } else {
@@ -359,17 +458,25 @@ impl Members {
             note: &req.note,
         };
         roster::apply(w.conn(), &current, &change).await?;
-        let (updated, _) = load(w.conn(), &id).await?.ok_or_else(|| ApiError::not_found(&req.member))?;
+        let (updated, _) = load(w.conn(), &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(&req.member))?;
         w.commit(&updated.name, &updated).await?;
         Ok(updated)
     }
 
     async fn list(&self, call: Call, req: ListMembersRequest) -> Result<ListMembersResponse> {
-        let as_of = dates::to_sql(dates::from_proto("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today));
+        let as_of = dates::to_sql(
+            dates::from_proto("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today),
+        );
         let mut statuses = Vec::new();
         for (i, s) in req.statuses.iter().enumerate() {
             match MemberStatus::try_from(*s) {
-                Ok(MemberStatus::Unspecified) | Err(_) => return Err(ApiError::invalid(format!("statuses[{i}]"), "unknown status").into()),
+                Ok(MemberStatus::Unspecified) | Err(_) => {
+                    return Err(
+                        ApiError::invalid(format!("statuses[{i}]"), "unknown status").into(),
+                    );
+                }
                 Ok(s) => statuses.push(s),
             }
         }
@@ -392,7 +499,13 @@ impl Members {
         let Some(org) = tree::on_date(&mut conn, &org.id, &as_of).await? else {
             return Ok(ListMembersResponse::default());
         };
-        let pattern = format!("%{}%", folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!(
+            "%{}%",
+            folded
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         // $2/$3: the subtree's path range, or the organisation id twice.
         let (membership, second, third) = if req.include_subtree {
             let join = format!(
@@ -401,7 +514,11 @@ impl Members {
             );
             (join, org.path.clone(), tree::upper(&org.path))
         } else {
-            ("AND mp.organization_id = $2 AND mp.organization_id = $3".to_string(), org.id.clone(), org.id.clone())
+            (
+                "AND mp.organization_id = $2 AND mp.organization_id = $3".to_string(),
+                org.id.clone(),
+                org.id.clone(),
+            )
         };
         let sql = format!(
             "SELECT {MEMBER_COLUMNS} FROM member_periods mp JOIN members m ON m.id = mp.member_id {membership} \
@@ -419,17 +536,33 @@ impl Members {
             .bind(page.limit())
             .fetch_all(&mut *conn)
             .await?;
-        let mut members = rows.iter().map(member_from_row).collect::<Result<Vec<_>>>()?;
-        let next_page_token = page.finish(&mut members, |m| m.name.trim_start_matches("members/").to_string());
-        Ok(ListMembersResponse { members, next_page_token })
+        let mut members = rows
+            .iter()
+            .map(member_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let next_page_token = page.finish(&mut members, |m| {
+            m.name.trim_start_matches("members/").to_string()
+        });
+        Ok(ListMembersResponse {
+            members,
+            next_page_token,
+        })
     }
 
-    async fn list_events(&self, call: Call, req: ListMemberEventsRequest) -> Result<ListMemberEventsResponse> {
+    async fn list_events(
+        &self,
+        call: Call,
+        req: ListMemberEventsRequest,
+    ) -> Result<ListMemberEventsResponse> {
         let page = PageRequest::parse(req.page_size, &req.page_token, &req.member)?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         visible_member(&mut conn, &call, "member", &req.member).await?;
         let id = parse_name("member", &req.member, "members")?;
-        let after: i64 = page.after.as_deref().and_then(|a| a.parse().ok()).unwrap_or(0);
+        let after: i64 = page
+            .after
+            .as_deref()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0);
         let rows = sqlx::query(
             "SELECT id, seq, kind, effective_date, from_org, to_org, from_status, to_status, note, create_micros \
              FROM member_events WHERE member_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -449,7 +582,9 @@ impl Members {
                 MemberEvent {
                     name: format!("{}/events/{event_id}", req.member),
                     kind: row.try_get::<i64, _>("kind")? as i32,
-                    effective_date: Some(dates::sql_to_proto(&row.try_get::<String, _>("effective_date")?)?),
+                    effective_date: Some(dates::sql_to_proto(
+                        &row.try_get::<String, _>("effective_date")?,
+                    )?),
                     from_organization: from_org.as_deref().map(org_name).unwrap_or_default(),
                     to_organization: org_name(&to_org),
                     from_status: row.try_get::<i64, _>("from_status")? as i32,
@@ -468,11 +603,19 @@ impl Members {
 
     /// Resolves a roster request to the SQL and its bindings; the rows are
     /// then streamed by [`stream_roster`].
-    async fn roster_query(&self, call: &Call, req: &StreamRosterRequest) -> Result<Option<(String, String, String)>> {
-        let as_of = dates::to_sql(dates::from_proto("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today));
+    async fn roster_query(
+        &self,
+        call: &Call,
+        req: &StreamRosterRequest,
+    ) -> Result<Option<(String, String, String)>> {
+        let as_of = dates::to_sql(
+            dates::from_proto("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today),
+        );
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let org = visible(&mut conn, call, "organization", &req.organization).await?;
-        Ok(tree::on_date(&mut conn, &org.id, &as_of).await?.map(|o| (as_of, o.path.clone(), tree::upper(&o.path))))
+        Ok(tree::on_date(&mut conn, &org.id, &as_of)
+            .await?
+            .map(|o| (as_of, o.path.clone(), tree::upper(&o.path))))
     }
 }
 
@@ -527,13 +670,16 @@ fn stream_roster(
                 let entry = (|| -> Result<(String, StreamRosterResponse), sqlx::Error> {
                     let id: String = row.try_get("id")?;
                     let org: String = row.try_get("organization_id")?;
-                    Ok((id.clone(), StreamRosterResponse {
-                        member: member_name(&id),
-                        full_name: row.try_get("full_name")?,
-                        party_card_number: row.try_get("party_card_number")?,
-                        organization: org_name(&org),
-                        status: row.try_get::<i64, _>("status")? as i32,
-                    }))
+                    Ok((
+                        id.clone(),
+                        StreamRosterResponse {
+                            member: member_name(&id),
+                            full_name: row.try_get("full_name")?,
+                            party_card_number: row.try_get("party_card_number")?,
+                            organization: org_name(&org),
+                            status: row.try_get::<i64, _>("status")? as i32,
+                        },
+                    ))
                 })();
                 match entry {
                     Ok((id, entry)) => {
@@ -561,19 +707,31 @@ pub type RosterStream = Pin<Box<dyn Stream<Item = Result<StreamRosterResponse, S
 
 #[tonic::async_trait]
 impl MemberService for Members {
-    async fn create_member(&self, r: Request<CreateMemberRequest>) -> Result<Response<Member>, Status> {
+    async fn create_member(
+        &self,
+        r: Request<CreateMemberRequest>,
+    ) -> Result<Response<Member>, Status> {
         unary(r, |c, m| self.create(c, m)).await
     }
     async fn get_member(&self, r: Request<GetMemberRequest>) -> Result<Response<Member>, Status> {
         unary(r, |c, m| self.get(c, m)).await
     }
-    async fn list_members(&self, r: Request<ListMembersRequest>) -> Result<Response<ListMembersResponse>, Status> {
+    async fn list_members(
+        &self,
+        r: Request<ListMembersRequest>,
+    ) -> Result<Response<ListMembersResponse>, Status> {
         unary(r, |c, m| self.list(c, m)).await
     }
-    async fn update_member(&self, r: Request<UpdateMemberRequest>) -> Result<Response<Member>, Status> {
+    async fn update_member(
+        &self,
+        r: Request<UpdateMemberRequest>,
+    ) -> Result<Response<Member>, Status> {
         unary(r, |c, m| self.update(c, m)).await
     }
-    async fn record_member_event(&self, r: Request<RecordMemberEventRequest>) -> Result<Response<Member>, Status> {
+    async fn record_member_event(
+        &self,
+        r: Request<RecordMemberEventRequest>,
+    ) -> Result<Response<Member>, Status> {
         unary(r, |c, m| self.record_event(c, m)).await
     }
     async fn list_member_events(
@@ -585,13 +743,20 @@ impl MemberService for Members {
 
     type StreamRosterStream = RosterStream;
 
-    async fn stream_roster(&self, r: Request<StreamRosterRequest>) -> Result<Response<Self::StreamRosterStream>, Status> {
+    async fn stream_roster(
+        &self,
+        r: Request<StreamRosterRequest>,
+    ) -> Result<Response<Self::StreamRosterStream>, Status> {
         let call = Call::of(&r).map_err(|e| e.into_status(DOMAIN))?;
         let req = r.into_inner();
         let stream: RosterStream = match self.roster_query(&call, &req).await? {
-            Some((as_of, prefix, upper)) => {
-                Box::pin(stream_roster(self.db.clone(), as_of, prefix, upper, req.exclude_exempt))
-            }
+            Some((as_of, prefix, upper)) => Box::pin(stream_roster(
+                self.db.clone(),
+                as_of,
+                prefix,
+                upper,
+                req.exclude_exempt,
+            )),
             None => Box::pin(futures::stream::empty()),
         };
         Ok(Response::new(stream.boxed()))

@@ -9,9 +9,9 @@ use probity_platform::{
     unary,
 };
 use probity_proto::probity::members::v1::{
-    CreateOrganizationRequest, GetOrganizationRequest, ListOrganizationsRequest, ListOrganizationsResponse,
-    MergeOrganizationsRequest, MoveOrganizationRequest, Organization, OrganizationKind, UpdateOrganizationRequest,
-    organization_service_server::OrganizationService,
+    CreateOrganizationRequest, GetOrganizationRequest, ListOrganizationsRequest,
+    ListOrganizationsResponse, MergeOrganizationsRequest, MoveOrganizationRequest, Organization,
+    OrganizationKind, UpdateOrganizationRequest, organization_service_server::OrganizationService,
 };
 use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
@@ -41,9 +41,14 @@ fn validate_code(v: &mut Violations, field: &str, code: &str) {
     if code.is_empty() {
         v.add(field, "required");
     } else if code.len() > MAX_CODE
-        || !code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
     {
-        v.add(field, format!("at most {MAX_CODE} characters: letters, digits, - _ . /"));
+        v.add(
+            field,
+            format!("at most {MAX_CODE} characters: letters, digits, - _ . /"),
+        );
     }
 }
 
@@ -56,15 +61,27 @@ fn validate_display_name(v: &mut Violations, field: &str, name: &str) {
 }
 
 /// Reads an organisation's latest state and checks the caller may read it.
-pub(crate) async fn visible(conn: &mut AnyConnection, call: &Call, field: &str, name: &str) -> Result<OrgRow> {
+pub(crate) async fn visible(
+    conn: &mut AnyConnection,
+    call: &Call,
+    field: &str,
+    name: &str,
+) -> Result<OrgRow> {
     let id = parse_name(field, name, "organizations")?;
-    let org = tree::latest(conn, id).await?.ok_or_else(|| ApiError::not_found(name))?;
+    let org = tree::latest(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(name))?;
     call.caller.check_read(org.lineage(), name)?;
     Ok(org)
 }
 
 /// Like [`visible`], and checks the caller may write under it.
-pub(crate) async fn writable(conn: &mut AnyConnection, call: &Call, field: &str, name: &str) -> Result<OrgRow> {
+pub(crate) async fn writable(
+    conn: &mut AnyConnection,
+    call: &Call,
+    field: &str,
+    name: &str,
+) -> Result<OrgRow> {
     let org = visible(conn, call, field, name).await?;
     call.caller.check_write(org.lineage(), name)?;
     Ok(org)
@@ -85,14 +102,18 @@ impl Organizations {
         validate_code(&mut v, "organization.code", &org.code);
         validate_display_name(&mut v, "organization.display_name", &org.display_name);
         let kind = OrganizationKind::try_from(org.kind).unwrap_or(OrganizationKind::Unspecified);
-        v.check(kind == OrganizationKind::Unspecified, "organization.kind", "required");
+        v.check(
+            kind == OrganizationKind::Unspecified,
+            "organization.kind",
+            "required",
+        );
         let valid_from = dates::required("organization.valid_from", org.valid_from.as_ref())
             .map_err(|e| v.add(e.field, e.description))
             .ok();
-        if !org.parent.is_empty() {
-            if let Err(ApiError::InvalidArgument(mut e)) = parse_name("organization.parent", &org.parent, "organizations") {
-                v.add(e.remove(0).field, "must be organizations/{id}");
-            }
+        if !org.parent.is_empty()
+            && parse_name("organization.parent", &org.parent, "organizations").is_err()
+        {
+            v.add("organization.parent", "must be organizations/{id}");
         }
         v.into_result()?;
         let valid_from = dates::to_sql(valid_from.unwrap_or_else(dates::today));
@@ -131,7 +152,9 @@ impl Organizations {
         .await
         .map_err(|e| unique_code(e, &org.code))?;
         tree::insert_placement(w.conn(), &id, parent_id.as_deref(), &path, &valid_from).await?;
-        let created = tree::latest(w.conn(), &id).await?.ok_or_else(|| ApiError::Internal("row vanished".into()))?;
+        let created = tree::latest(w.conn(), &id)
+            .await?
+            .ok_or_else(|| ApiError::Internal("row vanished".into()))?;
         let created = created.to_proto()?;
         w.commit(&created.name, &created).await?;
         Ok(created)
@@ -139,12 +162,23 @@ impl Organizations {
 
     async fn get(&self, call: Call, req: GetOrganizationRequest) -> Result<Organization> {
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        Ok(visible(&mut conn, &call, "name", &req.name).await?.to_proto()?)
+        Ok(visible(&mut conn, &call, "name", &req.name)
+            .await?
+            .to_proto()?)
     }
 
-    async fn list(&self, call: Call, req: ListOrganizationsRequest) -> Result<ListOrganizationsResponse> {
-        let as_of = dates::to_sql(dates::from_proto("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today));
-        let query = format!("parent={};subtree={};as_of={as_of}", req.parent, req.include_subtree);
+    async fn list(
+        &self,
+        call: Call,
+        req: ListOrganizationsRequest,
+    ) -> Result<ListOrganizationsResponse> {
+        let as_of = dates::to_sql(
+            dates::from_proto("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today),
+        );
+        let query = format!(
+            "parent={};subtree={};as_of={as_of}",
+            req.parent, req.include_subtree
+        );
         let page = PageRequest::parse(req.page_size, &req.page_token, &query)?;
         let after = page.after.clone().unwrap_or_default();
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
@@ -194,22 +228,33 @@ impl Organizations {
                 .await?
             }
         };
-        let mut orgs = rows.iter().map(OrgRow::from_row).collect::<Result<Vec<_>>>()?;
+        let mut orgs = rows
+            .iter()
+            .map(OrgRow::from_row)
+            .collect::<Result<Vec<_>>>()?;
         orgs.retain(|o| call.caller.covers(o.lineage()));
         let next_page_token = page.finish(&mut orgs, |o| o.path.clone());
         Ok(ListOrganizationsResponse {
-            organizations: orgs.iter().map(OrgRow::to_proto).collect::<Result<_, _>>()?,
+            organizations: orgs
+                .iter()
+                .map(OrgRow::to_proto)
+                .collect::<Result<_, _>>()?,
             next_page_token,
         })
     }
 
     async fn update(&self, call: Call, req: UpdateOrganizationRequest) -> Result<Organization> {
         let org = req.organization.clone().unwrap_or_default();
-        let paths = crate::mask::paths(req.update_mask.as_ref(), &["code", "display_name"], |p| match p {
-            "code" => !org.code.is_empty(),
-            "display_name" => !org.display_name.is_empty(),
-            _ => false,
-        })?;
+        let paths =
+            crate::mask::paths(
+                req.update_mask.as_ref(),
+                &["code", "display_name"],
+                |p| match p {
+                    "code" => !org.code.is_empty(),
+                    "display_name" => !org.display_name.is_empty(),
+                    _ => false,
+                },
+            )?;
         let mut v = Violations::new();
         if paths.contains(&"code") {
             validate_code(&mut v, "organization.code", &org.code);
@@ -221,7 +266,11 @@ impl Organizations {
         let mut w = self.db.begin_write(&call, "", &req).await?;
         let current = writable(w.conn(), &call, "organization.name", &org.name).await?;
         check_etag(&org.name, &org.etag, current.revision)?;
-        let code = if paths.contains(&"code") { org.code.clone() } else { current.code.clone() };
+        let code = if paths.contains(&"code") {
+            org.code.clone()
+        } else {
+            current.code.clone()
+        };
         let display_name = if paths.contains(&"display_name") {
             probity_platform::text::tidy(&org.display_name)
         } else {
@@ -238,14 +287,19 @@ impl Organizations {
         .execute(w.conn())
         .await
         .map_err(|e| unique_code(e, &code))?;
-        let updated = tree::latest(w.conn(), &current.id).await?.ok_or_else(|| ApiError::not_found(&org.name))?;
+        let updated = tree::latest(w.conn(), &current.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(&org.name))?;
         let updated = updated.to_proto()?;
         w.commit(&updated.name, &updated).await?;
         Ok(updated)
     }
 
     async fn move_org(&self, call: Call, req: MoveOrganizationRequest) -> Result<Organization> {
-        let date = dates::to_sql(dates::required("effective_date", req.effective_date.as_ref())?);
+        let date = dates::to_sql(dates::required(
+            "effective_date",
+            req.effective_date.as_ref(),
+        )?);
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
         if let Some(done) = w.replayed::<Organization>()? {
             return Ok(done);
@@ -269,20 +323,33 @@ impl Organizations {
             )));
         }
         if org.parent_id.as_deref() == Some(parent.id.as_str()) {
-            return Err(Error::BadPlacement(format!("{} is already under {}", org.name(), parent.name())));
+            return Err(Error::BadPlacement(format!(
+                "{} is already under {}",
+                org.name(),
+                parent.name()
+            )));
         }
         tree::relocate(w.conn(), &org, &parent, &date).await?;
         bump(w.conn(), &org.id).await?;
-        let moved = tree::latest(w.conn(), &org.id).await?.ok_or_else(|| ApiError::not_found(&req.name))?;
+        let moved = tree::latest(w.conn(), &org.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(&req.name))?;
         let moved = moved.to_proto()?;
         w.commit(&moved.name, &moved).await?;
         Ok(moved)
     }
 
     async fn merge(&self, call: Call, req: MergeOrganizationsRequest) -> Result<Organization> {
-        let date = dates::to_sql(dates::required("effective_date", req.effective_date.as_ref())?);
+        let date = dates::to_sql(dates::required(
+            "effective_date",
+            req.effective_date.as_ref(),
+        )?);
         let mut v = Violations::new();
-        v.check(req.sources.is_empty(), "sources", "at least one organisation to merge");
+        v.check(
+            req.sources.is_empty(),
+            "sources",
+            "at least one organisation to merge",
+        );
         let mut seen = std::collections::HashSet::new();
         for (i, s) in req.sources.iter().enumerate() {
             if s == &req.target {
@@ -312,10 +379,17 @@ impl Organizations {
                 )));
             }
             if target.path.starts_with(&source.path) {
-                return Err(Error::BadPlacement(format!("{} lies inside {}", target.name(), source.name())));
+                return Err(Error::BadPlacement(format!(
+                    "{} lies inside {}",
+                    target.name(),
+                    source.name()
+                )));
             }
             if source.valid_to.is_some() || source.placed_from.as_str() > date.as_str() {
-                return Err(Error::OutOfOrder(format!("{} has a later change recorded", source.name())));
+                return Err(Error::OutOfOrder(format!(
+                    "{} has a later change recorded",
+                    source.name()
+                )));
             }
             // Sub-organisations move under the target.
             let children = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -331,8 +405,14 @@ impl Organizations {
                 tree::relocate(w.conn(), &child?, &target, &date).await?;
             }
             // Active members move to the target.
-            crate::roster::transfer_all(w.conn(), &source.id, &target.id, &date, &format!("merged into {}", target.code))
-                .await?;
+            crate::roster::transfer_all(
+                w.conn(),
+                &source.id,
+                &target.id,
+                &date,
+                &format!("merged into {}", target.code),
+            )
+            .await?;
             // The source ends.
             tree::close_placement(w.conn(), &source.id, &source.placed_from, &date).await?;
             sqlx::query(
@@ -347,7 +427,9 @@ impl Organizations {
             .await?;
         }
         bump(w.conn(), &target.id).await?;
-        let merged = tree::latest(w.conn(), &target.id).await?.ok_or_else(|| ApiError::not_found(&req.target))?;
+        let merged = tree::latest(w.conn(), &target.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(&req.target))?;
         let merged = merged.to_proto()?;
         w.commit(&merged.name, &merged).await?;
         Ok(merged)
@@ -356,20 +438,28 @@ impl Organizations {
 
 /// Marks an organisation changed: new etag, new update time.
 async fn bump(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    sqlx::query("UPDATE organizations SET revision = revision + 1, update_micros = $1 WHERE id = $2")
-        .bind(dates::now_micros())
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE organizations SET revision = revision + 1, update_micros = $1 WHERE id = $2",
+    )
+    .bind(dates::now_micros())
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 #[tonic::async_trait]
 impl OrganizationService for Organizations {
-    async fn create_organization(&self, r: Request<CreateOrganizationRequest>) -> Result<Response<Organization>, Status> {
+    async fn create_organization(
+        &self,
+        r: Request<CreateOrganizationRequest>,
+    ) -> Result<Response<Organization>, Status> {
         unary(r, |c, m| self.create(c, m)).await
     }
-    async fn get_organization(&self, r: Request<GetOrganizationRequest>) -> Result<Response<Organization>, Status> {
+    async fn get_organization(
+        &self,
+        r: Request<GetOrganizationRequest>,
+    ) -> Result<Response<Organization>, Status> {
         unary(r, |c, m| self.get(c, m)).await
     }
     async fn list_organizations(
@@ -378,13 +468,22 @@ impl OrganizationService for Organizations {
     ) -> Result<Response<ListOrganizationsResponse>, Status> {
         unary(r, |c, m| self.list(c, m)).await
     }
-    async fn update_organization(&self, r: Request<UpdateOrganizationRequest>) -> Result<Response<Organization>, Status> {
+    async fn update_organization(
+        &self,
+        r: Request<UpdateOrganizationRequest>,
+    ) -> Result<Response<Organization>, Status> {
         unary(r, |c, m| self.update(c, m)).await
     }
-    async fn move_organization(&self, r: Request<MoveOrganizationRequest>) -> Result<Response<Organization>, Status> {
+    async fn move_organization(
+        &self,
+        r: Request<MoveOrganizationRequest>,
+    ) -> Result<Response<Organization>, Status> {
         unary(r, |c, m| self.move_org(c, m)).await
     }
-    async fn merge_organizations(&self, r: Request<MergeOrganizationsRequest>) -> Result<Response<Organization>, Status> {
+    async fn merge_organizations(
+        &self,
+        r: Request<MergeOrganizationsRequest>,
+    ) -> Result<Response<Organization>, Status> {
         unary(r, |c, m| self.merge(c, m)).await
     }
 }

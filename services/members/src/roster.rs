@@ -15,7 +15,11 @@ use crate::{
 /// The statuses as a SQL list of integers, e.g. `1,2,3`. Built only from
 /// enum values, so it is safe to splice into SQL.
 pub fn status_list(statuses: &[MemberStatus]) -> String {
-    statuses.iter().map(|s| (*s as i32).to_string()).collect::<Vec<_>>().join(",")
+    statuses
+        .iter()
+        .map(|s| (*s as i32).to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The active statuses as a SQL list.
@@ -52,7 +56,13 @@ pub async fn open_period(conn: &mut AnyConnection, member_id: &str) -> Result<Pe
 }
 
 /// Opens the first period of a new member.
-pub async fn open_first(conn: &mut AnyConnection, member_id: &str, org_id: &str, status: MemberStatus, date: &str) -> Result<()> {
+pub async fn open_first(
+    conn: &mut AnyConnection,
+    member_id: &str,
+    org_id: &str,
+    status: MemberStatus,
+    date: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO member_periods (member_id, organization_id, status, valid_from, valid_to) VALUES ($1, $2, $3, $4, NULL)",
     )
@@ -100,16 +110,29 @@ pub async fn apply(conn: &mut AnyConnection, current: &Period, change: &Change<'
             .execute(&mut *conn)
             .await?;
     } else {
-        sqlx::query("UPDATE member_periods SET valid_to = $1 WHERE member_id = $2 AND valid_from = $3")
-            .bind(change.date)
-            .bind(change.member_id)
-            .bind(&current.valid_from)
-            .execute(&mut *conn)
-            .await?;
-        open_first(conn, change.member_id, change.to_org, change.to_status, change.date).await?;
+        sqlx::query(
+            "UPDATE member_periods SET valid_to = $1 WHERE member_id = $2 AND valid_from = $3",
+        )
+        .bind(change.date)
+        .bind(change.member_id)
+        .bind(&current.valid_from)
+        .execute(&mut *conn)
+        .await?;
+        open_first(
+            conn,
+            change.member_id,
+            change.to_org,
+            change.to_status,
+            change.date,
+        )
+        .await?;
     }
     record_event(conn, change, Some(&current.organization_id), current.status).await?;
-    let official = if change.kind == MemberEventKind::MadeOfficial { Some(change.date) } else { None };
+    let official = if change.kind == MemberEventKind::MadeOfficial {
+        Some(change.date)
+    } else {
+        None
+    };
     sqlx::query(
         "UPDATE members SET organization_id = $1, status = $2, official_date = COALESCE($3, official_date), \
          revision = revision + 1, update_micros = $4 WHERE id = $5",
@@ -131,10 +154,11 @@ pub async fn record_event(
     from_org: Option<&str>,
     from_status: MemberStatus,
 ) -> Result<()> {
-    let (last,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM member_events WHERE member_id = $1")
-        .bind(change.member_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (last,): (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(seq) FROM member_events WHERE member_id = $1")
+            .bind(change.member_id)
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query(
         "INSERT INTO member_events (id, member_id, seq, kind, effective_date, from_org, to_org, from_status, \
          to_status, note, create_micros) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -157,7 +181,13 @@ pub async fn record_event(
 
 /// Transfers every active member of `from_org` to `to_org` on `date` (for
 /// merges). Refused when one of them has a change recorded after `date`.
-pub async fn transfer_all(conn: &mut AnyConnection, from_org: &str, to_org: &str, date: &str, note: &str) -> Result<()> {
+pub async fn transfer_all(
+    conn: &mut AnyConnection,
+    from_org: &str,
+    to_org: &str,
+    date: &str,
+    note: &str,
+) -> Result<()> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT member_id, status, valid_from, valid_to FROM member_periods \
          WHERE organization_id = $1 AND (valid_to IS NULL OR valid_to > $2) AND status IN ({})",

@@ -5,10 +5,7 @@
 //! is every placement in force that day whose path starts with its path: a
 //! range scan `path >= prefix AND path < upper(prefix)`, never a walk.
 
-use probity_platform::{
-    ApiError, dates,
-    resource::etag,
-};
+use probity_platform::{ApiError, dates, resource::etag};
 use probity_proto::probity::members::v1::{Organization, OrganizationKind};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
@@ -52,7 +49,9 @@ pub const ORG_COLUMNS: &str = "o.id, o.code, o.display_name, o.kind, o.valid_fro
 
 /// SQL condition: placement `p` in force on date `$N`.
 pub fn in_force(alias: &str, param: usize) -> String {
-    format!("{alias}.valid_from <= ${param} AND ({alias}.valid_to IS NULL OR {alias}.valid_to > ${param})")
+    format!(
+        "{alias}.valid_from <= ${param} AND ({alias}.valid_to IS NULL OR {alias}.valid_to > ${param})"
+    )
 }
 
 impl OrgRow {
@@ -88,7 +87,11 @@ impl OrgRow {
 
     /// The wire form.
     pub fn to_proto(&self) -> Result<Organization, ApiError> {
-        let ancestors: Vec<String> = self.lineage().filter(|id| *id != self.id).map(org_name).collect();
+        let ancestors: Vec<String> = self
+            .lineage()
+            .filter(|id| *id != self.id)
+            .map(org_name)
+            .collect();
         Ok(Organization {
             name: self.name(),
             code: self.code.clone(),
@@ -97,8 +100,16 @@ impl OrgRow {
             parent: self.parent_id.as_deref().map(org_name).unwrap_or_default(),
             ancestors,
             valid_from: Some(dates::sql_to_proto(&self.valid_from)?),
-            valid_to: self.valid_to.as_deref().map(dates::sql_to_proto).transpose()?,
-            merged_into: self.merged_into.as_deref().map(org_name).unwrap_or_default(),
+            valid_to: self
+                .valid_to
+                .as_deref()
+                .map(dates::sql_to_proto)
+                .transpose()?,
+            merged_into: self
+                .merged_into
+                .as_deref()
+                .map(org_name)
+                .unwrap_or_default(),
             etag: etag(self.revision),
             create_time: Some(dates::timestamp(self.create_micros)),
             update_time: Some(dates::timestamp(self.update_micros)),
@@ -165,17 +176,24 @@ pub async fn on_date(conn: &mut AnyConnection, id: &str, date: &str) -> Result<O
 
 /// Like [`on_date`], but a missing organisation is an error naming it.
 pub async fn require_on_date(conn: &mut AnyConnection, id: &str, date: &str) -> Result<OrgRow> {
-    on_date(conn, id, date).await?.ok_or_else(|| Error::NotInForce {
-        what: org_name(id),
-        date: date.to_string(),
-    })
+    on_date(conn, id, date)
+        .await?
+        .ok_or_else(|| Error::NotInForce {
+            what: org_name(id),
+            date: date.to_string(),
+        })
 }
 
 /// Re-roots the subtree of `root` (its open placement) under `new_parent`
 /// from `date` on: every open placement in the subtree is closed on `date`
 /// and reopened with the new path. Refused when any placement in the
 /// subtree starts after `date` or ends after it (a later change exists).
-pub async fn relocate(conn: &mut AnyConnection, root: &OrgRow, new_parent: &OrgRow, date: &str) -> Result<()> {
+pub async fn relocate(
+    conn: &mut AnyConnection,
+    root: &OrgRow,
+    new_parent: &OrgRow,
+    date: &str,
+) -> Result<()> {
     let rows = sqlx::query(
         "SELECT org_id, parent_id, path, valid_from, valid_to FROM organization_placements \
          WHERE path >= $1 AND path < $2 AND (valid_to IS NULL OR valid_to > $3) ORDER BY path",
@@ -199,7 +217,11 @@ pub async fn relocate(conn: &mut AnyConnection, root: &OrgRow, new_parent: &OrgR
             )));
         }
         let new_path = format!("{new_root_path}{}", &path[root.path.len()..]);
-        let new_parent_id = if org_id == root.id { Some(new_parent.id.clone()) } else { parent_id };
+        let new_parent_id = if org_id == root.id {
+            Some(new_parent.id.clone())
+        } else {
+            parent_id
+        };
         let depth = lineage(&new_path).count() as i64;
         if valid_from == date {
             sqlx::query(
@@ -222,13 +244,20 @@ pub async fn relocate(conn: &mut AnyConnection, root: &OrgRow, new_parent: &OrgR
 }
 
 /// Ends a placement on `date`.
-pub async fn close_placement(conn: &mut AnyConnection, org_id: &str, valid_from: &str, date: &str) -> Result<()> {
-    sqlx::query("UPDATE organization_placements SET valid_to = $1 WHERE org_id = $2 AND valid_from = $3")
-        .bind(date)
-        .bind(org_id)
-        .bind(valid_from)
-        .execute(conn)
-        .await?;
+pub async fn close_placement(
+    conn: &mut AnyConnection,
+    org_id: &str,
+    valid_from: &str,
+    date: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE organization_placements SET valid_to = $1 WHERE org_id = $2 AND valid_from = $3",
+    )
+    .bind(date)
+    .bind(org_id)
+    .bind(valid_from)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -262,9 +291,12 @@ mod tests {
     fn upper_bounds_a_prefix() {
         let p = "/a/b/";
         let u = upper(p);
-        assert!("/a/b/c/".to_string() < u && "/a/b/".to_string() < u);
-        assert!("/a/b0/".to_string() >= u);
-        assert!("/a/ba/".to_string() > u, "siblings sharing a prefix are outside");
+        assert!("/a/b/c/" < u.as_str() && "/a/b/" < u.as_str());
+        assert!("/a/b0/" >= u.as_str());
+        assert!(
+            "/a/ba/" > u.as_str(),
+            "siblings sharing a prefix are outside"
+        );
         assert_eq!(lineage("/a/b/c/").collect::<Vec<_>>(), vec!["a", "b", "c"]);
     }
 }

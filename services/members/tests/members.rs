@@ -5,14 +5,19 @@ mod common;
 use common::*;
 use futures::StreamExt;
 use probity_proto::probity::members::v1::{
-    GetMemberRequest, ListMemberEventsRequest, ListMembersRequest, Member, MemberEventKind, MemberStatus,
-    RecordMemberEventRequest, StreamRosterRequest, UpdateMemberRequest,
-    member_service_client::MemberServiceClient, organization_service_client::OrganizationServiceClient,
+    GetMemberRequest, ListMemberEventsRequest, ListMembersRequest, Member, MemberEventKind,
+    MemberStatus, RecordMemberEventRequest, StreamRosterRequest, UpdateMemberRequest,
+    member_service_client::MemberServiceClient,
+    organization_service_client::OrganizationServiceClient,
 };
 use prost_types::FieldMask;
 use tonic::Code;
 
-fn event(member: &Member, kind: MemberEventKind, when: Option<probity_proto::google::r#type::Date>) -> RecordMemberEventRequest {
+fn event(
+    member: &Member,
+    kind: MemberEventKind,
+    when: Option<probity_proto::google::r#type::Date>,
+) -> RecordMemberEventRequest {
     RecordMemberEventRequest {
         member: member.name.clone(),
         kind: kind as i32,
@@ -29,12 +34,28 @@ async fn create_get_update_and_validate() {
         let mut members = MemberServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
 
-        let created = member(&mut members, &t.a1.name, "01.234.567", "  Nguyễn   Văn An ", date(2012, 3, 2)).await;
-        assert_eq!(created.full_name, "Nguyễn Văn An", "{backend}: tidied, diacritics kept");
+        let created = member(
+            &mut members,
+            &t.a1.name,
+            "01.234.567",
+            "  Nguyễn   Văn An ",
+            date(2012, 3, 2),
+        )
+        .await;
+        assert_eq!(
+            created.full_name, "Nguyễn Văn An",
+            "{backend}: tidied, diacritics kept"
+        );
         assert_eq!(created.party_card_number, "01234567", "dots removed");
         assert_eq!(created.status, MemberStatus::Probationary as i32);
         assert_eq!(created.organization, t.a1.name);
-        let got = members.get_member(GetMemberRequest { name: created.name.clone() }).await.unwrap().into_inner();
+        let got = members
+            .get_member(GetMemberRequest {
+                name: created.name.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(got, created);
 
         // Field violations name every bad field; nothing is written.
@@ -44,11 +65,23 @@ async fn create_get_update_and_validate() {
         assert_eq!(err.code(), Code::InvalidArgument);
         let (_, mut fields) = details(&err);
         fields.sort();
-        assert_eq!(fields, ["member.admission_date", "member.full_name", "member.party_card_number"]);
+        assert_eq!(
+            fields,
+            [
+                "member.admission_date",
+                "member.full_name",
+                "member.party_card_number"
+            ]
+        );
 
         // The card number is unique.
         let err = members
-            .create_member(member_request(&t.a2.name, "01234567", "Trần Thị Bình", date(2013, 1, 1)))
+            .create_member(member_request(
+                &t.a2.name,
+                "01234567",
+                "Trần Thị Bình",
+                date(2013, 1, 1),
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::AlreadyExists);
@@ -56,7 +89,12 @@ async fn create_get_update_and_validate() {
 
         // Members belong to cells, not districts.
         let err = members
-            .create_member(member_request(&t.district_a.name, "7654321", "Lê Văn Cường", date(2013, 1, 1)))
+            .create_member(member_request(
+                &t.district_a.name,
+                "7654321",
+                "Lê Văn Cường",
+                date(2013, 1, 1),
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::FailedPrecondition);
@@ -67,7 +105,9 @@ async fn create_get_update_and_validate() {
         let updated = members
             .update_member(UpdateMemberRequest {
                 member: Some(head.clone()),
-                update_mask: Some(FieldMask { paths: vec!["head_position".into()] }),
+                update_mask: Some(FieldMask {
+                    paths: vec!["head_position".into()],
+                }),
             })
             .await
             .unwrap()
@@ -76,13 +116,18 @@ async fn create_get_update_and_validate() {
         let err = members
             .update_member(UpdateMemberRequest {
                 member: Some(head),
-                update_mask: Some(FieldMask { paths: vec!["head_position".into()] }),
+                update_mask: Some(FieldMask {
+                    paths: vec!["head_position".into()],
+                }),
             })
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::Aborted, "stale etag");
         let listed = members
-            .list_members(ListMembersRequest { organization: t.a1.name.clone(), ..Default::default() })
+            .list_members(ListMembersRequest {
+                organization: t.a1.name.clone(),
+                ..Default::default()
+            })
             .await
             .unwrap()
             .into_inner()
@@ -98,10 +143,38 @@ async fn search_ignores_diacritics() {
         let mut orgs = OrganizationServiceClient::new(server.admin());
         let mut members = MemberServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
-        member(&mut members, &t.a1.name, "1000001", "Nguyễn Văn An", date(2012, 1, 1)).await;
-        member(&mut members, &t.a2.name, "1000002", "Nguyễn Văn Anh", date(2012, 1, 1)).await;
-        member(&mut members, &t.b1.name, "1000003", "Đặng Thị Ánh", date(2012, 1, 1)).await;
-        member(&mut members, &t.b1.name, "1000004", "Trần_Văn%Bình", date(2012, 1, 1)).await;
+        member(
+            &mut members,
+            &t.a1.name,
+            "1000001",
+            "Nguyễn Văn An",
+            date(2012, 1, 1),
+        )
+        .await;
+        member(
+            &mut members,
+            &t.a2.name,
+            "1000002",
+            "Nguyễn Văn Anh",
+            date(2012, 1, 1),
+        )
+        .await;
+        member(
+            &mut members,
+            &t.b1.name,
+            "1000003",
+            "Đặng Thị Ánh",
+            date(2012, 1, 1),
+        )
+        .await;
+        member(
+            &mut members,
+            &t.b1.name,
+            "1000004",
+            "Trần_Văn%Bình",
+            date(2012, 1, 1),
+        )
+        .await;
         let search = |q: &str| ListMembersRequest {
             organization: t.province.name.clone(),
             include_subtree: true,
@@ -113,13 +186,37 @@ async fn search_ignores_diacritics() {
             v.sort();
             v
         };
-        let found = members.list_members(search("nguyen van an")).await.unwrap().into_inner().members;
-        assert_eq!(names(found), ["Nguyễn Văn An", "Nguyễn Văn Anh"], "{backend}");
-        let found = members.list_members(search("DANG THI")).await.unwrap().into_inner().members;
+        let found = members
+            .list_members(search("nguyen van an"))
+            .await
+            .unwrap()
+            .into_inner()
+            .members;
+        assert_eq!(
+            names(found),
+            ["Nguyễn Văn An", "Nguyễn Văn Anh"],
+            "{backend}"
+        );
+        let found = members
+            .list_members(search("DANG THI"))
+            .await
+            .unwrap()
+            .into_inner()
+            .members;
         assert_eq!(names(found), ["Đặng Thị Ánh"]);
-        let found = members.list_members(search("anh")).await.unwrap().into_inner().members;
+        let found = members
+            .list_members(search("anh"))
+            .await
+            .unwrap()
+            .into_inner()
+            .members;
         assert_eq!(names(found), ["Nguyễn Văn Anh", "Đặng Thị Ánh"]);
-        let found = members.list_members(search("_")).await.unwrap().into_inner().members;
+        let found = members
+            .list_members(search("_"))
+            .await
+            .unwrap()
+            .into_inner()
+            .members;
         assert_eq!(names(found), ["Trần_Văn%Bình"], "wildcards are literal");
     }
 }
@@ -135,7 +232,14 @@ async fn pages_through_more_than_a_thousand_members() {
         let total = 1_050;
         for i in 0..total {
             let cell = &cells[i % cells.len()].name;
-            member(&mut members, cell, &format!("{:08}", 20_000_000 + i), &format!("Đảng viên {i}"), date(2015, 1, 1)).await;
+            member(
+                &mut members,
+                cell,
+                &format!("{:08}", 20_000_000 + i),
+                &format!("Đảng viên {i}"),
+                date(2015, 1, 1),
+            )
+            .await;
         }
         let mut seen = std::collections::BTreeSet::new();
         let mut token = String::new();
@@ -194,7 +298,11 @@ async fn pages_through_more_than_a_thousand_members() {
         assert_eq!(big.members.len(), 1_000);
         assert!(!big.next_page_token.is_empty());
         let err = members
-            .list_members(ListMembersRequest { organization: t.a1.name.clone(), page_size: -1, ..Default::default() })
+            .list_members(ListMembersRequest {
+                organization: t.a1.name.clone(),
+                page_size: -1,
+                ..Default::default()
+            })
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::InvalidArgument);
@@ -208,58 +316,119 @@ async fn events_follow_the_rules() {
         let mut orgs = OrganizationServiceClient::new(server.admin());
         let mut members = MemberServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
-        let m = member(&mut members, &t.a1.name, "3000001", "Phạm Văn Dũng", date(2014, 4, 1)).await;
+        let m = member(
+            &mut members,
+            &t.a1.name,
+            "3000001",
+            "Phạm Văn Dũng",
+            date(2014, 4, 1),
+        )
+        .await;
 
         // Exempting a probationary member is refused.
-        let err = members.record_member_event(event(&m, MemberEventKind::Exempted, date(2014, 6, 1))).await.unwrap_err();
+        let err = members
+            .record_member_event(event(&m, MemberEventKind::Exempted, date(2014, 6, 1)))
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::FailedPrecondition, "{backend}");
         assert_eq!(details(&err).0, "INVALID_STATUS_TRANSITION");
 
-        let official = members.record_member_event(event(&m, MemberEventKind::MadeOfficial, date(2015, 4, 1))).await.unwrap().into_inner();
+        let official = members
+            .record_member_event(event(&m, MemberEventKind::MadeOfficial, date(2015, 4, 1)))
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(official.status, MemberStatus::Official as i32);
         assert_eq!(official.official_date, date(2015, 4, 1));
 
         // Before the last event: out of order.
-        let err = members.record_member_event(event(&m, MemberEventKind::Exempted, date(2015, 1, 1))).await.unwrap_err();
+        let err = members
+            .record_member_event(event(&m, MemberEventKind::Exempted, date(2015, 1, 1)))
+            .await
+            .unwrap_err();
         assert_eq!(details(&err).0, "EVENT_OUT_OF_ORDER");
         // A transfer needs its target.
-        let err = members.record_member_event(event(&m, MemberEventKind::Transferred, date(2016, 1, 1))).await.unwrap_err();
+        let err = members
+            .record_member_event(event(&m, MemberEventKind::Transferred, date(2016, 1, 1)))
+            .await
+            .unwrap_err();
         assert_eq!(details(&err).1, ["target_organization"]);
         // Stale etag.
         let mut stale = event(&m, MemberEventKind::Exempted, date(2016, 1, 1));
         stale.etag = m.etag.clone();
-        assert_eq!(members.record_member_event(stale).await.unwrap_err().code(), Code::Aborted);
+        assert_eq!(
+            members.record_member_event(stale).await.unwrap_err().code(),
+            Code::Aborted
+        );
 
         let mut transfer = event(&m, MemberEventKind::Transferred, date(2016, 1, 1));
         transfer.target_organization = t.b1.name.clone();
         transfer.request_id = "transfer-1".into();
-        let moved = members.record_member_event(transfer.clone()).await.unwrap().into_inner();
+        let moved = members
+            .record_member_event(transfer.clone())
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(moved.organization, t.b1.name);
         // A retry returns the same result and records nothing more.
-        assert_eq!(members.record_member_event(transfer).await.unwrap().into_inner(), moved);
+        assert_eq!(
+            members
+                .record_member_event(transfer)
+                .await
+                .unwrap()
+                .into_inner(),
+            moved
+        );
 
-        let dead = members.record_member_event(event(&m, MemberEventKind::Deceased, date(2020, 2, 2))).await.unwrap().into_inner();
+        let dead = members
+            .record_member_event(event(&m, MemberEventKind::Deceased, date(2020, 2, 2)))
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(dead.status, MemberStatus::Deceased as i32);
-        let err = members.record_member_event(event(&m, MemberEventKind::Expelled, date(2021, 1, 1))).await.unwrap_err();
+        let err = members
+            .record_member_event(event(&m, MemberEventKind::Expelled, date(2021, 1, 1)))
+            .await
+            .unwrap_err();
         assert_eq!(details(&err).0, "INVALID_STATUS_TRANSITION");
 
         let events = members
-            .list_member_events(ListMemberEventsRequest { member: m.name.clone(), ..Default::default() })
+            .list_member_events(ListMemberEventsRequest {
+                member: m.name.clone(),
+                ..Default::default()
+            })
             .await
             .unwrap()
             .into_inner()
             .events;
         let kinds: Vec<i32> = events.iter().map(|e| e.kind).collect();
         use MemberEventKind::*;
-        assert_eq!(kinds, vec![Admitted as i32, MadeOfficial as i32, Transferred as i32, Deceased as i32]);
+        assert_eq!(
+            kinds,
+            vec![
+                Admitted as i32,
+                MadeOfficial as i32,
+                Transferred as i32,
+                Deceased as i32
+            ]
+        );
         assert_eq!(events[2].from_organization, t.a1.name);
         assert_eq!(events[2].to_organization, t.b1.name);
     }
 }
 
-async fn roster(members: &mut Members, org: &str, as_of: Option<probity_proto::google::r#type::Date>, exclude_exempt: bool) -> Vec<(String, i32)> {
+async fn roster(
+    members: &mut Members,
+    org: &str,
+    as_of: Option<probity_proto::google::r#type::Date>,
+    exclude_exempt: bool,
+) -> Vec<(String, i32)> {
     let mut stream = members
-        .stream_roster(StreamRosterRequest { organization: org.into(), as_of, exclude_exempt })
+        .stream_roster(StreamRosterRequest {
+            organization: org.into(),
+            as_of,
+            exclude_exempt,
+        })
         .await
         .unwrap()
         .into_inner();
@@ -280,29 +449,75 @@ async fn roster_as_of_a_date_across_transfer_and_exemption() {
         let mut members = MemberServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
         let mut an = member(&mut members, &t.a1.name, "4000001", "An", date(2010, 5, 1)).await;
-        let binh = member(&mut members, &t.a2.name, "4000002", "Bình", date(2010, 5, 1)).await;
-        member(&mut members, &t.b1.name, "4000003", "Cường", date(2010, 5, 1)).await;
-        an = members.record_member_event(event(&an, MemberEventKind::MadeOfficial, date(2011, 5, 1))).await.unwrap().into_inner();
+        let binh = member(
+            &mut members,
+            &t.a2.name,
+            "4000002",
+            "Bình",
+            date(2010, 5, 1),
+        )
+        .await;
+        member(
+            &mut members,
+            &t.b1.name,
+            "4000003",
+            "Cường",
+            date(2010, 5, 1),
+        )
+        .await;
+        an = members
+            .record_member_event(event(&an, MemberEventKind::MadeOfficial, date(2011, 5, 1)))
+            .await
+            .unwrap()
+            .into_inner();
         // Bình moves to district B on 2016-11-30; An is exempted from 2017-01-01.
         let mut transfer = event(&binh, MemberEventKind::Transferred, date(2016, 11, 30));
         transfer.target_organization = t.b2.name.clone();
         members.record_member_event(transfer).await.unwrap();
-        members.record_member_event(event(&an, MemberEventKind::Exempted, date(2017, 1, 1))).await.unwrap();
+        members
+            .record_member_event(event(&an, MemberEventKind::Exempted, date(2017, 1, 1)))
+            .await
+            .unwrap();
 
         let p = MemberStatus::Probationary as i32;
         let o = MemberStatus::Official as i32;
         let e = MemberStatus::Exempt as i32;
         let a = &t.district_a.name;
-        assert_eq!(roster(&mut members, a, date(2016, 11, 29), false).await, vec![("An".into(), o), ("Bình".into(), p)], "{backend}");
-        assert_eq!(roster(&mut members, a, date(2016, 11, 30), false).await, vec![("An".into(), o)]);
-        assert_eq!(roster(&mut members, a, date(2017, 1, 1), false).await, vec![("An".into(), e)]);
-        assert!(roster(&mut members, a, date(2017, 1, 1), true).await.is_empty(), "exempt excluded");
+        assert_eq!(
+            roster(&mut members, a, date(2016, 11, 29), false).await,
+            vec![("An".into(), o), ("Bình".into(), p)],
+            "{backend}"
+        );
+        assert_eq!(
+            roster(&mut members, a, date(2016, 11, 30), false).await,
+            vec![("An".into(), o)]
+        );
+        assert_eq!(
+            roster(&mut members, a, date(2017, 1, 1), false).await,
+            vec![("An".into(), e)]
+        );
+        assert!(
+            roster(&mut members, a, date(2017, 1, 1), true)
+                .await
+                .is_empty(),
+            "exempt excluded"
+        );
         assert_eq!(
             roster(&mut members, &t.district_b.name, date(2016, 11, 30), true).await,
             vec![("Bình".into(), p), ("Cường".into(), p)]
         );
-        assert!(roster(&mut members, a, date(2010, 4, 30), false).await.is_empty(), "before admission");
-        assert_eq!(roster(&mut members, &t.province.name, date(2018, 1, 1), true).await.len(), 2);
+        assert!(
+            roster(&mut members, a, date(2010, 4, 30), false)
+                .await
+                .is_empty(),
+            "before admission"
+        );
+        assert_eq!(
+            roster(&mut members, &t.province.name, date(2018, 1, 1), true)
+                .await
+                .len(),
+            2
+        );
 
         // The list agrees with the roster, and filters by status.
         let exempt = members
@@ -330,18 +545,47 @@ async fn merged_cells_carry_their_members() {
         let mut members = MemberServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
         member(&mut members, &t.a1.name, "5000001", "An", date(2012, 1, 1)).await;
-        member(&mut members, &t.a2.name, "5000002", "Bình", date(2012, 1, 1)).await;
-        orgs.merge_organizations(probity_proto::probity::members::v1::MergeOrganizationsRequest {
-            target: t.a1.name.clone(),
-            sources: vec![t.a2.name.clone()],
-            effective_date: date(2024, 1, 1),
-            request_id: String::new(),
-        })
+        member(
+            &mut members,
+            &t.a2.name,
+            "5000002",
+            "Bình",
+            date(2012, 1, 1),
+        )
+        .await;
+        orgs.merge_organizations(
+            probity_proto::probity::members::v1::MergeOrganizationsRequest {
+                target: t.a1.name.clone(),
+                sources: vec![t.a2.name.clone()],
+                effective_date: date(2024, 1, 1),
+                request_id: String::new(),
+            },
+        )
         .await
         .unwrap();
-        assert_eq!(roster(&mut members, &t.a2.name, date(2023, 12, 31), false).await.len(), 1, "{backend}");
-        assert!(roster(&mut members, &t.a2.name, date(2024, 1, 1), false).await.is_empty());
-        assert_eq!(roster(&mut members, &t.a1.name, date(2024, 1, 1), false).await.len(), 2);
-        assert_eq!(roster(&mut members, &t.a1.name, date(2023, 12, 31), false).await.len(), 1);
+        assert_eq!(
+            roster(&mut members, &t.a2.name, date(2023, 12, 31), false)
+                .await
+                .len(),
+            1,
+            "{backend}"
+        );
+        assert!(
+            roster(&mut members, &t.a2.name, date(2024, 1, 1), false)
+                .await
+                .is_empty()
+        );
+        assert_eq!(
+            roster(&mut members, &t.a1.name, date(2024, 1, 1), false)
+                .await
+                .len(),
+            2
+        );
+        assert_eq!(
+            roster(&mut members, &t.a1.name, date(2023, 12, 31), false)
+                .await
+                .len(),
+            1
+        );
     }
 }

@@ -6,9 +6,9 @@ use common::*;
 use probity_proto::{
     google::r#type::Date,
     probity::members::v1::{
-        CreateOrganizationRequest, GetOrganizationRequest, ListOrganizationsRequest, MergeOrganizationsRequest,
-        MoveOrganizationRequest, Organization, OrganizationKind, UpdateOrganizationRequest,
-        organization_service_client::OrganizationServiceClient,
+        CreateOrganizationRequest, GetOrganizationRequest, ListOrganizationsRequest,
+        MergeOrganizationsRequest, MoveOrganizationRequest, Organization, OrganizationKind,
+        UpdateOrganizationRequest, organization_service_client::OrganizationServiceClient,
     },
 };
 use prost_types::FieldMask;
@@ -44,28 +44,55 @@ async fn create_get_list_and_update() {
         let mut orgs = OrganizationServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
 
-        let got = orgs.get_organization(GetOrganizationRequest { name: t.a1.name.clone() }).await.unwrap().into_inner();
+        let got = orgs
+            .get_organization(GetOrganizationRequest {
+                name: t.a1.name.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(got, t.a1, "{backend}");
         assert_eq!(got.parent, t.district_a.name);
-        assert_eq!(got.ancestors, vec![t.province.name.clone(), t.district_a.name.clone()]);
+        assert_eq!(
+            got.ancestors,
+            vec![t.province.name.clone(), t.district_a.name.clone()]
+        );
         assert_eq!(got.display_name, "Tổ chức A1", "diacritics kept");
 
-        assert_eq!(codes(&mut orgs, &t.province.name, false, None).await, strings(&["HU-A", "HU-B"]));
+        assert_eq!(
+            codes(&mut orgs, &t.province.name, false, None).await,
+            strings(&["HU-A", "HU-B"])
+        );
         assert_eq!(
             codes(&mut orgs, &t.province.name, true, None).await,
             strings(&["A1", "A2", "B1", "B2", "HU-A", "HU-B"])
         );
-        assert_eq!(codes(&mut orgs, &t.district_b.name, true, None).await, strings(&["B1", "B2"]));
+        assert_eq!(
+            codes(&mut orgs, &t.district_b.name, true, None).await,
+            strings(&["B1", "B2"])
+        );
         assert_eq!(codes(&mut orgs, "", false, None).await, strings(&["TU"]));
-        assert!(codes(&mut orgs, &t.province.name, true, date(2009, 12, 31)).await.is_empty(), "before they existed");
+        assert!(
+            codes(&mut orgs, &t.province.name, true, date(2009, 12, 31))
+                .await
+                .is_empty(),
+            "before they existed"
+        );
 
         // Update with a field mask and the current etag.
         let mut changed = t.a1.clone();
         changed.display_name = "Chi bộ Ấp 1".into();
         changed.code = "NOT-IN-MASK".into();
-        let mask = || Some(FieldMask { paths: vec!["display_name".into()] });
+        let mask = || {
+            Some(FieldMask {
+                paths: vec!["display_name".into()],
+            })
+        };
         let updated = orgs
-            .update_organization(UpdateOrganizationRequest { organization: Some(changed.clone()), update_mask: mask() })
+            .update_organization(UpdateOrganizationRequest {
+                organization: Some(changed.clone()),
+                update_mask: mask(),
+            })
             .await
             .unwrap()
             .into_inner();
@@ -75,7 +102,10 @@ async fn create_get_list_and_update() {
 
         // The old etag is now stale.
         let err = orgs
-            .update_organization(UpdateOrganizationRequest { organization: Some(changed), update_mask: mask() })
+            .update_organization(UpdateOrganizationRequest {
+                organization: Some(changed),
+                update_mask: mask(),
+            })
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::Aborted, "{backend}");
@@ -85,7 +115,9 @@ async fn create_get_list_and_update() {
         let err = orgs
             .update_organization(UpdateOrganizationRequest {
                 organization: Some(updated.clone()),
-                update_mask: Some(FieldMask { paths: vec!["kind".into()] }),
+                update_mask: Some(FieldMask {
+                    paths: vec!["kind".into()],
+                }),
             })
             .await
             .unwrap_err();
@@ -118,16 +150,28 @@ async fn validation_not_found_and_duplicates() {
         assert_eq!(reason, "INVALID_ARGUMENT");
         assert_eq!(
             fields,
-            strings(&["organization.code", "organization.display_name", "organization.kind", "organization.valid_from"])
+            strings(&[
+                "organization.code",
+                "organization.display_name",
+                "organization.kind",
+                "organization.valid_from"
+            ])
         );
 
         let err = orgs
-            .get_organization(GetOrganizationRequest { name: "organizations/0000000000000000000000000000dead".into() })
+            .get_organization(GetOrganizationRequest {
+                name: "organizations/0000000000000000000000000000dead".into(),
+            })
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
         assert_eq!(details(&err).0, "RESOURCE_NOT_FOUND");
-        let err = orgs.get_organization(GetOrganizationRequest { name: "members/abc".into() }).await.unwrap_err();
+        let err = orgs
+            .get_organization(GetOrganizationRequest {
+                name: "members/abc".into(),
+            })
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::InvalidArgument);
 
         // The code is unique.
@@ -167,7 +211,10 @@ async fn validation_not_found_and_duplicates() {
         assert_eq!(details(&bad).0, "INVALID_TREE_PLACEMENT");
 
         // Nothing of the refused requests was written.
-        assert_eq!(codes(&mut orgs, &t.province.name, true, None).await.len(), 6);
+        assert_eq!(
+            codes(&mut orgs, &t.province.name, true, None).await.len(),
+            6
+        );
     }
 }
 
@@ -188,10 +235,21 @@ async fn retried_create_returns_the_first_result() {
             }),
             request_id: "6f1c9a1e-retry".into(),
         };
-        let first = orgs.create_organization(request.clone()).await.unwrap().into_inner();
-        let second = orgs.create_organization(request.clone()).await.unwrap().into_inner();
+        let first = orgs
+            .create_organization(request.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        let second = orgs
+            .create_organization(request.clone())
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(first, second, "{backend}");
-        assert_eq!(codes(&mut orgs, &t.district_a.name, false, None).await, strings(&["A1", "A2", "A3"]));
+        assert_eq!(
+            codes(&mut orgs, &t.district_a.name, false, None).await,
+            strings(&["A1", "A2", "A3"])
+        );
 
         let mut other = request;
         other.organization.as_mut().unwrap().display_name = "Something else".into();
@@ -219,9 +277,18 @@ async fn moves_keep_the_old_tree_for_old_dates() {
             .unwrap()
             .into_inner();
         assert_eq!(moved.parent, t.district_b.name, "{backend}");
-        assert_eq!(codes(&mut orgs, &t.district_a.name, false, date(2020, 5, 31)).await, strings(&["A1", "A2"]));
-        assert_eq!(codes(&mut orgs, &t.district_a.name, false, date(2020, 6, 1)).await, strings(&["A1"]));
-        assert_eq!(codes(&mut orgs, &t.district_b.name, true, date(2020, 6, 1)).await, strings(&["A2", "B1", "B2"]));
+        assert_eq!(
+            codes(&mut orgs, &t.district_a.name, false, date(2020, 5, 31)).await,
+            strings(&["A1", "A2"])
+        );
+        assert_eq!(
+            codes(&mut orgs, &t.district_a.name, false, date(2020, 6, 1)).await,
+            strings(&["A1"])
+        );
+        assert_eq!(
+            codes(&mut orgs, &t.district_b.name, true, date(2020, 6, 1)).await,
+            strings(&["A2", "B1", "B2"])
+        );
 
         // A district cannot move under its own cell; an earlier date than
         // the last move is out of order; a stale etag is refused.
@@ -267,7 +334,14 @@ async fn merges_keep_the_old_tree_for_old_dates() {
         let mut orgs = OrganizationServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
         // 2025: the two districts merge into a new one.
-        let merged = org(&mut orgs, &t.province.name, "HU-AB", OrganizationKind::District, date(2025, 7, 1)).await;
+        let merged = org(
+            &mut orgs,
+            &t.province.name,
+            "HU-AB",
+            OrganizationKind::District,
+            date(2025, 7, 1),
+        )
+        .await;
         let target = orgs
             .merge_organizations(MergeOrganizationsRequest {
                 target: merged.name.clone(),
@@ -282,17 +356,46 @@ async fn merges_keep_the_old_tree_for_old_dates() {
 
         let before = date(2025, 6, 30);
         let after = date(2025, 7, 1);
-        assert_eq!(codes(&mut orgs, &t.province.name, false, before).await, strings(&["HU-A", "HU-B"]), "{backend}");
-        assert_eq!(codes(&mut orgs, &t.province.name, false, after).await, strings(&["HU-AB"]));
-        assert_eq!(codes(&mut orgs, &t.district_a.name, true, before).await, strings(&["A1", "A2"]));
-        assert!(codes(&mut orgs, &t.district_a.name, true, after).await.is_empty());
-        assert_eq!(codes(&mut orgs, &merged.name, true, after).await, strings(&["A1", "A2", "B1", "B2"]));
+        assert_eq!(
+            codes(&mut orgs, &t.province.name, false, before).await,
+            strings(&["HU-A", "HU-B"]),
+            "{backend}"
+        );
+        assert_eq!(
+            codes(&mut orgs, &t.province.name, false, after).await,
+            strings(&["HU-AB"])
+        );
+        assert_eq!(
+            codes(&mut orgs, &t.district_a.name, true, before).await,
+            strings(&["A1", "A2"])
+        );
+        assert!(
+            codes(&mut orgs, &t.district_a.name, true, after)
+                .await
+                .is_empty()
+        );
+        assert_eq!(
+            codes(&mut orgs, &merged.name, true, after).await,
+            strings(&["A1", "A2", "B1", "B2"])
+        );
 
-        let gone = orgs.get_organization(GetOrganizationRequest { name: t.district_a.name.clone() }).await.unwrap().into_inner();
+        let gone = orgs
+            .get_organization(GetOrganizationRequest {
+                name: t.district_a.name.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(gone.valid_to, date(2025, 7, 1));
         assert_eq!(gone.merged_into, merged.name);
         // The cells' ancestors are the new district now.
-        let a1 = orgs.get_organization(GetOrganizationRequest { name: t.a1.name.clone() }).await.unwrap().into_inner();
+        let a1 = orgs
+            .get_organization(GetOrganizationRequest {
+                name: t.a1.name.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(a1.parent, merged.name);
 
         // Merging cells with a district is refused.

@@ -11,12 +11,15 @@ use futures::StreamExt;
 use probity_platform::testing::{TestOptions, TestServer};
 use probity_proto::probity::members::v1::{
     CreateOrganizationRequest, GetMemberRequest, GetOrganizationRequest, ListAuditEntriesRequest,
-    ListOrganizationsRequest, Organization, OrganizationKind, StreamRosterRequest, VerifyAuditChainRequest,
-    audit_service_client::AuditServiceClient, member_service_client::MemberServiceClient,
+    ListOrganizationsRequest, Organization, OrganizationKind, StreamRosterRequest,
+    VerifyAuditChainRequest, audit_service_client::AuditServiceClient,
+    member_service_client::MemberServiceClient,
     organization_service_client::OrganizationServiceClient,
 };
 use tonic::Code;
-use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
 
 #[tokio::test]
 async fn callers_see_and_change_only_their_subtree() {
@@ -25,22 +28,62 @@ async fn callers_see_and_change_only_their_subtree() {
         let mut admin = OrganizationServiceClient::new(server.admin());
         let mut admin_members = MemberServiceClient::new(server.admin());
         let t = tree(&mut admin).await;
-        let outsider = member(&mut admin_members, &t.b1.name, "6000001", "Ngoài", date(2012, 1, 1)).await;
-        let insider = member(&mut admin_members, &t.a1.name, "6000002", "Trong", date(2012, 1, 1)).await;
+        let outsider = member(
+            &mut admin_members,
+            &t.b1.name,
+            "6000001",
+            "Ngoài",
+            date(2012, 1, 1),
+        )
+        .await;
+        let insider = member(
+            &mut admin_members,
+            &t.a1.name,
+            "6000002",
+            "Trong",
+            date(2012, 1, 1),
+        )
+        .await;
 
         let token = server.token("clerk-a", &["writer"], &[id_of(&t.district_a.name)]);
         let mut orgs = OrganizationServiceClient::new(server.with_token(&token));
         let mut members = MemberServiceClient::new(server.with_token(&token));
 
         // Reads inside the scope work; outside look like nothing is there.
-        orgs.get_organization(GetOrganizationRequest { name: t.a1.name.clone() }).await.unwrap();
-        let err = orgs.get_organization(GetOrganizationRequest { name: t.b1.name.clone() }).await.unwrap_err();
+        orgs.get_organization(GetOrganizationRequest {
+            name: t.a1.name.clone(),
+        })
+        .await
+        .unwrap();
+        let err = orgs
+            .get_organization(GetOrganizationRequest {
+                name: t.b1.name.clone(),
+            })
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::NotFound, "{backend}");
-        let err = members.get_member(GetMemberRequest { name: outsider.name.clone() }).await.unwrap_err();
+        let err = members
+            .get_member(GetMemberRequest {
+                name: outsider.name.clone(),
+            })
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
-        members.get_member(GetMemberRequest { name: insider.name.clone() }).await.unwrap();
-        let roots = orgs.list_organizations(ListOrganizationsRequest::default()).await.unwrap().into_inner();
-        assert!(roots.organizations.is_empty(), "the province is outside the scope");
+        members
+            .get_member(GetMemberRequest {
+                name: insider.name.clone(),
+            })
+            .await
+            .unwrap();
+        let roots = orgs
+            .list_organizations(ListOrganizationsRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            roots.organizations.is_empty(),
+            "the province is outside the scope"
+        );
 
         // Writes outside the scope are refused.
         let err = orgs
@@ -60,7 +103,12 @@ async fn callers_see_and_change_only_their_subtree() {
         // The parent is invisible, so it is not found rather than denied.
         assert_eq!(err.code(), Code::NotFound);
         let err = members
-            .create_member(member_request(&t.b1.name, "6000003", "Ngoài 2", date(2012, 1, 1)))
+            .create_member(member_request(
+                &t.b1.name,
+                "6000003",
+                "Ngoài 2",
+                date(2012, 1, 1),
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
@@ -83,7 +131,12 @@ async fn callers_see_and_change_only_their_subtree() {
         // Moving an own cell under a visible-but-foreign parent is denied.
         let reader = server.token("reader-all", &["reader"], &["*"]);
         let mut read_only = OrganizationServiceClient::new(server.with_token(&reader));
-        read_only.get_organization(GetOrganizationRequest { name: t.b1.name.clone() }).await.unwrap();
+        read_only
+            .get_organization(GetOrganizationRequest {
+                name: t.b1.name.clone(),
+            })
+            .await
+            .unwrap();
         let err = read_only
             .create_organization(CreateOrganizationRequest {
                 organization: Some(Organization {
@@ -104,7 +157,12 @@ async fn callers_see_and_change_only_their_subtree() {
 
         // No token, a bad token, an expired one.
         let mut anonymous = OrganizationServiceClient::new(server.channel());
-        let err = anonymous.get_organization(GetOrganizationRequest { name: t.a1.name.clone() }).await.unwrap_err();
+        let err = anonymous
+            .get_organization(GetOrganizationRequest {
+                name: t.a1.name.clone(),
+            })
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated);
         let other_key = probity_platform::auth::TokenKey::generate();
         let forged = other_key.sign(&probity_platform::auth::Claims {
@@ -116,7 +174,12 @@ async fn callers_see_and_change_only_their_subtree() {
             iat: 0,
         });
         let mut forger = OrganizationServiceClient::new(server.with_token(&forged));
-        let err = forger.get_organization(GetOrganizationRequest { name: t.a1.name.clone() }).await.unwrap_err();
+        let err = forger
+            .get_organization(GetOrganizationRequest {
+                name: t.a1.name.clone(),
+            })
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated);
     }
 }
@@ -129,33 +192,64 @@ async fn audit_chain_verifies_and_finds_a_tampered_row() {
         let t = tree(&mut orgs).await;
         let mut audit = AuditServiceClient::new(server.admin());
 
-        let entries = audit.list_audit_entries(ListAuditEntriesRequest::default()).await.unwrap().into_inner().entries;
-        assert_eq!(entries.len(), 7, "{backend}: one entry per created organisation");
+        let entries = audit
+            .list_audit_entries(ListAuditEntriesRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .entries;
+        assert_eq!(
+            entries.len(),
+            7,
+            "{backend}: one entry per created organisation"
+        );
         assert_eq!(entries[0].sequence, 1);
-        assert_eq!(entries[0].method, "/probity.members.v1.OrganizationService/CreateOrganization");
+        assert_eq!(
+            entries[0].method,
+            "/probity.members.v1.OrganizationService/CreateOrganization"
+        );
         assert_eq!(entries[0].resource, t.province.name);
         assert_eq!(entries[0].caller, "admin");
         assert_eq!(entries[1].prev_hash, entries[0].hash);
         let only_a1 = audit
-            .list_audit_entries(ListAuditEntriesRequest { resource: t.a1.name.clone(), ..Default::default() })
+            .list_audit_entries(ListAuditEntriesRequest {
+                resource: t.a1.name.clone(),
+                ..Default::default()
+            })
             .await
             .unwrap()
             .into_inner()
             .entries;
         assert_eq!(only_a1.len(), 1);
 
-        let ok = audit.verify_audit_chain(VerifyAuditChainRequest {}).await.unwrap().into_inner().verification.unwrap();
+        let ok = audit
+            .verify_audit_chain(VerifyAuditChainRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .verification
+            .unwrap();
         assert!(ok.valid, "{backend}: {ok:?}");
         assert_eq!(ok.entries_checked, 7);
         assert_eq!(ok.head_hash, entries[6].hash);
 
         // A refused write leaves no entry.
-        let _ = orgs.get_organization(GetOrganizationRequest { name: "organizations/nope".into() }).await;
+        let _ = orgs
+            .get_organization(GetOrganizationRequest {
+                name: "organizations/nope".into(),
+            })
+            .await;
         sqlx::query("UPDATE audit_log SET caller = 'someone-else' WHERE seq = 4")
             .execute(server.db.pool())
             .await
             .unwrap();
-        let bad = audit.verify_audit_chain(VerifyAuditChainRequest {}).await.unwrap().into_inner().verification.unwrap();
+        let bad = audit
+            .verify_audit_chain(VerifyAuditChainRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .verification
+            .unwrap();
         assert!(!bad.valid);
         assert_eq!(bad.first_bad_sequence, 4, "{backend}: {bad:?}");
 
@@ -178,12 +272,27 @@ async fn health_is_not_serving_before_migrations_and_while_draining() {
         options.shutdown_grace = Duration::from_millis(1500);
         let mut server = TestServer::start(&backend, options, probity_members::register).await;
         let mut health = HealthClient::new(server.channel());
-        let check = |service: &str| HealthCheckRequest { service: service.into() };
+        let check = |service: &str| HealthCheckRequest {
+            service: service.into(),
+        };
         let status = |r: tonic_health::pb::HealthCheckResponse| r.status();
 
-        assert_eq!(status(health.check(check("")).await.unwrap().into_inner()), ServingStatus::NotServing, "{backend}");
+        assert_eq!(
+            status(health.check(check("")).await.unwrap().into_inner()),
+            ServingStatus::NotServing,
+            "{backend}"
+        );
         let members_service = "probity.members.v1.MemberService";
-        assert_eq!(status(health.check(check(members_service)).await.unwrap().into_inner()), ServingStatus::NotServing);
+        assert_eq!(
+            status(
+                health
+                    .check(check(members_service))
+                    .await
+                    .unwrap()
+                    .into_inner()
+            ),
+            ServingStatus::NotServing
+        );
         // Business calls wait for readiness.
         let err = OrganizationServiceClient::new(server.admin())
             .list_organizations(ListOrganizationsRequest::default())
@@ -193,13 +302,37 @@ async fn health_is_not_serving_before_migrations_and_while_draining() {
 
         open.send(()).unwrap();
         server.wait_serving().await;
-        assert_eq!(status(health.check(check(members_service)).await.unwrap().into_inner()), ServingStatus::Serving);
+        assert_eq!(
+            status(
+                health
+                    .check(check(members_service))
+                    .await
+                    .unwrap()
+                    .into_inner()
+            ),
+            ServingStatus::Serving
+        );
 
         server.server.begin_shutdown();
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert_eq!(status(health.check(check("")).await.unwrap().into_inner()), ServingStatus::NotServing);
-        assert_eq!(status(health.check(check(members_service)).await.unwrap().into_inner()), ServingStatus::NotServing);
-        tokio::time::timeout(Duration::from_secs(10), server.server.wait()).await.expect("stops").unwrap();
+        assert_eq!(
+            status(health.check(check("")).await.unwrap().into_inner()),
+            ServingStatus::NotServing
+        );
+        assert_eq!(
+            status(
+                health
+                    .check(check(members_service))
+                    .await
+                    .unwrap()
+                    .into_inner()
+            ),
+            ServingStatus::NotServing
+        );
+        tokio::time::timeout(Duration::from_secs(10), server.server.wait())
+            .await
+            .expect("stops")
+            .unwrap();
     }
 }
 
@@ -209,14 +342,26 @@ async fn database_outage_is_unavailable_and_request_ids_are_echoed() {
         let server = start(&backend).await;
         let mut orgs = OrganizationServiceClient::new(server.admin());
         let mut request = tonic::Request::new(ListOrganizationsRequest::default());
-        request.metadata_mut().insert("x-request-id", "trace-me-42".parse().unwrap());
+        request
+            .metadata_mut()
+            .insert("x-request-id", "trace-me-42".parse().unwrap());
         let response = orgs.list_organizations(request).await.unwrap();
-        assert_eq!(response.metadata().get("x-request-id").unwrap(), "trace-me-42", "{backend}");
-        let generated = orgs.list_organizations(ListOrganizationsRequest::default()).await.unwrap();
+        assert_eq!(
+            response.metadata().get("x-request-id").unwrap(),
+            "trace-me-42",
+            "{backend}"
+        );
+        let generated = orgs
+            .list_organizations(ListOrganizationsRequest::default())
+            .await
+            .unwrap();
         assert!(!generated.metadata().get("x-request-id").unwrap().is_empty());
 
         server.db.close().await;
-        let err = orgs.list_organizations(ListOrganizationsRequest::default()).await.unwrap_err();
+        let err = orgs
+            .list_organizations(ListOrganizationsRequest::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Code::Unavailable, "{backend}");
         assert_eq!(details(&err).0, "BACKEND_UNAVAILABLE");
         assert!(!err.message().contains("sqlite") && !err.message().contains("postgres"));
@@ -244,27 +389,51 @@ async fn reflection_answers_in_v1_and_v1alpha() {
     let mut client = v1::server_reflection_client::ServerReflectionClient::new(server.channel());
     let request = v1::ServerReflectionRequest {
         host: String::new(),
-        message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(String::new())),
+        message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(
+            String::new(),
+        )),
     };
-    let mut stream = client.server_reflection_info(futures::stream::iter([request])).await.unwrap().into_inner();
+    let mut stream = client
+        .server_reflection_info(futures::stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
     let Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
         stream.next().await.unwrap().unwrap().message_response
     else {
         panic!("not a service list")
     };
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    assert!(names.contains(&"probity.members.v1.MemberService".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"probity.members.v1.MemberService".to_string()),
+        "{names:?}"
+    );
 
     let mut old = v1alpha::server_reflection_client::ServerReflectionClient::new(server.channel());
     let request = v1alpha::ServerReflectionRequest {
         host: String::new(),
-        message_request: Some(v1alpha::server_reflection_request::MessageRequest::FileContainingSymbol(
-            "probity.members.v1.OrganizationService".into(),
-        )),
+        message_request: Some(
+            v1alpha::server_reflection_request::MessageRequest::FileContainingSymbol(
+                "probity.members.v1.OrganizationService".into(),
+            ),
+        ),
     };
-    let mut stream = old.server_reflection_info(futures::stream::iter([request])).await.unwrap().into_inner();
-    let response = stream.next().await.unwrap().unwrap().message_response.unwrap();
-    assert!(matches!(response, v1alpha::server_reflection_response::MessageResponse::FileDescriptorResponse(_)));
+    let mut stream = old
+        .server_reflection_info(futures::stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = stream
+        .next()
+        .await
+        .unwrap()
+        .unwrap()
+        .message_response
+        .unwrap();
+    assert!(matches!(
+        response,
+        v1alpha::server_reflection_response::MessageResponse::FileDescriptorResponse(_)
+    ));
 }
 
 /// Loads `n` members straight into the tables (the API path is covered
@@ -276,15 +445,21 @@ async fn streams_a_roster_of_a_hundred_thousand() {
         let server = start(&backend).await;
         let mut orgs = OrganizationServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
-        let cells = [id_of(&t.a1.name), id_of(&t.a2.name), id_of(&t.b1.name), id_of(&t.b2.name)];
+        let cells = [
+            id_of(&t.a1.name),
+            id_of(&t.a2.name),
+            id_of(&t.b1.name),
+            id_of(&t.b2.name),
+        ];
         let mut tx = server.db.pool().begin().await.unwrap();
         for chunk in (0..N).collect::<Vec<_>>().chunks(500) {
             let mut members = String::from(
                 "INSERT INTO members (id, party_card_number, full_name, name_folded, date_of_birth, gender, \
                  organization_id, status, admission_date, official_date, head_position, revision, create_micros, update_micros) VALUES ",
             );
-            let mut periods =
-                String::from("INSERT INTO member_periods (member_id, organization_id, status, valid_from, valid_to) VALUES ");
+            let mut periods = String::from(
+                "INSERT INTO member_periods (member_id, organization_id, status, valid_from, valid_to) VALUES ",
+            );
             for (k, i) in chunk.iter().enumerate() {
                 let sep = if k == 0 { "" } else { "," };
                 let cell = cells[i % 4];
@@ -292,16 +467,28 @@ async fn streams_a_roster_of_a_hundred_thousand() {
                     "{sep}('m{i:07}', '{:08}', 'Đảng viên {i}', 'dang vien {i}', '1980-01-01', 1, '{cell}', 2, '2010-01-01', NULL, '', 1, 0, 0)",
                     30_000_000 + i
                 ));
-                periods.push_str(&format!("{sep}('m{i:07}', '{cell}', 2, '2010-01-01', NULL)"));
+                periods.push_str(&format!(
+                    "{sep}('m{i:07}', '{cell}', 2, '2010-01-01', NULL)"
+                ));
             }
-            sqlx::query(sqlx::AssertSqlSafe(members)).execute(&mut *tx).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(periods)).execute(&mut *tx).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(members))
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(periods))
+                .execute(&mut *tx)
+                .await
+                .unwrap();
         }
         tx.commit().await.unwrap();
 
         let mut members = MemberServiceClient::new(server.admin());
         let mut stream = members
-            .stream_roster(StreamRosterRequest { organization: t.province.name.clone(), as_of: date(2020, 1, 1), exclude_exempt: true })
+            .stream_roster(StreamRosterRequest {
+                organization: t.province.name.clone(),
+                as_of: date(2020, 1, 1),
+                exclude_exempt: true,
+            })
             .await
             .unwrap()
             .into_inner();

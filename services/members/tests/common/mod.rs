@@ -5,8 +5,9 @@ use probity_platform::testing::{Authed, TestBackend, TestOptions, TestServer};
 use probity_proto::{
     google::r#type::Date,
     probity::members::v1::{
-        CreateMemberRequest, CreateOrganizationRequest, Gender, Member, Organization, OrganizationKind,
-        member_service_client::MemberServiceClient, organization_service_client::OrganizationServiceClient,
+        CreateMemberRequest, CreateOrganizationRequest, Gender, Member, Organization,
+        OrganizationKind, member_service_client::MemberServiceClient,
+        organization_service_client::OrganizationServiceClient,
     },
 };
 
@@ -16,11 +17,20 @@ pub type Orgs = OrganizationServiceClient<Authed>;
 pub type Members = MemberServiceClient<Authed>;
 
 pub async fn start(backend: &TestBackend) -> TestServer {
-    TestServer::start(backend, TestOptions::new(probity_members::SCHEMA), probity_members::register).await
+    TestServer::start(
+        backend,
+        TestOptions::new(probity_members::SCHEMA),
+        probity_members::register,
+    )
+    .await
 }
 
 pub fn date(y: i32, m: i32, d: i32) -> Option<Date> {
-    Some(Date { year: y, month: m, day: d })
+    Some(Date {
+        year: y,
+        month: m,
+        day: d,
+    })
 }
 
 pub fn id_of(name: &str) -> &str {
@@ -51,7 +61,12 @@ pub async fn org(
         .into_inner()
 }
 
-pub fn member_request(org: &str, card: &str, name: &str, admitted: Option<Date>) -> CreateMemberRequest {
+pub fn member_request(
+    org: &str,
+    card: &str,
+    name: &str,
+    admitted: Option<Date>,
+) -> CreateMemberRequest {
     CreateMemberRequest {
         member: Some(Member {
             party_card_number: card.into(),
@@ -67,7 +82,13 @@ pub fn member_request(org: &str, card: &str, name: &str, admitted: Option<Date>)
     }
 }
 
-pub async fn member(client: &mut Members, org: &str, card: &str, name: &str, admitted: Option<Date>) -> Member {
+pub async fn member(
+    client: &mut Members,
+    org: &str,
+    card: &str,
+    name: &str,
+    admitted: Option<Date>,
+) -> Member {
     client
         .create_member(member_request(org, card, name, admitted))
         .await
@@ -97,7 +118,15 @@ pub async fn tree(orgs: &mut Orgs) -> Tree {
     let a2 = org(orgs, &district_a.name, "A2", Cell, from()).await;
     let b1 = org(orgs, &district_b.name, "B1", Cell, from()).await;
     let b2 = org(orgs, &district_b.name, "B2", Cell, from()).await;
-    Tree { province, district_a, district_b, a1, a2, b1, b2 }
+    Tree {
+        province,
+        district_a,
+        district_b,
+        a1,
+        a2,
+        b1,
+        b2,
+    }
 }
 
 /// The `ErrorInfo.reason` and the fields of `BadRequest` in a status.
