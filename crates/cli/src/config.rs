@@ -39,6 +39,21 @@ pub enum Command {
     /// Token commands.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Audit-log commands.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Audit-log subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-computes a service's audit hash chain; exits 0 only when it is
+    /// intact. Needs a token with the `auditor` (or `admin`) role.
+    Verify {
+        /// Client settings.
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 /// The services that can be served alone.
@@ -144,7 +159,6 @@ pub struct ClientArgs {
 
 impl ClientArgs {
     /// The token to send, if any can be found.
-    #[allow(dead_code)]
     pub fn resolve_token(&self) -> Option<String> {
         self.token.clone().or_else(|| {
             std::fs::read_to_string(self.data_dir.join("dev-token"))

@@ -12,7 +12,9 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
-use crate::config::{Cli, ClientArgs, Command, KeyArgs, ServeArgs, ServiceName, TokenCommand};
+use crate::config::{
+    AuditCommand, Cli, ClientArgs, Command, KeyArgs, ServeArgs, ServiceName, TokenCommand,
+};
 
 /// Runs the command; `Err` is a one-line failure (exit 2).
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -20,6 +22,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Up(args) => up(args).await,
         Command::Serve { service, args } => serve(service, args).await,
         Command::Health { client, service } => health(client, service).await,
+        Command::Audit(AuditCommand::Verify { client }) => audit_verify(client).await,
         Command::Token(TokenCommand::Issue {
             sub,
             agency,
@@ -183,7 +186,8 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-async fn health(client: ClientArgs, service: String) -> anyhow::Result<ExitCode> {
+/// Connects to `--addr`; `None` (after saying why) when it cannot.
+async fn connect(client: &ClientArgs) -> anyhow::Result<Option<tonic::transport::Channel>> {
     let timeout = Duration::from_secs(client.timeout_seconds);
     let channel = tonic::transport::Endpoint::from_shared(client.addr.clone())
         .context("--addr is not a URL")?
@@ -191,12 +195,62 @@ async fn health(client: ClientArgs, service: String) -> anyhow::Result<ExitCode>
         .timeout(timeout)
         .connect()
         .await;
-    let channel = match channel {
-        Ok(c) => c,
+    match channel {
+        Ok(c) => Ok(Some(c)),
         Err(e) => {
             eprintln!("probity: cannot reach {}: {e}", client.addr);
-            return Ok(ExitCode::FAILURE);
+            Ok(None)
         }
+    }
+}
+
+async fn audit_verify(client: ClientArgs) -> anyhow::Result<ExitCode> {
+    use probity_proto::probity::members::v1::{
+        VerifyAuditChainRequest, audit_service_client::AuditServiceClient,
+    };
+    let Some(token) = client.resolve_token() else {
+        bail!(
+            "no token: give --token, set PROBITY_TOKEN, or run `probity up` with the same --data-dir"
+        );
+    };
+    let Some(channel) = connect(&client).await? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let mut request = tonic::Request::new(VerifyAuditChainRequest {});
+    let bearer = format!("Bearer {token}")
+        .parse()
+        .context("the token is not ASCII")?;
+    request.metadata_mut().insert("authorization", bearer);
+    match AuditServiceClient::new(channel)
+        .verify_audit_chain(request)
+        .await
+    {
+        Ok(r) => {
+            let v = r.into_inner().verification.unwrap_or_default();
+            if v.valid {
+                println!(
+                    "members audit chain intact: {} entries, head {}",
+                    v.entries_checked, v.head_hash
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!(
+                    "members audit chain BROKEN at entry {}: {}",
+                    v.first_bad_sequence, v.problem
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Err(e) => {
+            eprintln!("probity: {} {}", e.code(), e.message());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn health(client: ClientArgs, service: String) -> anyhow::Result<ExitCode> {
+    let Some(channel) = connect(&client).await? else {
+        return Ok(ExitCode::FAILURE);
     };
     match HealthClient::new(channel)
         .check(HealthCheckRequest { service })

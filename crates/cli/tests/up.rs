@@ -1,0 +1,155 @@
+//! The `probity` binary as a user runs it: `probity up` in its own process,
+//! probed and called through the CLI, then stopped with SIGTERM.
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const PROBITY: &str = env!("CARGO_BIN_EXE_probity");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn probity(args: &[&str]) -> std::process::Output {
+    Command::new(PROBITY)
+        .args(args)
+        .env_remove("PROBITY_TOKEN")
+        .output()
+        .expect("run probity")
+}
+
+#[test]
+fn up_serves_answers_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().unwrap();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let addr = format!("http://{listen}");
+    let child = Command::new(PROBITY)
+        .args(["up", "--listen", &listen, "--data-dir", data_dir])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = probity(&["health", "--addr", &addr]);
+        if out.status.success() {
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "SERVING");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "probity up did not become healthy"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The development token was left in the data folder; client commands
+    // find it there by themselves.
+    assert!(data.path().join("dev-token").exists());
+    let out = probity(&["audit", "verify", "--addr", &addr, "--data-dir", data_dir]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 0 entries"));
+    // Without a token anywhere, the command says so.
+    let out = probity(&[
+        "audit",
+        "verify",
+        "--addr",
+        &addr,
+        "--data-dir",
+        "/nonexistent",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // A token minted with the same key works for other callers.
+    let out = probity(&[
+        "token",
+        "issue",
+        "--sub",
+        "auditor-1",
+        "--role",
+        "auditor",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(out.status.success());
+    let token = String::from_utf8(out.stdout).unwrap();
+    let out = probity(&["audit", "verify", "--addr", &addr, "--token", token.trim()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // SIGTERM: drain and exit 0.
+    let status = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = probity(&["health", "--addr", &addr, "--timeout-seconds", "1"]);
+    assert!(!out.status.success(), "nothing answers after the stop");
+}
+
+#[test]
+fn bad_configuration_fails_with_one_clear_line() {
+    let data = tempfile::tempdir().unwrap();
+    let out = probity(&[
+        "serve",
+        "members",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no token key"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let out = probity(&[
+        "up",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--database-url",
+        "mysql://x/y",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("must start with sqlite:// or postgres://")
+    );
+}
