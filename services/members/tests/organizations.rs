@@ -176,17 +176,12 @@ async fn validation_not_found_and_duplicates() {
 
         // The code is unique.
         let dup = orgs
-            .create_organization(CreateOrganizationRequest {
-                organization: Some(Organization {
-                    code: "A1".into(),
-                    display_name: "again".into(),
-                    kind: OrganizationKind::Cell as i32,
-                    parent: t.district_b.name.clone(),
-                    valid_from: date(2012, 1, 1),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
+            .create_organization(org_request(
+                &t.district_b.name,
+                "A1",
+                OrganizationKind::Cell,
+                date(2012, 1, 1),
+            ))
             .await
             .unwrap_err();
         assert_eq!(dup.code(), Code::AlreadyExists);
@@ -194,17 +189,12 @@ async fn validation_not_found_and_duplicates() {
 
         // A district cannot sit under a cell.
         let bad = orgs
-            .create_organization(CreateOrganizationRequest {
-                organization: Some(Organization {
-                    code: "X".into(),
-                    display_name: "x".into(),
-                    kind: OrganizationKind::District as i32,
-                    parent: t.a1.name.clone(),
-                    valid_from: date(2012, 1, 1),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
+            .create_organization(org_request(
+                &t.a1.name,
+                "X",
+                OrganizationKind::District,
+                date(2012, 1, 1),
+            ))
             .await
             .unwrap_err();
         assert_eq!(bad.code(), Code::FailedPrecondition);

@@ -10,10 +10,9 @@ use common::*;
 use futures::StreamExt;
 use probity_platform::testing::{TestOptions, TestServer};
 use probity_proto::probity::members::v1::{
-    CreateOrganizationRequest, GetMemberRequest, GetOrganizationRequest, ListAuditEntriesRequest,
-    ListOrganizationsRequest, Organization, OrganizationKind, StreamRosterRequest,
-    VerifyAuditChainRequest, audit_service_client::AuditServiceClient,
-    member_service_client::MemberServiceClient,
+    GetMemberRequest, GetOrganizationRequest, ListAuditEntriesRequest, ListOrganizationsRequest,
+    OrganizationKind, StreamRosterRequest, VerifyAuditChainRequest,
+    audit_service_client::AuditServiceClient, member_service_client::MemberServiceClient,
     organization_service_client::OrganizationServiceClient,
 };
 use tonic::Code;
@@ -87,17 +86,12 @@ async fn callers_see_and_change_only_their_subtree() {
 
         // Writes outside the scope are refused.
         let err = orgs
-            .create_organization(CreateOrganizationRequest {
-                organization: Some(Organization {
-                    code: "B3".into(),
-                    display_name: "x".into(),
-                    kind: OrganizationKind::Cell as i32,
-                    parent: t.district_b.name.clone(),
-                    valid_from: date(2015, 1, 1),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
+            .create_organization(org_request(
+                &t.district_b.name,
+                "B3",
+                OrganizationKind::Cell,
+                date(2015, 1, 1),
+            ))
             .await
             .unwrap_err();
         // The parent is invisible, so it is not found rather than denied.
@@ -114,21 +108,17 @@ async fn callers_see_and_change_only_their_subtree() {
         assert_eq!(err.code(), Code::NotFound);
         // A district clerk may see the district but not create roots.
         let err = orgs
-            .create_organization(CreateOrganizationRequest {
-                organization: Some(Organization {
-                    code: "ROOT2".into(),
-                    display_name: "x".into(),
-                    kind: OrganizationKind::Province as i32,
-                    valid_from: date(2015, 1, 1),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
+            .create_organization(org_request(
+                "",
+                "ROOT2",
+                OrganizationKind::Province,
+                date(2015, 1, 1),
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::PermissionDenied);
         assert_eq!(details(&err).0, "OUT_OF_SCOPE");
-        // Moving an own cell under a visible-but-foreign parent is denied.
+        // A reader of the whole tree sees district B but cannot write there.
         let reader = server.token("reader-all", &["reader"], &["*"]);
         let mut read_only = OrganizationServiceClient::new(server.with_token(&reader));
         read_only
@@ -138,17 +128,12 @@ async fn callers_see_and_change_only_their_subtree() {
             .await
             .unwrap();
         let err = read_only
-            .create_organization(CreateOrganizationRequest {
-                organization: Some(Organization {
-                    code: "B4".into(),
-                    display_name: "x".into(),
-                    kind: OrganizationKind::Cell as i32,
-                    parent: t.district_b.name.clone(),
-                    valid_from: date(2015, 1, 1),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
+            .create_organization(org_request(
+                &t.district_b.name,
+                "B4",
+                OrganizationKind::Cell,
+                date(2015, 1, 1),
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::PermissionDenied, "a reader cannot write");
@@ -366,16 +351,12 @@ async fn database_outage_is_unavailable_and_request_ids_are_echoed() {
         assert_eq!(details(&err).0, "BACKEND_UNAVAILABLE");
         assert!(!err.message().contains("sqlite") && !err.message().contains("postgres"));
         let err = orgs
-            .create_organization(CreateOrganizationRequest {
-                organization: Some(Organization {
-                    code: "Z".into(),
-                    display_name: "z".into(),
-                    kind: OrganizationKind::Province as i32,
-                    valid_from: date(2015, 1, 1),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
+            .create_organization(org_request(
+                "",
+                "Z",
+                OrganizationKind::Province,
+                date(2015, 1, 1),
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::Unavailable);

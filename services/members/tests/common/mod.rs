@@ -37,6 +37,26 @@ pub fn id_of(name: &str) -> &str {
     name.rsplit('/').next().unwrap()
 }
 
+/// A request to create organisation `code` of `kind` under `parent`.
+pub fn org_request(
+    parent: &str,
+    code: &str,
+    kind: OrganizationKind,
+    from: Option<Date>,
+) -> CreateOrganizationRequest {
+    CreateOrganizationRequest {
+        organization: Some(Organization {
+            code: code.into(),
+            display_name: format!("Tổ chức {code}"),
+            kind: kind as i32,
+            parent: parent.into(),
+            valid_from: from,
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
+
 pub async fn org(
     client: &mut Orgs,
     parent: &str,
@@ -45,17 +65,7 @@ pub async fn org(
     from: Option<Date>,
 ) -> Organization {
     client
-        .create_organization(CreateOrganizationRequest {
-            organization: Some(Organization {
-                code: code.into(),
-                display_name: format!("Tổ chức {code}"),
-                kind: kind as i32,
-                parent: parent.into(),
-                valid_from: from,
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .create_organization(org_request(parent, code, kind, from))
         .await
         .unwrap_or_else(|e| panic!("create {code}: {e:?}"))
         .into_inner()
