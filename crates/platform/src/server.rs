@@ -73,6 +73,9 @@ pub enum ServeError {
     /// A database did not answer after its migrations.
     #[error("database does not answer: {0}")]
     Ping(sqlx::Error),
+    /// The descriptor sets for reflection could not be loaded.
+    #[error("reflection descriptors: {0}")]
+    Reflection(String),
 }
 
 /// Collects the services of one server.

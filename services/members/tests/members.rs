@@ -589,3 +589,55 @@ async fn merged_cells_carry_their_members() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_member_admitted_long_ago_is_created_official() {
+    for backend in backends() {
+        let server = start(&backend).await;
+        let mut orgs = OrganizationServiceClient::new(server.admin());
+        let mut members = MemberServiceClient::new(server.admin());
+        let t = tree(&mut orgs).await;
+        let mut request = member_request(&t.a1.name, "8000001", "Võ Thị Sáu", date(2011, 2, 1));
+        request.official_date = date(2012, 2, 1);
+        let m = members
+            .create_member(request.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(m.status, MemberStatus::Official as i32, "{backend}");
+        assert_eq!(m.official_date, date(2012, 2, 1));
+        let kinds: Vec<i32> = members
+            .list_member_events(ListMemberEventsRequest {
+                member: m.name.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .events
+            .iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                MemberEventKind::Admitted as i32,
+                MemberEventKind::MadeOfficial as i32
+            ]
+        );
+        // Probationary on the first anniversary's eve, official after.
+        assert_eq!(
+            roster(&mut members, &t.a1.name, date(2012, 1, 31), false).await[0].1,
+            MemberStatus::Probationary as i32
+        );
+        assert_eq!(
+            roster(&mut members, &t.a1.name, date(2012, 2, 1), false).await[0].1,
+            MemberStatus::Official as i32
+        );
+
+        request.official_date = date(2011, 1, 1);
+        request.member.as_mut().unwrap().party_card_number = "8000002".into();
+        let err = members.create_member(request).await.unwrap_err();
+        assert_eq!(details(&err).1, ["official_date"]);
+    }
+}
