@@ -145,7 +145,7 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     let mut server = ServerBuilder::new(server_config(&args, key));
     let members = open(&args, "members", probity_members::SCHEMA).await?;
-    probity_members::register(&mut server, members);
+    probity_members::register(&mut server, members)?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -172,7 +172,7 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
     match service {
         ServiceName::Members => {
             let db = open(&args, "members", probity_members::SCHEMA).await?;
-            probity_members::register(&mut server, db);
+            probity_members::register(&mut server, db)?;
         }
     }
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -8,7 +8,8 @@
 //! - [`logging`]: log output.
 //! - [`server`]: bootstrap: health, reflection, start-up, graceful shutdown.
 //! - [`error`]: the API error and its one mapping to `tonic::Status`.
-//! - [`pagination`], [`resource`], [`dates`], [`text`]: request helpers.
+//! - [`pagination`], [`resource`], [`dates`], [`text`], [`symbol`]: request
+//!   helpers (document number-symbols in [`symbol`]).
 //! - [`call`]: the per-call context handlers read.
 
 pub mod audit;
@@ -22,6 +23,7 @@ pub mod logging;
 pub mod pagination;
 pub mod resource;
 pub mod server;
+pub mod symbol;
 pub mod text;
 pub mod write;
 

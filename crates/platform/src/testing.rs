@@ -132,10 +132,10 @@ impl TestOptions {
 
 impl TestServer {
     /// Starts a server over a fresh database; `register` adds the service.
-    pub async fn start(
+    pub async fn start<E: std::fmt::Debug>(
         backend: &TestBackend,
         options: TestOptions,
-        register: impl FnOnce(&mut ServerBuilder, Database),
+        register: impl FnOnce(&mut ServerBuilder, Database) -> Result<(), E>,
     ) -> Self {
         let key = TokenKey::generate();
         let (db, dir) = fresh_database(backend, options.schema).await;
@@ -143,7 +143,7 @@ impl TestServer {
         config.shutdown_grace = options.shutdown_grace;
         config.drain_deadline = Duration::from_secs(5);
         let mut builder = ServerBuilder::new(config);
-        register(&mut builder, db.clone());
+        register(&mut builder, db.clone()).expect("service set-up");
         let waiting = options.start_gate.is_some();
         if let Some(gate) = options.start_gate {
             builder.hold_start_until(gate);

@@ -6,8 +6,10 @@
 //! `probity serve members` both go through it, and so do the tests.
 
 pub mod audit_api;
+pub mod books;
 pub mod error;
 pub mod lifecycle;
+pub mod manifestations;
 pub mod mask;
 pub mod members;
 pub mod organizations;
@@ -20,7 +22,9 @@ use probity_platform::{
     server::ServerBuilder,
 };
 use probity_proto::probity::members::v1::{
-    audit_service_server::AuditServiceServer, member_service_server::MemberServiceServer,
+    audit_service_server::AuditServiceServer, book_service_server::BookServiceServer,
+    manifestation_service_server::ManifestationServiceServer,
+    member_service_server::MemberServiceServer,
     organization_service_server::OrganizationServiceServer,
 };
 
@@ -29,21 +33,47 @@ pub const SCHEMA: &str = "members";
 
 /// The members schema, per backend.
 pub const MIGRATIONS: MigrationSet = MigrationSet {
-    sqlite: &[Migration {
-        version: 100,
-        description: "members: organisations, placements, members, periods, events",
-        sql: include_str!("../migrations/sqlite/0100_organizations_members.sql"),
-    }],
-    postgres: &[Migration {
-        version: 100,
-        description: "members: organisations, placements, members, periods, events",
-        sql: include_str!("../migrations/postgres/0100_organizations_members.sql"),
-    }],
+    sqlite: &[
+        Migration {
+            version: 100,
+            description: "members: organisations, placements, members, periods, events",
+            sql: include_str!("../migrations/sqlite/0100_organizations_members.sql"),
+        },
+        Migration {
+            version: 200,
+            description: "members: self-improvement and commitment books",
+            sql: include_str!("../migrations/sqlite/0200_books.sql"),
+        },
+    ],
+    postgres: &[
+        Migration {
+            version: 100,
+            description: "members: organisations, placements, members, periods, events",
+            sql: include_str!("../migrations/postgres/0100_organizations_members.sql"),
+        },
+        Migration {
+            version: 200,
+            description: "members: self-improvement and commitment books",
+            sql: include_str!("../migrations/postgres/0200_books.sql"),
+        },
+    ],
 };
 
+/// Why the service could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The manifestations data file is invalid.
+    #[error("{0}")]
+    ReferenceData(String),
+}
+
 /// Adds the members services over `db` to `server`, and `db`'s migrations
-/// to its start-up.
-pub fn register(server: &mut ServerBuilder, db: Database) {
+/// to its start-up. Fails when the reference data shipped with the service
+/// is invalid.
+pub fn register(server: &mut ServerBuilder, db: Database) -> Result<(), SetupError> {
+    let catalogue = std::sync::Arc::new(
+        manifestations::Catalogue::shipped().map_err(SetupError::ReferenceData)?,
+    );
     let limit = server.max_message_bytes();
     server.add_service(
         OrganizationServiceServer::new(organizations::Organizations::new(db.clone()))
@@ -60,5 +90,19 @@ pub fn register(server: &mut ServerBuilder, db: Database) {
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit),
     );
+    server.add_service(
+        ManifestationServiceServer::new(manifestations::Manifestations::new(
+            db.clone(),
+            catalogue.clone(),
+        ))
+        .max_decoding_message_size(limit)
+        .max_encoding_message_size(limit),
+    );
+    server.add_service(
+        BookServiceServer::new(books::Books::new(db.clone(), catalogue))
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit),
+    );
     server.add_database(db, MIGRATIONS);
+    Ok(())
 }

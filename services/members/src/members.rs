@@ -100,7 +100,7 @@ async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<(Member, i64)
 
 /// Loads a member the caller may see (its current organisation is in
 /// scope); `NOT_FOUND` otherwise.
-async fn visible_member(
+pub(crate) async fn visible_member(
     conn: &mut AnyConnection,
     call: &Call,
     field: &str,
