@@ -89,7 +89,7 @@ fn parse_entry_name<'a>(field: &str, name: &'a str) -> Result<(&'a str, &'a str)
     }
 }
 
-const ENTRY_COLUMNS: &str = "e.id, e.member_id, e.year, e.kind, e.state, e.text, e.cited_documents, e.due_date, \
+pub(crate) const ENTRY_COLUMNS: &str = "e.id, e.member_id, e.year, e.kind, e.state, e.text, e.cited_documents, e.due_date, \
     e.action_status, e.period, e.remedies, e.corrects_id, e.corrected_by_id, e.organization_id, e.author, \
     e.revision, e.create_micros, e.submit_micros";
 
@@ -141,7 +141,10 @@ fn placeholders(from: usize, n: usize) -> String {
 
 /// Loads entries by a query, then their codes, comments and results in
 /// three more queries (not one per entry).
-async fn load_entries(conn: &mut AnyConnection, rows: &[AnyRow]) -> Result<Vec<BookEntry>> {
+pub(crate) async fn load_entries(
+    conn: &mut AnyConnection,
+    rows: &[AnyRow],
+) -> Result<Vec<BookEntry>> {
     let mut entries = rows
         .iter()
         .map(entry_from_row)

@@ -13,6 +13,8 @@ pub mod manifestations;
 pub mod mask;
 pub mod members;
 pub mod organizations;
+pub mod peers;
+pub mod reviews;
 pub mod roster;
 pub mod tree;
 
@@ -26,6 +28,7 @@ use probity_proto::probity::members::v1::{
     manifestation_service_server::ManifestationServiceServer,
     member_service_server::MemberServiceServer,
     organization_service_server::OrganizationServiceServer,
+    review_service_server::ReviewServiceServer,
 };
 
 /// The service's PostgreSQL schema (and default SQLite file stem).
@@ -44,6 +47,11 @@ pub const MIGRATIONS: MigrationSet = MigrationSet {
             description: "members: self-improvement and commitment books",
             sql: include_str!("../migrations/sqlite/0200_books.sql"),
         },
+        Migration {
+            version: 300,
+            description: "members: annual review and classification, dated rules",
+            sql: include_str!("../migrations/sqlite/0300_reviews.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -55,6 +63,11 @@ pub const MIGRATIONS: MigrationSet = MigrationSet {
             version: 200,
             description: "members: self-improvement and commitment books",
             sql: include_str!("../migrations/postgres/0200_books.sql"),
+        },
+        Migration {
+            version: 300,
+            description: "members: annual review and classification, dated rules",
+            sql: include_str!("../migrations/postgres/0300_reviews.sql"),
         },
     ],
 };
@@ -68,9 +81,18 @@ pub enum SetupError {
 }
 
 /// Adds the members services over `db` to `server`, and `db`'s migrations
-/// to its start-up. Fails when the reference data shipped with the service
-/// is invalid.
+/// to its start-up, with no other service connected. Fails when the
+/// reference data shipped with the service is invalid.
 pub fn register(server: &mut ServerBuilder, db: Database) -> Result<(), SetupError> {
+    register_with(server, db, peers::Peers::default())
+}
+
+/// Like [`register`], with the other services it reads from.
+pub fn register_with(
+    server: &mut ServerBuilder,
+    db: Database,
+    peers: peers::Peers,
+) -> Result<(), SetupError> {
     let catalogue = std::sync::Arc::new(
         manifestations::Catalogue::shipped().map_err(SetupError::ReferenceData)?,
     );
@@ -100,6 +122,11 @@ pub fn register(server: &mut ServerBuilder, db: Database) -> Result<(), SetupErr
     );
     server.add_service(
         BookServiceServer::new(books::Books::new(db.clone(), catalogue))
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit),
+    );
+    server.add_service(
+        ReviewServiceServer::new(reviews::Reviews::new(db.clone(), peers))
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit),
     );

@@ -5,13 +5,16 @@ mod common;
 
 use common::*;
 use probity_proto::probity::members::v1::{
-    ActionItemStatus, AddEntryCommentRequest, AssessmentPeriod, BookEntry, BookEntryKind as Kind, BookEntryState,
-    CommitmentOutcome, CorrectBookEntryRequest, CreateBookEntryRequest, GetBookEntryRequest, GetBookRequest,
-    GetManifestationStatisticsRequest, ListHeadsMissingCommitmentRequest, ListManifestationsRequest,
-    ListPendingCommitmentsRequest, ListRegisterRequest, ManifestationGroup, RecordCommitmentResultRequest,
-    SetActionItemStatusRequest, SubmitBookEntryRequest, UpdateBookEntryRequest, UpdateMemberRequest,
-    book_service_client::BookServiceClient, manifestation_service_client::ManifestationServiceClient,
-    member_service_client::MemberServiceClient, organization_service_client::OrganizationServiceClient,
+    ActionItemStatus, AddEntryCommentRequest, AssessmentPeriod, BookEntry, BookEntryKind as Kind,
+    BookEntryState, CommitmentOutcome, CorrectBookEntryRequest, CreateBookEntryRequest,
+    GetBookEntryRequest, GetBookRequest, GetManifestationStatisticsRequest,
+    ListHeadsMissingCommitmentRequest, ListManifestationsRequest, ListPendingCommitmentsRequest,
+    ListRegisterRequest, ManifestationGroup, RecordCommitmentResultRequest,
+    SetActionItemStatusRequest, SubmitBookEntryRequest, UpdateBookEntryRequest,
+    UpdateMemberRequest, book_service_client::BookServiceClient,
+    manifestation_service_client::ManifestationServiceClient,
+    member_service_client::MemberServiceClient,
+    organization_service_client::OrganizationServiceClient,
 };
 use prost_types::FieldMask;
 use tonic::Code;
@@ -32,7 +35,11 @@ fn entry(member: &str, kind: Kind, text: &str) -> BookEntry {
 
 async fn create(books: &mut Books, e: BookEntry, submit: bool) -> BookEntry {
     books
-        .create_book_entry(CreateBookEntryRequest { entry: Some(e), submit, request_id: String::new() })
+        .create_book_entry(CreateBookEntryRequest {
+            entry: Some(e),
+            submit,
+            request_id: String::new(),
+        })
         .await
         .unwrap_or_else(|e| panic!("create entry: {e:?}"))
         .into_inner()
@@ -54,11 +61,27 @@ async fn drafts_change_submitted_entries_are_corrected() {
         let mut members = MemberServiceClient::new(server.admin());
         let mut books = BookServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
-        let m = member(&mut members, &t.a1.name, "9100001", "Nguyễn Văn An", date(2012, 1, 1)).await;
+        let m = member(
+            &mut members,
+            &t.a1.name,
+            "9100001",
+            "Nguyễn Văn An",
+            date(2012, 1, 1),
+        )
+        .await;
 
-        let draft = create(&mut books, commitment(&m.name, "Không nhận quà biếu"), false).await;
+        let draft = create(
+            &mut books,
+            commitment(&m.name, "Không nhận quà biếu"),
+            false,
+        )
+        .await;
         assert_eq!(draft.state, BookEntryState::Draft as i32, "{backend}");
-        assert_eq!(draft.cited_documents, ["04-NQ/TW", "05-CT/TW"], "canonical symbols");
+        assert_eq!(
+            draft.cited_documents,
+            ["04-NQ/TW", "05-CT/TW"],
+            "canonical symbols"
+        );
         assert_eq!(draft.manifestation_codes, ["I-05", "II-04"]);
         assert_eq!(draft.organization, t.a1.name);
 
@@ -67,14 +90,19 @@ async fn drafts_change_submitted_entries_are_corrected() {
         let updated = books
             .update_book_entry(UpdateBookEntryRequest {
                 entry: Some(changed.clone()),
-                update_mask: Some(FieldMask { paths: vec!["text".into()] }),
+                update_mask: Some(FieldMask {
+                    paths: vec!["text".into()],
+                }),
             })
             .await
             .unwrap()
             .into_inner();
         assert_eq!(updated.text, "Không nhận quà biếu dưới mọi hình thức");
         let submitted = books
-            .submit_book_entry(SubmitBookEntryRequest { name: draft.name.clone(), etag: updated.etag.clone() })
+            .submit_book_entry(SubmitBookEntryRequest {
+                name: draft.name.clone(),
+                etag: updated.etag.clone(),
+            })
             .await
             .unwrap()
             .into_inner();
@@ -86,7 +114,9 @@ async fn drafts_change_submitted_entries_are_corrected() {
         let err = books
             .update_book_entry(UpdateBookEntryRequest {
                 entry: Some(changed),
-                update_mask: Some(FieldMask { paths: vec!["text".into()] }),
+                update_mask: Some(FieldMask {
+                    paths: vec!["text".into()],
+                }),
             })
             .await
             .unwrap_err();
@@ -105,9 +135,18 @@ async fn drafts_change_submitted_entries_are_corrected() {
             .into_inner();
         assert_eq!(correction.corrects, submitted.name);
         assert_eq!(correction.state, BookEntryState::Submitted as i32);
-        let original = books.get_book_entry(GetBookEntryRequest { name: submitted.name.clone() }).await.unwrap().into_inner();
+        let original = books
+            .get_book_entry(GetBookEntryRequest {
+                name: submitted.name.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(original.corrected_by, correction.name);
-        assert_eq!(original.text, "Không nhận quà biếu dưới mọi hình thức", "kept as submitted");
+        assert_eq!(
+            original.text, "Không nhận quà biếu dưới mọi hình thức",
+            "kept as submitted"
+        );
         let err = books
             .correct_book_entry(CorrectBookEntryRequest {
                 name: submitted.name.clone(),
@@ -136,14 +175,31 @@ async fn drafts_change_submitted_entries_are_corrected() {
             comment: "Thực hiện tốt".into(),
             request_id: String::new(),
         };
-        let done = books.record_commitment_result(record(&correction.name, CommitmentOutcome::Kept)).await.unwrap().into_inner();
+        let done = books
+            .record_commitment_result(record(&correction.name, CommitmentOutcome::Kept))
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(done.result.unwrap().outcome, CommitmentOutcome::Kept as i32);
-        let err = books.record_commitment_result(record(&correction.name, CommitmentOutcome::NotKept)).await.unwrap_err();
+        let err = books
+            .record_commitment_result(record(&correction.name, CommitmentOutcome::NotKept))
+            .await
+            .unwrap_err();
         assert_eq!(details(&err).0, "RESULT_ALREADY_RECORDED");
-        let err = books.record_commitment_result(record(&submitted.name, CommitmentOutcome::Kept)).await.unwrap_err();
+        let err = books
+            .record_commitment_result(record(&submitted.name, CommitmentOutcome::Kept))
+            .await
+            .unwrap_err();
         assert_eq!(details(&err).0, "ENTRY_SUPERSEDED");
 
-        let book = books.get_book(GetBookRequest { member: m.name.clone(), year: YEAR }).await.unwrap().into_inner();
+        let book = books
+            .get_book(GetBookRequest {
+                member: m.name.clone(),
+                year: YEAR,
+            })
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(book.entries.len(), 2);
         assert_eq!(book.entries[0].name, submitted.name, "oldest first");
     }
@@ -157,8 +213,19 @@ async fn entries_are_validated_for_their_kind() {
         let mut members = MemberServiceClient::new(server.admin());
         let mut books = BookServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
-        let m = member(&mut members, &t.a1.name, "9200001", "Trần Thị Bình", date(2012, 1, 1)).await;
-        let try_create = |e: BookEntry| CreateBookEntryRequest { entry: Some(e), submit: true, request_id: String::new() };
+        let m = member(
+            &mut members,
+            &t.a1.name,
+            "9200001",
+            "Trần Thị Bình",
+            date(2012, 1, 1),
+        )
+        .await;
+        let try_create = |e: BookEntry| CreateBookEntryRequest {
+            entry: Some(e),
+            submit: true,
+            request_id: String::new(),
+        };
 
         let mut bad = commitment(&m.name, "x");
         bad.cited_documents = vec!["NQ 4".into()];
@@ -167,11 +234,33 @@ async fn entries_are_validated_for_their_kind() {
         let err = books.create_book_entry(try_create(bad)).await.unwrap_err();
         let (_, mut fields) = details(&err);
         fields.sort();
-        assert_eq!(fields, ["entry.cited_documents[0]", "entry.manifestation_codes[0]", "entry.year"], "{backend}");
+        assert_eq!(
+            fields,
+            [
+                "entry.cited_documents[0]",
+                "entry.manifestation_codes[0]",
+                "entry.year"
+            ],
+            "{backend}"
+        );
 
-        let err = books.create_book_entry(try_create(entry(&m.name, Kind::ActionItem, "Đọc nghị quyết"))).await.unwrap_err();
+        let err = books
+            .create_book_entry(try_create(entry(
+                &m.name,
+                Kind::ActionItem,
+                "Đọc nghị quyết",
+            )))
+            .await
+            .unwrap_err();
         assert_eq!(details(&err).1, ["entry.due_date"]);
-        let err = books.create_book_entry(try_create(entry(&m.name, Kind::SelfAssessment, "Tự đánh giá"))).await.unwrap_err();
+        let err = books
+            .create_book_entry(try_create(entry(
+                &m.name,
+                Kind::SelfAssessment,
+                "Tự đánh giá",
+            )))
+            .await
+            .unwrap_err();
         assert_eq!(details(&err).1, ["entry.period"]);
         let mut goal = entry(&m.name, Kind::Goal, "Mục tiêu");
         goal.cited_documents = vec!["04-NQ/TW".into()];
@@ -179,11 +268,21 @@ async fn entries_are_validated_for_their_kind() {
         assert_eq!(details(&err).1, ["entry.cited_documents"]);
 
         // A head's commitment needs a head.
-        let err = books.create_book_entry(try_create(entry(&m.name, Kind::HeadCommitment, "x"))).await.unwrap_err();
+        let err = books
+            .create_book_entry(try_create(entry(&m.name, Kind::HeadCommitment, "x")))
+            .await
+            .unwrap_err();
         assert_eq!(details(&err).0, "NOT_A_HEAD");
 
         // Nothing was written.
-        let book = books.get_book(GetBookRequest { member: m.name.clone(), year: YEAR }).await.unwrap().into_inner();
+        let book = books
+            .get_book(GetBookRequest {
+                member: m.name.clone(),
+                year: YEAR,
+            })
+            .await
+            .unwrap()
+            .into_inner();
         assert!(book.entries.is_empty());
 
         // Action items track progress once submitted.
@@ -213,15 +312,41 @@ async fn registers_pending_commitments_and_missing_heads() {
         let mut books = BookServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
         let an = member(&mut members, &t.a1.name, "9300001", "An", date(2012, 1, 1)).await;
-        let binh = member(&mut members, &t.a2.name, "9300002", "Bình", date(2012, 1, 1)).await;
-        let cuong = member(&mut members, &t.b1.name, "9300003", "Cường", date(2012, 1, 1)).await;
+        let binh = member(
+            &mut members,
+            &t.a2.name,
+            "9300002",
+            "Bình",
+            date(2012, 1, 1),
+        )
+        .await;
+        let cuong = member(
+            &mut members,
+            &t.b1.name,
+            "9300003",
+            "Cường",
+            date(2012, 1, 1),
+        )
+        .await;
         let mut kept = Vec::new();
         for (m, n) in [(&an, 3), (&binh, 2), (&cuong, 4)] {
             for i in 0..n {
-                kept.push(create(&mut books, commitment(&m.name, &format!("Cam kết {i}")), true).await);
+                kept.push(
+                    create(
+                        &mut books,
+                        commitment(&m.name, &format!("Cam kết {i}")),
+                        true,
+                    )
+                    .await,
+                );
             }
         }
-        create(&mut books, commitment(&an.name, "draft, not in the register"), false).await;
+        create(
+            &mut books,
+            commitment(&an.name, "draft, not in the register"),
+            false,
+        )
+        .await;
         books
             .record_commitment_result(RecordCommitmentResultRequest {
                 name: kept[0].name.clone(),
@@ -251,9 +376,17 @@ async fn registers_pending_commitments_and_missing_heads() {
                 break;
             }
         }
-        assert_eq!(names.len(), 5, "{backend}: An's 3 and Bình's 2, no drafts, not district B");
+        assert_eq!(
+            names.len(),
+            5,
+            "{backend}: An's 3 and Bình's 2, no drafts, not district B"
+        );
         let whole = books
-            .list_register(ListRegisterRequest { organization: t.province.name.clone(), year: YEAR, ..Default::default() })
+            .list_register(ListRegisterRequest {
+                organization: t.province.name.clone(),
+                year: YEAR,
+                ..Default::default()
+            })
             .await
             .unwrap()
             .into_inner()
@@ -279,7 +412,9 @@ async fn registers_pending_commitments_and_missing_heads() {
         members
             .update_member(UpdateMemberRequest {
                 member: Some(head),
-                update_mask: Some(FieldMask { paths: vec!["head_position".into()] }),
+                update_mask: Some(FieldMask {
+                    paths: vec!["head_position".into()],
+                }),
             })
             .await
             .unwrap();
@@ -290,15 +425,33 @@ async fn registers_pending_commitments_and_missing_heads() {
                 ..Default::default()
             };
             let mut books = books.clone();
-            async move { books.list_heads_missing_commitment(request).await.unwrap().into_inner().heads }
+            async move {
+                books
+                    .list_heads_missing_commitment(request)
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .heads
+            }
         };
         let heads = missing(&mut books).await;
         assert_eq!(heads.len(), 1);
-        assert_eq!((heads[0].missing_commitment, heads[0].missing_action_plan), (true, true));
+        assert_eq!(
+            (heads[0].missing_commitment, heads[0].missing_action_plan),
+            (true, true)
+        );
         assert_eq!(heads[0].head_position, "Bí thư chi bộ");
-        create(&mut books, entry(&an.name, Kind::HeadCommitment, "Gương mẫu"), true).await;
+        create(
+            &mut books,
+            entry(&an.name, Kind::HeadCommitment, "Gương mẫu"),
+            true,
+        )
+        .await;
         let heads = missing(&mut books).await;
-        assert_eq!((heads[0].missing_commitment, heads[0].missing_action_plan), (false, true));
+        assert_eq!(
+            (heads[0].missing_commitment, heads[0].missing_action_plan),
+            (false, true)
+        );
         let mut plan = entry(&an.name, Kind::HeadActionItem, "Kiểm tra chi bộ");
         plan.due_date = date(2025, 9, 1);
         create(&mut books, plan, true).await;
@@ -314,20 +467,38 @@ async fn manifestations_are_listed_and_counted() {
         let mut members = MemberServiceClient::new(server.admin());
         let mut books = BookServiceClient::new(server.admin());
         let mut manifestations = ManifestationServiceClient::new(server.admin());
-        let all = manifestations.list_manifestations(ListManifestationsRequest::default()).await.unwrap().into_inner();
+        let all = manifestations
+            .list_manifestations(ListManifestationsRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(all.manifestations.len(), 27, "{backend}");
         assert_eq!(all.source, "04-NQ/TW");
         let ethics = manifestations
-            .list_manifestations(ListManifestationsRequest { group: ManifestationGroup::EthicsLifestyle as i32 })
+            .list_manifestations(ListManifestationsRequest {
+                group: ManifestationGroup::EthicsLifestyle as i32,
+            })
             .await
             .unwrap()
             .into_inner();
         assert_eq!(ethics.manifestations.len(), 9);
-        assert!(ethics.manifestations.iter().all(|m| m.code.starts_with("II-")));
+        assert!(
+            ethics
+                .manifestations
+                .iter()
+                .all(|m| m.code.starts_with("II-"))
+        );
 
         let t = tree(&mut orgs).await;
         let an = member(&mut members, &t.a1.name, "9400001", "An", date(2012, 1, 1)).await;
-        let binh = member(&mut members, &t.b1.name, "9400002", "Bình", date(2012, 1, 1)).await;
+        let binh = member(
+            &mut members,
+            &t.b1.name,
+            "9400002",
+            "Bình",
+            date(2012, 1, 1),
+        )
+        .await;
         for m in [&an, &binh] {
             let mut assessment = entry(&m.name, Kind::SelfAssessment, "Tự nhận thấy còn nể nang");
             assessment.period = AssessmentPeriod::H1 as i32;
@@ -347,17 +518,36 @@ async fn manifestations_are_listed_and_counted() {
             .counts;
         assert_eq!(counts.len(), 27);
         let of = |code: &str| counts.iter().find(|c| c.code == code).unwrap().clone();
-        assert_eq!((of("I-05").self_assessments, of("I-05").commitments), (2, 1));
-        assert_eq!((of("II-04").self_assessments, of("II-04").commitments), (0, 1));
+        assert_eq!(
+            (of("I-05").self_assessments, of("I-05").commitments),
+            (2, 1)
+        );
+        assert_eq!(
+            (of("II-04").self_assessments, of("II-04").commitments),
+            (0, 1)
+        );
         let district_a = manifestations
-            .get_manifestation_statistics(GetManifestationStatisticsRequest { organization: t.district_a.name.clone(), year: YEAR })
+            .get_manifestation_statistics(GetManifestationStatisticsRequest {
+                organization: t.district_a.name.clone(),
+                year: YEAR,
+            })
             .await
             .unwrap()
             .into_inner()
             .counts;
-        assert_eq!(district_a.iter().find(|c| c.code == "I-05").unwrap().self_assessments, 1);
+        assert_eq!(
+            district_a
+                .iter()
+                .find(|c| c.code == "I-05")
+                .unwrap()
+                .self_assessments,
+            1
+        );
         let err = manifestations
-            .get_manifestation_statistics(GetManifestationStatisticsRequest { organization: t.province.name.clone(), year: 2016 })
+            .get_manifestation_statistics(GetManifestationStatisticsRequest {
+                organization: t.province.name.clone(),
+                year: 2016,
+            })
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::InvalidArgument);
