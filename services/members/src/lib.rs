@@ -7,6 +7,8 @@
 
 pub mod audit_api;
 pub mod books;
+pub mod declaration_rules;
+pub mod declarations;
 pub mod error;
 pub mod lifecycle;
 pub mod manifestations;
@@ -25,6 +27,7 @@ use probity_platform::{
 };
 use probity_proto::probity::members::v1::{
     audit_service_server::AuditServiceServer, book_service_server::BookServiceServer,
+    declaration_service_server::DeclarationServiceServer,
     manifestation_service_server::ManifestationServiceServer,
     member_service_server::MemberServiceServer,
     organization_service_server::OrganizationServiceServer,
@@ -52,6 +55,11 @@ pub const MIGRATIONS: MigrationSet = MigrationSet {
             description: "members: annual review and classification, dated rules",
             sql: include_str!("../migrations/sqlite/0300_reviews.sql"),
         },
+        Migration {
+            version: 400,
+            description: "members: asset and income declarations, dated rules, verification draws",
+            sql: include_str!("../migrations/sqlite/0400_declarations.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -68,6 +76,11 @@ pub const MIGRATIONS: MigrationSet = MigrationSet {
             version: 300,
             description: "members: annual review and classification, dated rules",
             sql: include_str!("../migrations/postgres/0300_reviews.sql"),
+        },
+        Migration {
+            version: 400,
+            description: "members: asset and income declarations, dated rules, verification draws",
+            sql: include_str!("../migrations/postgres/0400_declarations.sql"),
         },
     ],
 };
@@ -127,6 +140,11 @@ pub fn register_with(
     );
     server.add_service(
         ReviewServiceServer::new(reviews::Reviews::new(db.clone(), peers))
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit),
+    );
+    server.add_service(
+        DeclarationServiceServer::new(declarations::Declarations::new(db.clone()))
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit),
     );
