@@ -53,13 +53,14 @@ pub fn chain_hash(prev_hash: &str, e: &EntryFields<'_>) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Appends entry `e` after `prev_hash` and moves the chain head to it.
-/// Called by [`crate::write::Write::commit`] inside the write transaction.
+/// Appends entry `e` after `prev_hash` and returns its hash. Called by
+/// [`crate::write::Write`] inside the write transaction, which moves the
+/// chain head when it commits.
 pub(crate) async fn append(
     conn: &mut AnyConnection,
     prev_hash: &str,
     e: &EntryFields<'_>,
-) -> Result<(), ApiError> {
+) -> Result<String, ApiError> {
     let hash = chain_hash(prev_hash, e);
     sqlx::query(
         "INSERT INTO audit_log (seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash) \
@@ -76,11 +77,7 @@ pub(crate) async fn append(
     .bind(&hash)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    Ok(hash)
 }
 
 const COLUMNS: &str =

@@ -1,8 +1,9 @@
 //! The one way services change data: a [`Write`] is a database transaction
 //! that (1) takes the audit-chain head first, which serialises writers on
 //! both backends and avoids SQLite snapshot conflicts, (2) answers a retried
-//! request from its idempotency record, and (3) on commit appends the audit
-//! entry and the idempotency record in the same transaction as the change.
+//! request from its idempotency record, and (3) appends an audit entry per
+//! changed resource and the idempotency record in the same transaction as
+//! the change.
 
 use prost::Message;
 use sha2::{Digest, Sha256};
@@ -24,8 +25,12 @@ pub const MAX_REQUEST_ID_LEN: usize = 128;
 pub struct Write {
     tx: Transaction<'static, Any>,
     call: Call,
-    seq: i64,
+    /// The sequence number the next audit entry gets.
+    next_seq: i64,
+    /// The hash of the last entry in the chain.
     prev_hash: String,
+    /// Entries appended by this write.
+    recorded: usize,
     idempotency: Option<(String, String)>,
     replay: Option<Vec<u8>>,
 }
@@ -47,15 +52,18 @@ impl Database {
             ));
         }
         let mut tx = self.pool().begin().await?;
+        // A write to the head row first: it locks the head (serialising
+        // writers) before this transaction reads anything.
         let (seq, prev_hash): (i64, String) =
-            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
                 .fetch_one(&mut *tx)
                 .await?;
         let mut write = Write {
             tx,
             call: call.clone(),
-            seq,
+            next_seq: seq + 1,
             prev_hash,
+            recorded: 0,
             idempotency: None,
             replay: None,
         };
@@ -109,6 +117,28 @@ impl Write {
         &self.call
     }
 
+    /// Appends an audit entry for a changed `resource`. [`commit`] adds
+    /// one for its own resource; batch writes call this for each item and
+    /// finish with [`commit_batch`].
+    ///
+    /// [`commit`]: Self::commit
+    /// [`commit_batch`]: Self::commit_batch
+    pub async fn record(&mut self, resource: &str) -> Result<(), ApiError> {
+        let fields = EntryFields {
+            seq: self.next_seq,
+            at_micros: dates::now_micros(),
+            caller: &self.call.caller.subject,
+            agency: &self.call.caller.agency,
+            method: &self.call.method,
+            resource,
+            request_id: &self.call.request_id,
+        };
+        self.prev_hash = audit::append(&mut self.tx, &self.prev_hash, &fields).await?;
+        self.next_seq += 1;
+        self.recorded += 1;
+        Ok(())
+    }
+
     /// Appends the audit entry for `resource`, records `response` for
     /// retries, and commits.
     pub async fn commit<R: Message>(
@@ -116,17 +146,23 @@ impl Write {
         resource: &str,
         response: &R,
     ) -> Result<(), ApiError> {
-        let now = dates::now_micros();
-        let fields = EntryFields {
-            seq: self.seq,
-            at_micros: now,
-            caller: &self.call.caller.subject,
-            agency: &self.call.caller.agency,
-            method: &self.call.method,
-            resource,
-            request_id: &self.call.request_id,
-        };
-        audit::append(&mut self.tx, &self.prev_hash, &fields).await?;
+        self.record(resource).await?;
+        self.commit_batch(response).await
+    }
+
+    /// Commits a write whose entries were appended with [`record`]
+    /// (at least one), recording `response` for retries.
+    ///
+    /// [`record`]: Self::record
+    pub async fn commit_batch<R: Message>(mut self, response: &R) -> Result<(), ApiError> {
+        if self.recorded == 0 {
+            return Err(ApiError::Internal("a write with no audit entry".into()));
+        }
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(self.next_seq - 1)
+            .bind(&self.prev_hash)
+            .execute(&mut *self.tx)
+            .await?;
         if let Some((request_id, payload_hash)) = &self.idempotency {
             sqlx::query(
                 "INSERT INTO idempotency (caller, method, request_id, payload_hash, response, created_micros) \
@@ -137,7 +173,7 @@ impl Write {
             .bind(request_id)
             .bind(payload_hash)
             .bind(response.encode_to_vec())
-            .bind(now)
+            .bind(dates::now_micros())
             .execute(&mut *self.tx)
             .await?;
         }

@@ -11,10 +11,11 @@ use probity_platform::{
     text, unary,
 };
 use probity_proto::probity::members::v1::{
-    CreateMemberRequest, Gender, GetMemberRequest, ListMemberEventsRequest,
-    ListMemberEventsResponse, ListMembersRequest, ListMembersResponse, Member, MemberEvent,
-    MemberEventKind, MemberStatus, OrganizationKind, RecordMemberEventRequest, StreamRosterRequest,
-    StreamRosterResponse, UpdateMemberRequest, member_service_server::MemberService,
+    BatchCreateMembersRequest, BatchCreateMembersResponse, CreateMemberRequest, Gender,
+    GetMemberRequest, ListMemberEventsRequest, ListMemberEventsResponse, ListMembersRequest,
+    ListMembersResponse, Member, MemberEvent, MemberEventKind, MemberStatus, OrganizationKind,
+    RecordMemberEventRequest, StreamRosterRequest, StreamRosterResponse, UpdateMemberRequest,
+    member_service_server::MemberService,
 };
 use sqlx::{AnyConnection, Row, any::AnyRow};
 use tonic::{Request, Response, Status};
@@ -131,150 +132,243 @@ fn member_org_kind_ok(kind: OrganizationKind) -> bool {
     )
 }
 
-impl Members {
-    async fn create(&self, call: Call, req: CreateMemberRequest) -> Result<Member> {
-        let m = req.member.clone().unwrap_or_default();
-        let mut v = Violations::new();
-        let card = normalize_card(&m.party_card_number);
-        if m.party_card_number.is_empty() {
-            v.add("member.party_card_number", "required");
-        } else if card.is_none() {
+/// Largest batch of BatchCreateMembers.
+const MAX_BATCH: usize = 1000;
+
+/// A create request that passed validation.
+struct ValidCreate {
+    card: String,
+    full_name: String,
+    dob: time::Date,
+    gender: i32,
+    organization: String,
+    admitted: time::Date,
+    official: Option<time::Date>,
+    head_position: String,
+}
+
+/// Checks a create request; field paths are prefixed with `prefix`.
+fn validate_create(req: &CreateMemberRequest, prefix: &str) -> Result<ValidCreate> {
+    let m = req.member.clone().unwrap_or_default();
+    let f = |name: &str| format!("{prefix}{name}");
+    let mut v = Violations::new();
+    let card = normalize_card(&m.party_card_number);
+    if m.party_card_number.is_empty() {
+        v.add(f("member.party_card_number"), "required");
+    } else if card.is_none() {
+        v.add(
+            f("member.party_card_number"),
+            "must be 6 to 12 digits (dots and spaces allowed)",
+        );
+    }
+    let full_name = text::tidy(&m.full_name);
+    if full_name.is_empty() {
+        v.add(f("member.full_name"), "required");
+    } else if full_name.chars().count() > MAX_NAME {
+        v.add(
+            f("member.full_name"),
+            format!("at most {MAX_NAME} characters"),
+        );
+    }
+    let dob = dates::required(&f("member.date_of_birth"), m.date_of_birth.as_ref())
+        .map_err(|e| v.add(e.field, e.description))
+        .ok();
+    let admitted = dates::required(&f("member.admission_date"), m.admission_date.as_ref())
+        .map_err(|e| v.add(e.field, e.description))
+        .ok();
+    let official = dates::from_proto(&f("official_date"), req.official_date.as_ref())
+        .map_err(|e| v.add(e.field, e.description))
+        .ok()
+        .flatten();
+    if Gender::try_from(m.gender).is_err() {
+        v.add(f("member.gender"), "unknown value");
+    }
+    if m.organization.is_empty() {
+        v.add(f("member.organization"), "required");
+    }
+    v.check(
+        m.head_position.chars().count() > MAX_NAME,
+        &f("member.head_position"),
+        "at most 200 characters",
+    );
+    let today = dates::today();
+    if let (Some(dob), Some(admitted)) = (dob, admitted) {
+        if admitted > today {
+            v.add(f("member.admission_date"), "must not be in the future");
+        }
+        let eighteen = dob
+            .replace_year(dob.year() + MIN_ADMISSION_AGE)
+            .unwrap_or(dob);
+        if admitted < eighteen {
             v.add(
-                "member.party_card_number",
-                "must be 6 to 12 digits (dots and spaces allowed)",
+                f("member.admission_date"),
+                format!("a member must be at least {MIN_ADMISSION_AGE} when admitted"),
             );
         }
-        let full_name = text::tidy(&m.full_name);
-        if full_name.is_empty() {
-            v.add("member.full_name", "required");
-        } else if full_name.chars().count() > MAX_NAME {
-            v.add("member.full_name", format!("at most {MAX_NAME} characters"));
-        }
-        let dob = dates::required("member.date_of_birth", m.date_of_birth.as_ref())
-            .map_err(|e| v.add(e.field, e.description))
-            .ok();
-        let admitted = dates::required("member.admission_date", m.admission_date.as_ref())
-            .map_err(|e| v.add(e.field, e.description))
-            .ok();
-        let official = dates::from_proto("official_date", req.official_date.as_ref())
-            .map_err(|e| v.add(e.field, e.description))
-            .ok()
-            .flatten();
-        if Gender::try_from(m.gender).is_err() {
-            v.add("member.gender", "unknown value");
-        }
-        if m.organization.is_empty() {
-            v.add("member.organization", "required");
-        }
-        v.check(
-            m.head_position.chars().count() > MAX_NAME,
-            "member.head_position",
-            "at most 200 characters",
-        );
-        let today = dates::today();
-        if let (Some(dob), Some(admitted)) = (dob, admitted) {
-            if admitted > today {
-                v.add("member.admission_date", "must not be in the future");
-            }
-            let eighteen = dob
-                .replace_year(dob.year() + MIN_ADMISSION_AGE)
-                .unwrap_or(dob);
-            if admitted < eighteen {
-                v.add(
-                    "member.admission_date",
-                    format!("a member must be at least {MIN_ADMISSION_AGE} when admitted"),
-                );
-            }
-            if let Some(official) = official {
-                if official <= admitted {
-                    v.add("official_date", "must be after the admission date");
-                } else if official > today {
-                    v.add("official_date", "must not be in the future");
-                }
+        if let Some(official) = official {
+            if official <= admitted {
+                v.add(f("official_date"), "must be after the admission date");
+            } else if official > today {
+                v.add(f("official_date"), "must not be in the future");
             }
         }
-        v.into_result()?;
-        let (card, dob, admitted) = (
-            card.unwrap_or_default(),
-            dob.unwrap_or(today),
-            admitted.unwrap_or(today),
-        );
-        let admitted_sql = dates::to_sql(admitted);
+    }
+    v.into_result()?;
+    Ok(ValidCreate {
+        card: card.unwrap_or_default(),
+        full_name,
+        dob: dob.unwrap_or(today),
+        gender: m.gender,
+        organization: m.organization,
+        admitted: admitted.unwrap_or(today),
+        official,
+        head_position: text::tidy(&m.head_position),
+    })
+}
 
+/// Inserts a validated member (with admission and, when given, the
+/// official date) inside a write; checks scope and the organisation.
+async fn insert_member(
+    conn: &mut AnyConnection,
+    call: &Call,
+    v: &ValidCreate,
+    field: &str,
+) -> Result<Member> {
+    let admitted_sql = dates::to_sql(v.admitted);
+    let org = writable(
+        conn,
+        call,
+        &format!("{field}.organization"),
+        &v.organization,
+    )
+    .await?;
+    if org.valid_to.is_some() {
+        return Err(Error::NotInForce {
+            what: org.name(),
+            date: "today".into(),
+        });
+    }
+    let org = tree::require_on_date(conn, &org.id, &admitted_sql).await?;
+    if !member_org_kind_ok(org.kind) {
+        return Err(Error::BadPlacement(format!(
+            "members are recorded in cells or grassroots organisations, not in a {:?} one",
+            org.kind
+        )));
+    }
+    let id = new_id();
+    let now = dates::now_micros();
+    sqlx::query(
+        "INSERT INTO members (id, party_card_number, full_name, name_folded, date_of_birth, gender, organization_id, \
+         status, admission_date, official_date, head_position, revision, create_micros, update_micros) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, 1, $11, $11)",
+    )
+    .bind(&id)
+    .bind(&v.card)
+    .bind(&v.full_name)
+    .bind(text::fold(&v.full_name))
+    .bind(dates::to_sql(v.dob))
+    .bind(i64::from(v.gender))
+    .bind(&org.id)
+    .bind(MemberStatus::Probationary as i64)
+    .bind(&admitted_sql)
+    .bind(&v.head_position)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| card_taken(e, &v.card))?;
+    roster::open_first(
+        conn,
+        &id,
+        &org.id,
+        MemberStatus::Probationary,
+        &admitted_sql,
+    )
+    .await?;
+    let admission = Change {
+        member_id: &id,
+        kind: MemberEventKind::Admitted,
+        date: &admitted_sql,
+        to_org: &org.id,
+        to_status: MemberStatus::Probationary,
+        note: "",
+    };
+    roster::record_event(conn, &admission, None, MemberStatus::Unspecified).await?;
+    if let Some(official) = v.official {
+        let date = dates::to_sql(official);
+        let current = roster::open_period(conn, &id).await?;
+        let change = Change {
+            member_id: &id,
+            kind: MemberEventKind::MadeOfficial,
+            date: &date,
+            to_org: &org.id,
+            to_status: MemberStatus::Official,
+            note: "",
+        };
+        roster::apply(conn, &current, &change).await?;
+    }
+    Ok(load(conn, &id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("row vanished".into()))?
+        .0)
+}
+
+impl Members {
+    async fn create(&self, call: Call, req: CreateMemberRequest) -> Result<Member> {
+        let valid = validate_create(&req, "")?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
         if let Some(done) = w.replayed::<Member>()? {
             return Ok(done);
         }
-        let org = writable(w.conn(), &call, "member.organization", &m.organization).await?;
-        if org.valid_to.is_some() {
-            return Err(Error::NotInForce {
-                what: org.name(),
-                date: "today".into(),
-            });
-        }
-        let org = tree::require_on_date(w.conn(), &org.id, &admitted_sql).await?;
-        if !member_org_kind_ok(org.kind) {
-            return Err(Error::BadPlacement(format!(
-                "members are recorded in cells or grassroots organisations, not in a {:?} one",
-                org.kind
-            )));
-        }
-        let id = new_id();
-        let now = dates::now_micros();
-        sqlx::query(
-            "INSERT INTO members (id, party_card_number, full_name, name_folded, date_of_birth, gender, organization_id, \
-             status, admission_date, official_date, head_position, revision, create_micros, update_micros) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, 1, $11, $11)",
-        )
-        .bind(&id)
-        .bind(&card)
-        .bind(&full_name)
-        .bind(text::fold(&full_name))
-        .bind(dates::to_sql(dob))
-        .bind(i64::from(m.gender))
-        .bind(&org.id)
-        .bind(MemberStatus::Probationary as i64)
-        .bind(&admitted_sql)
-        .bind(text::tidy(&m.head_position))
-        .bind(now)
-        .execute(w.conn())
-        .await
-        .map_err(|e| card_taken(e, &card))?;
-        roster::open_first(
-            w.conn(),
-            &id,
-            &org.id,
-            MemberStatus::Probationary,
-            &admitted_sql,
-        )
-        .await?;
-        let admission = Change {
-            member_id: &id,
-            kind: MemberEventKind::Admitted,
-            date: &admitted_sql,
-            to_org: &org.id,
-            to_status: MemberStatus::Probationary,
-            note: "",
-        };
-        roster::record_event(w.conn(), &admission, None, MemberStatus::Unspecified).await?;
-        if let Some(official) = official {
-            let date = dates::to_sql(official);
-            let current = roster::open_period(w.conn(), &id).await?;
-            let change = Change {
-                member_id: &id,
-                kind: MemberEventKind::MadeOfficial,
-                date: &date,
-                to_org: &org.id,
-                to_status: MemberStatus::Official,
-                note: "",
-            };
-            roster::apply(w.conn(), &current, &change).await?;
-        }
-        let (created, _) = load(w.conn(), &id)
-            .await?
-            .ok_or_else(|| ApiError::Internal("row vanished".into()))?;
+        let created = insert_member(w.conn(), &call, &valid, "member").await?;
         w.commit(&created.name, &created).await?;
         Ok(created)
+    }
+
+    async fn batch_create(
+        &self,
+        call: Call,
+        req: BatchCreateMembersRequest,
+    ) -> Result<BatchCreateMembersResponse> {
+        if req.requests.is_empty() || req.requests.len() > MAX_BATCH {
+            return Err(ApiError::invalid(
+                "requests",
+                format!("1 to {MAX_BATCH} members per batch"),
+            )
+            .into());
+        }
+        let mut valid = Vec::with_capacity(req.requests.len());
+        let mut violations = Vec::new();
+        for (i, r) in req.requests.iter().enumerate() {
+            match validate_create(r, &format!("requests[{i}].")) {
+                Ok(v) => valid.push(v),
+                Err(Error::Api(ApiError::InvalidArgument(v))) => violations.extend(v),
+                Err(e) => return Err(e),
+            }
+        }
+        if !violations.is_empty() {
+            return Err(ApiError::InvalidArgument(violations).into());
+        }
+        let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        if let Some(done) = w.replayed::<BatchCreateMembersResponse>()? {
+            return Ok(done);
+        }
+        let mut members = Vec::with_capacity(valid.len());
+        for (i, v) in valid.iter().enumerate() {
+            let created = insert_member(w.conn(), &call, v, &format!("requests[{i}].member"))
+                .await
+                .map_err(|e| match e {
+                    Error::Api(ApiError::NotFound { resource }) => Error::Api(ApiError::invalid(
+                        format!("requests[{i}].member.organization"),
+                        format!("{resource} not found"),
+                    )),
+                    other => other,
+                })?;
+            w.record(&created.name).await?;
+            members.push(created);
+        }
+        let response = BatchCreateMembersResponse { members };
+        w.commit_batch(&response).await?;
+        Ok(response)
     }
 
     async fn get(&self, call: Call, req: GetMemberRequest) -> Result<Member> {
@@ -712,6 +806,12 @@ impl MemberService for Members {
         r: Request<CreateMemberRequest>,
     ) -> Result<Response<Member>, Status> {
         unary(r, |c, m| self.create(c, m)).await
+    }
+    async fn batch_create_members(
+        &self,
+        r: Request<BatchCreateMembersRequest>,
+    ) -> Result<Response<BatchCreateMembersResponse>, Status> {
+        unary(r, |c, m| self.batch_create(c, m)).await
     }
     async fn get_member(&self, r: Request<GetMemberRequest>) -> Result<Response<Member>, Status> {
         unary(r, |c, m| self.get(c, m)).await

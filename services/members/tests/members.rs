@@ -641,3 +641,120 @@ async fn a_member_admitted_long_ago_is_created_official() {
         assert_eq!(details(&err).1, ["official_date"]);
     }
 }
+
+#[tokio::test]
+async fn batch_creates_are_all_or_nothing() {
+    use probity_proto::probity::members::v1::{
+        BatchCreateMembersRequest, ListAuditEntriesRequest,
+        audit_service_client::AuditServiceClient,
+    };
+    for backend in backends() {
+        let server = start(&backend).await;
+        let mut orgs = OrganizationServiceClient::new(server.admin());
+        let mut members = MemberServiceClient::new(server.admin());
+        let mut audit = AuditServiceClient::new(server.admin());
+        let t = tree(&mut orgs).await;
+        let requests = |cards: &[&str]| -> Vec<_> {
+            cards
+                .iter()
+                .enumerate()
+                .map(|(i, c)| member_request(&t.a1.name, c, &format!("Lô {i}"), date(2013, 1, 1)))
+                .collect()
+        };
+        let count = |members: &mut Members| {
+            let mut members = members.clone();
+            let org = t.a1.name.clone();
+            async move {
+                members
+                    .list_members(ListMembersRequest {
+                        organization: org,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .members
+                    .len()
+            }
+        };
+
+        // A bad row is named by its index, and nothing is written.
+        let err = members
+            .batch_create_members(BatchCreateMembersRequest {
+                requests: requests(&["1110001", "12x", "1110003"]),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            details(&err).1,
+            ["requests[1].member.party_card_number"],
+            "{backend}"
+        );
+        assert_eq!(count(&mut members).await, 0);
+
+        let batch = BatchCreateMembersRequest {
+            requests: requests(&["1110001", "1110002", "1110003"]),
+            request_id: "batch-1".into(),
+        };
+        let created = members
+            .batch_create_members(batch.clone())
+            .await
+            .unwrap()
+            .into_inner()
+            .members;
+        assert_eq!(created.len(), 3);
+        assert_eq!(created[2].party_card_number, "1110003", "request order");
+        assert_eq!(
+            members
+                .batch_create_members(batch)
+                .await
+                .unwrap()
+                .into_inner()
+                .members,
+            created,
+            "retry"
+        );
+        assert_eq!(count(&mut members).await, 3);
+
+        // A conflict in the middle rolls back the whole batch.
+        let err = members
+            .batch_create_members(BatchCreateMembersRequest {
+                requests: requests(&["1110004", "1110002"]),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::AlreadyExists);
+        assert_eq!(count(&mut members).await, 3);
+
+        // One audit entry per member, and the chain holds.
+        let entries = audit
+            .list_audit_entries(ListAuditEntriesRequest {
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .entries;
+        let batch_entries: Vec<_> = entries
+            .iter()
+            .filter(|e| e.method.ends_with("BatchCreateMembers"))
+            .collect();
+        assert_eq!(batch_entries.len(), 3);
+        assert!(
+            batch_entries
+                .iter()
+                .all(|e| created.iter().any(|m| m.name == e.resource))
+        );
+        let v = audit
+            .verify_audit_chain(probity_proto::probity::members::v1::VerifyAuditChainRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .verification
+            .unwrap();
+        assert!(v.valid, "{v:?}");
+    }
+}
