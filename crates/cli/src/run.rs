@@ -216,13 +216,10 @@ async fn audit_verify(client: ClientArgs) -> anyhow::Result<ExitCode> {
     let Some(channel) = connect(&client).await? else {
         return Ok(ExitCode::FAILURE);
     };
-    let mut request = tonic::Request::new(VerifyAuditChainRequest {});
-    let bearer = format!("Bearer {token}")
-        .parse()
-        .context("the token is not ASCII")?;
-    request.metadata_mut().insert("authorization", bearer);
+    let channel =
+        probity_platform::client::with_token(channel, &token).context("the token is not ASCII")?;
     match AuditServiceClient::new(channel)
-        .verify_audit_chain(request)
+        .verify_audit_chain(VerifyAuditChainRequest {})
         .await
     {
         Ok(r) => {

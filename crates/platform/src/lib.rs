@@ -11,10 +11,12 @@
 //! - [`pagination`], [`resource`], [`dates`], [`text`], [`symbol`]: request
 //!   helpers (document number-symbols in [`symbol`]).
 //! - [`call`]: the per-call context handlers read.
+//! - [`client`]: channels that carry a bearer token, for callers.
 
 pub mod audit;
 pub mod auth;
 pub mod call;
+pub mod client;
 pub mod dates;
 pub mod db;
 pub mod error;

@@ -7,11 +7,7 @@
 
 use std::time::Duration;
 
-use tonic::{
-    metadata::MetadataValue,
-    service::{Interceptor, interceptor::InterceptedService},
-    transport::Channel,
-};
+use tonic::transport::Channel;
 
 use crate::{
     Database,
@@ -77,24 +73,7 @@ pub async fn fresh_database(
     }
 }
 
-/// Adds a bearer token to every call.
-#[derive(Clone)]
-pub struct Bearer(MetadataValue<tonic::metadata::Ascii>);
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        Ok(request)
-    }
-}
-
-/// A channel that sends a token.
-pub type Authed = InterceptedService<Channel, Bearer>;
+pub use crate::client::{Authed, Bearer};
 
 /// A running test server.
 pub struct TestServer {
@@ -194,8 +173,7 @@ impl TestServer {
 
     /// A channel that sends `token`.
     pub fn with_token(&self, token: &str) -> Authed {
-        let value = format!("Bearer {token}").parse().expect("ascii token");
-        InterceptedService::new(self.channel(), Bearer(value))
+        crate::client::with_token(self.channel(), token).expect("ascii token")
     }
 
     /// A token for `sub` with `roles` and `scope` (organisation ids or `*`).

@@ -135,6 +135,28 @@ fn member_org_kind_ok(kind: OrganizationKind) -> bool {
 /// Largest batch of BatchCreateMembers.
 const MAX_BATCH: usize = 1000;
 
+/// Names the failing request of a batch in an error.
+fn at_index(i: usize, e: Error) -> Error {
+    match ApiError::from(e) {
+        ApiError::FailedPrecondition { reason, message } => ApiError::FailedPrecondition {
+            reason,
+            message: format!("requests[{i}]: {message}"),
+        }
+        .into(),
+        ApiError::AlreadyExists { reason, message } => ApiError::AlreadyExists {
+            reason,
+            message: format!("requests[{i}]: {message}"),
+        }
+        .into(),
+        ApiError::NotFound { resource } => ApiError::invalid(
+            format!("requests[{i}].member.organization"),
+            format!("{resource} not found"),
+        )
+        .into(),
+        other => other.into(),
+    }
+}
+
 /// A create request that passed validation.
 struct ValidCreate {
     card: String,
@@ -356,13 +378,7 @@ impl Members {
         for (i, v) in valid.iter().enumerate() {
             let created = insert_member(w.conn(), &call, v, &format!("requests[{i}].member"))
                 .await
-                .map_err(|e| match e {
-                    Error::Api(ApiError::NotFound { resource }) => Error::Api(ApiError::invalid(
-                        format!("requests[{i}].member.organization"),
-                        format!("{resource} not found"),
-                    )),
-                    other => other,
-                })?;
+                .map_err(|e| at_index(i, e))?;
             w.record(&created.name).await?;
             members.push(created);
         }

@@ -1,0 +1,13 @@
+//! Realistic Probity data, made through the public gRPC API only: a
+//! province with districts, grassroots organisations and cells, its
+//! members, a year of books and reviews. Used by `bench-members` and by the
+//! `probity demo` commands.
+//!
+//! Everything is deterministic for a given [`ProvinceSpec`]: names, card
+//! numbers and grades come from a seeded generator, so two runs make the
+//! same province.
+
+pub mod names;
+pub mod province;
+
+pub use province::{Province, ProvinceSpec, YearActivity, generate_province, record_year};

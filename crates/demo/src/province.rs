@@ -1,0 +1,528 @@
+//! The province generator.
+
+use anyhow::{Context, Result, anyhow};
+use futures::{StreamExt, TryStreamExt, stream};
+use probity_platform::client::Authed;
+use probity_proto::{
+    google::r#type::Date,
+    probity::members::v1::{
+        AssessmentPeriod, BatchCreateMembersRequest, BookEntry, BookEntryKind, CommitmentOutcome,
+        CreateBookEntryRequest, CreateMemberRequest, CreateOrganizationRequest, DecideGradeRequest,
+        Gender, Grade, Member, Organization, OrganizationKind, ProposeGradeRequest,
+        RecordCommitmentResultRequest, SubmitSelfAssessmentRequest, UpdateMemberRequest,
+        book_service_client::BookServiceClient, member_service_client::MemberServiceClient,
+        organization_service_client::OrganizationServiceClient,
+        review_service_client::ReviewServiceClient,
+    },
+};
+
+use crate::names::{DISTRICTS, Rng, person};
+
+/// The shape of a generated province.
+#[derive(Debug, Clone)]
+pub struct ProvinceSpec {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Prefix of organisation codes (unique per province in a database).
+    pub code: String,
+    /// Districts under the province.
+    pub districts: usize,
+    /// Grassroots organisations per district.
+    pub grassroots_per_district: usize,
+    /// Cells per grassroots organisation.
+    pub cells_per_grassroots: usize,
+    /// Members, spread evenly over the cells.
+    pub members: usize,
+    /// First party card number; members get consecutive numbers.
+    pub first_card: u64,
+    /// Calls in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for ProvinceSpec {
+    /// About the seed's province: 9 districts, 972 cells, 33,000 members.
+    fn default() -> Self {
+        Self {
+            seed: 2016,
+            code: "TN".into(),
+            districts: 9,
+            grassroots_per_district: 12,
+            cells_per_grassroots: 9,
+            members: 33_000,
+            first_card: 10_000_000,
+            concurrency: 16,
+        }
+    }
+}
+
+/// One generated member.
+#[derive(Debug, Clone)]
+pub struct GeneratedMember {
+    /// `members/{id}`.
+    pub name: String,
+    /// Their cell, `organizations/{id}`.
+    pub cell: String,
+    /// True for the cell's secretary (head).
+    pub head: bool,
+}
+
+/// What was generated.
+#[derive(Debug, Clone, Default)]
+pub struct Province {
+    /// The province organisation.
+    pub province: String,
+    /// The districts.
+    pub districts: Vec<String>,
+    /// The grassroots organisations.
+    pub grassroots: Vec<String>,
+    /// The cells.
+    pub cells: Vec<String>,
+    /// The members, in creation order.
+    pub members: Vec<GeneratedMember>,
+}
+
+fn date(y: i32, m: i32, d: i32) -> Option<Date> {
+    Some(Date {
+        year: y,
+        month: m,
+        day: d,
+    })
+}
+
+fn status(context: &str) -> impl Fn(tonic::Status) -> anyhow::Error + '_ {
+    move |s| anyhow!("{context}: {} {}", s.code(), s.message())
+}
+
+async fn create_orgs(
+    client: &OrganizationServiceClient<Authed>,
+    parents: &[String],
+    per_parent: usize,
+    kind: OrganizationKind,
+    codes: impl Fn(usize, usize) -> (String, String),
+    concurrency: usize,
+) -> Result<Vec<String>> {
+    let jobs: Vec<(String, String, String)> = parents
+        .iter()
+        .enumerate()
+        .flat_map(|(p, parent)| (0..per_parent).map(move |c| (p, c, parent.clone())))
+        .map(|(p, c, parent)| {
+            let (code, name) = codes(p, c);
+            (parent, code, name)
+        })
+        .collect();
+    stream::iter(jobs)
+        .map(|(parent, code, display_name)| {
+            let mut client = client.clone();
+            async move {
+                client
+                    .create_organization(CreateOrganizationRequest {
+                        organization: Some(Organization {
+                            code: code.clone(),
+                            display_name,
+                            kind: kind as i32,
+                            parent,
+                            valid_from: date(1976, 1, 1),
+                            ..Default::default()
+                        }),
+                        request_id: format!("demo-org-{code}"),
+                    })
+                    .await
+                    .map(|r| r.into_inner().name)
+                    .map_err(status(&format!("creating organisation {code}")))
+            }
+        })
+        .buffered(concurrency)
+        .try_collect()
+        .await
+}
+
+/// Creates the province through the API: organisations, members (in
+/// batches), and a head for every cell. Idempotent per spec: every create
+/// carries a request id derived from the spec.
+pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<Province> {
+    let orgs = OrganizationServiceClient::new(channel.clone());
+    let mut rng = Rng::new(spec.seed);
+    let code = spec.code.clone();
+    let province = create_orgs(
+        &orgs,
+        &[String::new()],
+        1,
+        OrganizationKind::Province,
+        |_, _| (code.clone(), format!("Đảng bộ tỉnh ({code})")),
+        1,
+    )
+    .await?;
+    let districts = create_orgs(
+        &orgs,
+        &province,
+        spec.districts,
+        OrganizationKind::District,
+        |_, d| {
+            (
+                format!("{code}-HU{:02}", d + 1),
+                format!("Đảng bộ {}", DISTRICTS[d % DISTRICTS.len()]),
+            )
+        },
+        spec.concurrency,
+    )
+    .await?;
+    let grassroots = create_orgs(
+        &orgs,
+        &districts,
+        spec.grassroots_per_district,
+        OrganizationKind::Grassroots,
+        |d, g| {
+            (
+                format!("{code}-HU{:02}-CS{:02}", d + 1, g + 1),
+                format!("Đảng bộ xã {:02}", g + 1),
+            )
+        },
+        spec.concurrency,
+    )
+    .await?;
+    let gpd = spec.grassroots_per_district;
+    let cells = create_orgs(
+        &orgs,
+        &grassroots,
+        spec.cells_per_grassroots,
+        OrganizationKind::Cell,
+        |g, c| {
+            (
+                format!(
+                    "{code}-HU{:02}-CS{:02}-CB{:02}",
+                    g / gpd + 1,
+                    g % gpd + 1,
+                    c + 1
+                ),
+                format!("Chi bộ ấp {:02}", c + 1),
+            )
+        },
+        spec.concurrency,
+    )
+    .await?;
+
+    // Members: spread over the cells, mostly official, a few probationary.
+    let mut requests = Vec::with_capacity(spec.members);
+    for i in 0..spec.members {
+        let cell = cells[i % cells.len()].clone();
+        let (full_name, male) = person(&mut rng);
+        let admitted_year = 1980 + rng.below(44) as i32;
+        let born = admitted_year - 19 - rng.below(25) as i32;
+        let month = 1 + rng.below(12) as i32;
+        let official = (admitted_year < 2024)
+            .then(|| date(admitted_year + 1, month, 15))
+            .flatten();
+        requests.push(CreateMemberRequest {
+            member: Some(Member {
+                party_card_number: format!("{}", spec.first_card + i as u64),
+                full_name,
+                date_of_birth: date(born, month, 1 + rng.below(28) as i32),
+                gender: if male { Gender::Male } else { Gender::Female } as i32,
+                organization: cell,
+                admission_date: date(admitted_year, month, 15),
+                ..Default::default()
+            }),
+            official_date: official,
+            request_id: String::new(),
+        });
+    }
+    let members_client = MemberServiceClient::new(channel.clone());
+    let batches: Vec<(usize, Vec<CreateMemberRequest>)> = requests
+        .chunks(1000)
+        .map(|c| c.to_vec())
+        .enumerate()
+        .collect();
+    let created: Vec<Vec<Member>> = stream::iter(batches)
+        .map(|(b, requests)| {
+            let mut client = members_client.clone();
+            let code = code.clone();
+            async move {
+                client
+                    .batch_create_members(BatchCreateMembersRequest {
+                        requests,
+                        request_id: format!("demo-members-{code}-{b}"),
+                    })
+                    .await
+                    .map(|r| r.into_inner().members)
+                    .map_err(status(&format!("member batch {b}")))
+            }
+        })
+        .buffered(2)
+        .try_collect()
+        .await?;
+    let mut members: Vec<GeneratedMember> = created
+        .into_iter()
+        .flatten()
+        .map(|m| GeneratedMember {
+            name: m.name,
+            cell: m.organization,
+            head: false,
+        })
+        .collect();
+
+    // The first member of each cell is its secretary.
+    let mut heads = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for m in members.iter_mut() {
+        if seen.insert(m.cell.clone()) {
+            m.head = true;
+            heads.push(m.name.clone());
+        }
+    }
+    stream::iter(heads)
+        .map(|name| {
+            let mut client = members_client.clone();
+            async move {
+                client
+                    .update_member(UpdateMemberRequest {
+                        member: Some(Member {
+                            name: name.clone(),
+                            head_position: "Bí thư chi bộ".into(),
+                            ..Default::default()
+                        }),
+                        update_mask: Some(prost_types_mask(&["head_position"])),
+                    })
+                    .await
+                    .map(|_| ())
+                    .map_err(status(&format!("marking head {name}")))
+            }
+        })
+        .buffer_unordered(spec.concurrency)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(Province {
+        province: province[0].clone(),
+        districts,
+        grassroots,
+        cells,
+        members,
+    })
+}
+
+fn prost_types_mask(paths: &[&str]) -> prost_types::FieldMask {
+    prost_types::FieldMask {
+        paths: paths.iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+/// Counts of what [`record_year`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct YearActivity {
+    /// Book entries submitted.
+    pub book_entries: usize,
+    /// Year-end commitment results recorded.
+    pub results: usize,
+    /// Reviews decided.
+    pub reviews: usize,
+}
+
+/// The grade plan of a cell of `n` members: excellent within 20% of good.
+fn grades_for_cell(n: usize) -> Vec<Grade> {
+    let incomplete = usize::from(n > 20);
+    let good = (n * 6) / 10;
+    let excellent = good / 5;
+    let complete = n - incomplete - good - excellent;
+    let mut out = vec![Grade::Good; good];
+    out.extend(std::iter::repeat_n(Grade::Complete, complete));
+    out.extend(std::iter::repeat_n(Grade::Incomplete, incomplete));
+    out.extend(std::iter::repeat_n(Grade::Excellent, excellent));
+    out
+}
+
+/// A year of activity for every member: a commitment and a half-year
+/// self-assessment in the books (heads also a head's commitment), the
+/// cell's year-end result on nine commitments in ten, and a full review
+/// (self-assessment, proposal, decision) with grades that respect the
+/// excellent quota. `year` must be over (decisions are dated 20 December).
+pub async fn record_year(
+    channel: Authed,
+    province: &Province,
+    year: i32,
+    seed: u64,
+    concurrency: usize,
+) -> Result<YearActivity> {
+    let books = BookServiceClient::new(channel.clone());
+    let reviews = ReviewServiceClient::new(channel.clone());
+    let mut rng = Rng::new(seed ^ year as u64);
+    let mut activity = YearActivity::default();
+    let codes = ["I-03", "I-05", "II-01", "II-04", "II-08"];
+
+    // Books.
+    let mut entries = Vec::new();
+    for m in &province.members {
+        let code = rng.pick(&codes).to_string();
+        entries.push(BookEntry {
+            member: m.name.clone(),
+            year,
+            kind: BookEntryKind::Commitment as i32,
+            text: "Giữ gìn phẩm chất đạo đức, không để người thân lợi dụng chức vụ".into(),
+            cited_documents: vec!["04-NQ/TW".into(), "05-CT/TW".into()],
+            manifestation_codes: vec![code.clone()],
+            ..Default::default()
+        });
+        let recognised = if rng.below(5) == 0 {
+            vec![code]
+        } else {
+            Vec::new()
+        };
+        entries.push(BookEntry {
+            member: m.name.clone(),
+            year,
+            kind: BookEntryKind::SelfAssessment as i32,
+            text: "Tự đánh giá 6 tháng đầu năm".into(),
+            manifestation_codes: recognised,
+            period: AssessmentPeriod::H1 as i32,
+            remedies: "Tiếp tục tu dưỡng, rèn luyện".into(),
+            ..Default::default()
+        });
+        if m.head {
+            entries.push(BookEntry {
+                member: m.name.clone(),
+                year,
+                kind: BookEntryKind::HeadCommitment as i32,
+                text: "Gương mẫu, chịu trách nhiệm về phòng, chống tham nhũng trong chi bộ".into(),
+                cited_documents: vec!["04-NQ/TW".into()],
+                ..Default::default()
+            });
+        }
+    }
+    let created: Vec<BookEntry> = stream::iter(entries)
+        .map(|entry| {
+            let mut client = books.clone();
+            async move {
+                client
+                    .create_book_entry(CreateBookEntryRequest {
+                        entry: Some(entry),
+                        submit: true,
+                        request_id: String::new(),
+                    })
+                    .await
+                    .map(|r| r.into_inner())
+                    .map_err(status("book entry"))
+            }
+        })
+        .buffer_unordered(concurrency)
+        .try_collect()
+        .await?;
+    activity.book_entries = created.len();
+    let results: Vec<(String, CommitmentOutcome)> = created
+        .iter()
+        .filter(|e| e.kind == BookEntryKind::Commitment as i32)
+        .filter_map(|e| {
+            let roll = rng.below(100);
+            let outcome = match roll {
+                0..=9 => return None,
+                10..=12 => CommitmentOutcome::NotKept,
+                13..=24 => CommitmentOutcome::PartlyKept,
+                _ => CommitmentOutcome::Kept,
+            };
+            Some((e.name.clone(), outcome))
+        })
+        .collect();
+    activity.results = results.len();
+    stream::iter(results)
+        .map(|(name, outcome)| {
+            let mut client = books.clone();
+            async move {
+                client
+                    .record_commitment_result(RecordCommitmentResultRequest {
+                        name,
+                        outcome: outcome as i32,
+                        comment: String::new(),
+                        request_id: String::new(),
+                    })
+                    .await
+                    .map(|_| ())
+                    .map_err(status("commitment result"))
+            }
+        })
+        .buffer_unordered(concurrency)
+        .try_collect::<Vec<()>>()
+        .await?;
+
+    // Reviews: grades planned per cell; excellent decided last.
+    let mut by_cell: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for m in &province.members {
+        by_cell.entry(&m.cell).or_default().push(&m.name);
+    }
+    let mut plan: Vec<(String, Grade)> = Vec::new();
+    for members in by_cell.values() {
+        plan.extend(
+            members
+                .iter()
+                .zip(grades_for_cell(members.len()))
+                .map(|(m, g)| (m.to_string(), g)),
+        );
+    }
+    plan.sort_by_key(|(_, g)| *g == Grade::Excellent);
+    let run = |step: u8, plan: Vec<(String, Grade)>| {
+        let reviews = reviews.clone();
+        async move {
+            stream::iter(plan)
+                .map(|(member, grade)| {
+                    let mut client = reviews.clone();
+                    async move {
+                        let name = format!("{member}/reviews/{year}");
+                        let r = match step {
+                            0 => client
+                                .submit_self_assessment(SubmitSelfAssessmentRequest {
+                                    member,
+                                    year,
+                                    grade: grade as i32,
+                                    comment: "Tự kiểm điểm cuối năm".into(),
+                                    request_id: String::new(),
+                                })
+                                .await
+                                .map(|_| ()),
+                            1 => client
+                                .propose_grade(ProposeGradeRequest {
+                                    name,
+                                    grade: grade as i32,
+                                    ..Default::default()
+                                })
+                                .await
+                                .map(|_| ()),
+                            _ => client
+                                .decide_grade(DecideGradeRequest {
+                                    name,
+                                    grade: grade as i32,
+                                    comment: "Quyết định xếp loại".into(),
+                                    decision_date: date(year, 12, 20),
+                                    etag: String::new(),
+                                })
+                                .await
+                                .map(|_| ()),
+                        };
+                        r.map_err(status("review"))
+                    }
+                })
+                .buffer_unordered(concurrency)
+                .try_collect::<Vec<()>>()
+                .await
+        }
+    };
+    run(0, plan.clone()).await.context("self-assessments")?;
+    run(1, plan.clone()).await.context("proposals")?;
+    let (excellent, others): (Vec<_>, Vec<_>) =
+        plan.into_iter().partition(|(_, g)| *g == Grade::Excellent);
+    activity.reviews = excellent.len() + others.len();
+    run(2, others).await.context("decisions")?;
+    run(2, excellent).await.context("excellent decisions")?;
+    Ok(activity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_grades_respect_the_quota() {
+        for n in 1..60 {
+            let g = grades_for_cell(n);
+            assert_eq!(g.len(), n);
+            let good = g.iter().filter(|x| **x == Grade::Good).count();
+            let excellent = g.iter().filter(|x| **x == Grade::Excellent).count();
+            assert!(excellent * 100 <= 20 * good, "n={n}");
+        }
+    }
+}
