@@ -42,6 +42,36 @@ pub enum Command {
     /// Audit-log commands.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Demonstration data, made through the public API.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+/// Demonstration subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Generates a province (organisations, members, heads) and, with
+    /// `--year`, a year of books and reviews, on a running server.
+    GenerateProvince {
+        /// Client settings.
+        #[command(flatten)]
+        client: ClientArgs,
+        /// Members to create.
+        #[arg(long, default_value_t = 33_000)]
+        members: usize,
+        /// Districts.
+        #[arg(long, default_value_t = 9)]
+        districts: usize,
+        /// Organisation code prefix; must be new on that server.
+        #[arg(long, default_value = "TN")]
+        code: String,
+        /// First party card number (consecutive numbers follow).
+        #[arg(long, default_value_t = 10_000_000)]
+        first_card: u64,
+        /// Also record this (finished) year of books and reviews.
+        #[arg(long)]
+        year: Option<i32>,
+    },
 }
 
 /// Audit-log subcommands.

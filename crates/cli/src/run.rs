@@ -13,7 +13,8 @@ use tonic_health::pb::{
 };
 
 use crate::config::{
-    AuditCommand, Cli, ClientArgs, Command, KeyArgs, ServeArgs, ServiceName, TokenCommand,
+    AuditCommand, Cli, ClientArgs, Command, DemoCommand, KeyArgs, ServeArgs, ServiceName,
+    TokenCommand,
 };
 
 /// Runs the command; `Err` is a one-line failure (exit 2).
@@ -23,6 +24,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { service, args } => serve(service, args).await,
         Command::Health { client, service } => health(client, service).await,
         Command::Audit(AuditCommand::Verify { client }) => audit_verify(client).await,
+        Command::Demo(DemoCommand::GenerateProvince {
+            client,
+            members,
+            districts,
+            code,
+            first_card,
+            year,
+        }) => {
+            let spec = probity_demo::ProvinceSpec {
+                members,
+                districts,
+                code,
+                first_card,
+                ..Default::default()
+            };
+            generate(client, spec, year).await
+        }
         Command::Token(TokenCommand::Issue {
             sub,
             agency,
@@ -243,6 +261,47 @@ async fn audit_verify(client: ClientArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+async fn generate(
+    client: ClientArgs,
+    spec: probity_demo::ProvinceSpec,
+    year: Option<i32>,
+) -> anyhow::Result<ExitCode> {
+    let Some(token) = client.resolve_token() else {
+        bail!(
+            "no token: give --token, set PROBITY_TOKEN, or run `probity up` with the same --data-dir"
+        );
+    };
+    let channel = tonic::transport::Endpoint::from_shared(client.addr.clone())
+        .context("--addr is not a URL")?
+        .connect_lazy();
+    let channel =
+        probity_platform::client::with_token(channel, &token).context("the token is not ASCII")?;
+    let start = std::time::Instant::now();
+    let province = probity_demo::generate_province(channel.clone(), &spec).await?;
+    println!(
+        "province {}: {} districts, {} grassroots organisations, {} cells, {} members ({:.1} s)",
+        province.province,
+        province.districts.len(),
+        province.grassroots.len(),
+        province.cells.len(),
+        province.members.len(),
+        start.elapsed().as_secs_f64()
+    );
+    if let Some(year) = year {
+        let start = std::time::Instant::now();
+        let a = probity_demo::record_year(channel, &province, year, spec.seed, spec.concurrency)
+            .await?;
+        println!(
+            "{year}: {} book entries, {} commitment results, {} reviews decided ({:.1} s)",
+            a.book_entries,
+            a.results,
+            a.reviews,
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn health(client: ClientArgs, service: String) -> anyhow::Result<ExitCode> {

@@ -726,7 +726,11 @@ async fn batch_creates_are_all_or_nothing() {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::AlreadyExists);
-        assert!(err.message().starts_with("requests[1]:"), "{}", err.message());
+        assert!(
+            err.message().starts_with("requests[1]:"),
+            "{}",
+            err.message()
+        );
         assert_eq!(count(&mut members).await, 3);
 
         // One audit entry per member, and the chain holds.
