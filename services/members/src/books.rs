@@ -843,11 +843,22 @@ impl Books {
         } else {
             ""
         };
+        // Register order: organisations in tree order, then kind, then id.
+        // The keyset is (path, kind, id), so a page walks the path index
+        // and stops, whatever the subtree's size.
+        let after = page.after.clone().unwrap_or_default();
+        let mut key = after.splitn(3, '\n');
+        let (after_path, after_kind, after_id) = (
+            key.next().unwrap_or_default().to_string(),
+            key.next().and_then(|k| k.parse::<i64>().ok()).unwrap_or(-1),
+            key.next().unwrap_or_default().to_string(),
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ENTRY_COLUMNS} FROM book_entries e \
+            "SELECT {ENTRY_COLUMNS}, p.path AS sort_path FROM book_entries e \
              JOIN organization_placements p ON p.org_id = e.organization_id AND {} \
              WHERE p.path >= $2 AND p.path < $3 AND e.year = $4 AND e.kind IN ({}, {}) AND {} {pending_clause} \
-             AND e.id > $5 ORDER BY e.id LIMIT $6",
+             AND p.path >= $5 AND (p.path > $5 OR e.kind > $6 OR (e.kind = $6 AND e.id > $7)) \
+             ORDER BY p.path, e.kind, e.id LIMIT $8",
             in_force("p", 1),
             Kind::Commitment as i32,
             Kind::HeadCommitment as i32,
@@ -857,12 +868,27 @@ impl Books {
         .bind(&root.path)
         .bind(tree::upper(&root.path))
         .bind(i64::from(year))
-        .bind(page.after.clone().unwrap_or_default())
+        .bind(&after_path)
+        .bind(after_kind)
+        .bind(&after_id)
         .bind(page.limit())
         .fetch_all(&mut *conn)
         .await?;
-        let mut entries = load_entries(&mut conn, &rows).await?;
-        let token = page.finish(&mut entries, |e| entry_id(e).to_string());
+        let keys = rows
+            .iter()
+            .map(|r| {
+                Ok(format!(
+                    "{}\n{}\n{}",
+                    r.try_get::<String, _>("sort_path")?,
+                    r.try_get::<i64, _>("kind")?,
+                    r.try_get::<String, _>("id")?
+                ))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let entries = load_entries(&mut conn, &rows).await?;
+        let mut keyed: Vec<(BookEntry, String)> = entries.into_iter().zip(keys).collect();
+        let token = page.finish(&mut keyed, |(_, k)| k.clone());
+        let entries = keyed.into_iter().map(|(e, _)| e).collect();
         Ok((entries, token))
     }
 

@@ -51,6 +51,11 @@ pub const MIGRATIONS: MigrationSet = MigrationSet {
             sql: include_str!("../migrations/sqlite/0200_books.sql"),
         },
         Migration {
+            version: 210,
+            description: "members: registers ordered by organisation, kind and id",
+            sql: include_str!("../migrations/sqlite/0210_register_order.sql"),
+        },
+        Migration {
             version: 300,
             description: "members: annual review and classification, dated rules",
             sql: include_str!("../migrations/sqlite/0300_reviews.sql"),
@@ -71,6 +76,11 @@ pub const MIGRATIONS: MigrationSet = MigrationSet {
             version: 200,
             description: "members: self-improvement and commitment books",
             sql: include_str!("../migrations/postgres/0200_books.sql"),
+        },
+        Migration {
+            version: 210,
+            description: "members: registers ordered by organisation, kind and id",
+            sql: include_str!("../migrations/postgres/0210_register_order.sql"),
         },
         Migration {
             version: 300,
