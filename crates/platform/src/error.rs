@@ -114,7 +114,9 @@ pub enum ApiError {
     /// Valid credentials, but not allowed to do this.
     #[error("{0}")]
     PermissionDenied(String),
-    /// A dependency (the database, another service) cannot be reached now.
+    /// A dependency (the database, another service) cannot be reached now,
+    /// or the server is starting or stopping. The text is shown to the
+    /// caller: no internals.
     #[error("{0}")]
     Unavailable(String),
     /// A bug or an unexpected failure; details are only logged.
@@ -208,33 +210,30 @@ impl ApiError {
             Self::Internal(detail) => {
                 tracing::error!(detail = %detail, "internal error");
             }
-            Self::Unavailable(detail) => {
-                tracing::warn!(detail = %detail, "backend unavailable");
-            }
             _ => {}
         }
         details.set_error_info(reason, domain, metadata);
-        let message = match &self {
-            Self::Unavailable(_) => {
-                "the service cannot reach its database right now; retry later".to_string()
-            }
-            other => other.to_string(),
-        };
+        let message = self.to_string();
         Status::with_error_details(code, message, details)
     }
 }
 
+/// What callers are told when the database cannot be reached.
+const DATABASE_UNAVAILABLE: &str = "the service cannot reach its database right now; retry later";
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         use sqlx::Error as E;
-        match &err {
-            E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => {
-                Self::Unavailable(err.to_string())
-            }
-            E::Database(db) if is_unavailable_code(db.code().as_deref()) => {
-                Self::Unavailable(err.to_string())
-            }
-            _ => Self::Internal(err.to_string()),
+        let unavailable = match &err {
+            E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => true,
+            E::Database(db) => is_unavailable_code(db.code().as_deref()),
+            _ => false,
+        };
+        if unavailable {
+            tracing::warn!(detail = %err, "database unavailable");
+            Self::Unavailable(DATABASE_UNAVAILABLE.into())
+        } else {
+            Self::Internal(err.to_string())
         }
     }
 }
@@ -289,8 +288,9 @@ mod tests {
     }
 
     #[test]
-    fn pool_timeout_is_unavailable() {
+    fn pool_timeout_is_unavailable_without_detail() {
         let err: ApiError = sqlx::Error::PoolTimedOut.into();
         assert_eq!(err.code(), Code::Unavailable);
+        assert_eq!(err.into_status("d").message(), DATABASE_UNAVAILABLE);
     }
 }

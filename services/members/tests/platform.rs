@@ -284,6 +284,7 @@ async fn health_is_not_serving_before_migrations_and_while_draining() {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::Unavailable);
+        assert!(err.message().contains("starting"), "{}", err.message());
 
         open.send(()).unwrap();
         server.wait_serving().await;
@@ -349,6 +350,7 @@ async fn database_outage_is_unavailable_and_request_ids_are_echoed() {
             .unwrap_err();
         assert_eq!(err.code(), Code::Unavailable, "{backend}");
         assert_eq!(details(&err).0, "BACKEND_UNAVAILABLE");
+        assert!(err.message().contains("database"), "{}", err.message());
         assert!(!err.message().contains("sqlite") && !err.message().contains("postgres"));
         let err = orgs
             .create_organization(org_request(
