@@ -248,6 +248,33 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A service's [`MigrationSet`] from one list of steps, each written once
+/// per backend as `migrations/sqlite/FILE` and `migrations/postgres/FILE`
+/// in the invoking crate:
+///
+/// ```ignore
+/// pub const MIGRATIONS: MigrationSet = migration_set![
+///     (100, "0100_tables.sql", "tables"),
+/// ];
+/// ```
+#[macro_export]
+macro_rules! migration_set {
+    ($(($version:literal, $file:literal, $description:literal)),* $(,)?) => {
+        $crate::db::MigrationSet {
+            sqlite: &[$($crate::db::Migration {
+                version: $version,
+                description: $description,
+                sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite/", $file)),
+            }),*],
+            postgres: &[$($crate::db::Migration {
+                version: $version,
+                description: $description,
+                sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres/", $file)),
+            }),*],
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

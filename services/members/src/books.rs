@@ -26,7 +26,7 @@ use crate::{
     error::{Error, Result},
     manifestations::Catalogue,
     members::{member_name, visible_member},
-    organizations::{visible, writable},
+    organizations::{subtree_on, visible, writable},
     roster::active_list,
     tree::{self, OrgRow, in_force, org_name},
 };
@@ -833,9 +833,8 @@ impl Books {
         validate_year("year", year)?;
         let page = PageRequest::parse(page_size, token, &format!("{org};{year};{pending}"))?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let root = visible(&mut conn, call, "organization", org).await?;
         let date = reference_date(year);
-        let Some(root) = tree::on_date(&mut conn, &root.id, &date).await? else {
+        let Some(root) = subtree_on(&mut conn, call, "organization", org, &date).await? else {
             return Ok((Vec::new(), String::new()));
         };
         let pending_clause = if pending {
@@ -904,9 +903,10 @@ impl Books {
             &format!("{};{}", req.organization, req.year),
         )?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let root = visible(&mut conn, &call, "organization", &req.organization).await?;
         let date = reference_date(req.year);
-        let Some(root) = tree::on_date(&mut conn, &root.id, &date).await? else {
+        let Some(root) =
+            subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?
+        else {
             return Ok(ListHeadsMissingCommitmentResponse::default());
         };
         let has = |kind: Kind| {

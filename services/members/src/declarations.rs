@@ -30,7 +30,7 @@ use crate::{
     declaration_rules::{self as rules, Candidate},
     error::Result,
     members::{member_name, visible_member},
-    organizations::{visible, writable},
+    organizations::{subtree_on, visible, writable},
     roster::active_list,
     tree::{self, in_force, org_name},
 };
@@ -812,9 +812,10 @@ impl Declarations {
             &format!("{};{};{}", req.organization, req.year, req.kind),
         )?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let root = visible(&mut conn, &call, "organization", &req.organization).await?;
         let date = reference_date(req.year);
-        let Some(root) = tree::on_date(&mut conn, &root.id, &date).await? else {
+        let Some(root) =
+            subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?
+        else {
             return Ok(ListDeclarationsResponse::default());
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -1094,9 +1095,10 @@ impl Declarations {
             &format!("{};{}", req.organization, req.year),
         )?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let root = visible(&mut conn, &call, "organization", &req.organization).await?;
         let date = reference_date(req.year);
-        let Some(root) = tree::on_date(&mut conn, &root.id, &date).await? else {
+        let Some(root) =
+            subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?
+        else {
             return Ok(ListAssetChangeFlagsResponse::default());
         };
         let mut changes = Vec::new();

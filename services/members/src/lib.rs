@@ -20,11 +20,7 @@ pub mod reviews;
 pub mod roster;
 pub mod tree;
 
-use probity_platform::{
-    Database,
-    db::{Migration, MigrationSet},
-    server::ServerBuilder,
-};
+use probity_platform::{Database, db::MigrationSet, server::ServerBuilder};
 use probity_proto::probity::members::v1::{
     audit_service_server::AuditServiceServer, book_service_server::BookServiceServer,
     declaration_service_server::DeclarationServiceServer,
@@ -38,62 +34,33 @@ use probity_proto::probity::members::v1::{
 pub const SCHEMA: &str = "members";
 
 /// The members schema, per backend.
-pub const MIGRATIONS: MigrationSet = MigrationSet {
-    sqlite: &[
-        Migration {
-            version: 100,
-            description: "members: organisations, placements, members, periods, events",
-            sql: include_str!("../migrations/sqlite/0100_organizations_members.sql"),
-        },
-        Migration {
-            version: 200,
-            description: "members: self-improvement and commitment books",
-            sql: include_str!("../migrations/sqlite/0200_books.sql"),
-        },
-        Migration {
-            version: 210,
-            description: "members: registers ordered by organisation, kind and id",
-            sql: include_str!("../migrations/sqlite/0210_register_order.sql"),
-        },
-        Migration {
-            version: 300,
-            description: "members: annual review and classification, dated rules",
-            sql: include_str!("../migrations/sqlite/0300_reviews.sql"),
-        },
-        Migration {
-            version: 400,
-            description: "members: asset and income declarations, dated rules, verification draws",
-            sql: include_str!("../migrations/sqlite/0400_declarations.sql"),
-        },
-    ],
-    postgres: &[
-        Migration {
-            version: 100,
-            description: "members: organisations, placements, members, periods, events",
-            sql: include_str!("../migrations/postgres/0100_organizations_members.sql"),
-        },
-        Migration {
-            version: 200,
-            description: "members: self-improvement and commitment books",
-            sql: include_str!("../migrations/postgres/0200_books.sql"),
-        },
-        Migration {
-            version: 210,
-            description: "members: registers ordered by organisation, kind and id",
-            sql: include_str!("../migrations/postgres/0210_register_order.sql"),
-        },
-        Migration {
-            version: 300,
-            description: "members: annual review and classification, dated rules",
-            sql: include_str!("../migrations/postgres/0300_reviews.sql"),
-        },
-        Migration {
-            version: 400,
-            description: "members: asset and income declarations, dated rules, verification draws",
-            sql: include_str!("../migrations/postgres/0400_declarations.sql"),
-        },
-    ],
-};
+pub const MIGRATIONS: MigrationSet = probity_platform::migration_set![
+    (
+        100,
+        "0100_organizations_members.sql",
+        "members: organisations, placements, members, periods, events"
+    ),
+    (
+        200,
+        "0200_books.sql",
+        "members: self-improvement and commitment books"
+    ),
+    (
+        210,
+        "0210_register_order.sql",
+        "members: registers ordered by organisation, kind and id"
+    ),
+    (
+        300,
+        "0300_reviews.sql",
+        "members: annual review and classification, dated rules"
+    ),
+    (
+        400,
+        "0400_declarations.sql",
+        "members: asset and income declarations, dated rules, verification draws"
+    ),
+];
 
 /// Why the service could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -120,44 +87,42 @@ pub fn register_with(
         manifestations::Catalogue::shipped().map_err(SetupError::ReferenceData)?,
     );
     let limit = server.max_message_bytes();
-    server.add_service(
-        OrganizationServiceServer::new(organizations::Organizations::new(db.clone()))
-            .max_decoding_message_size(limit)
-            .max_encoding_message_size(limit),
-    );
-    server.add_service(
-        MemberServiceServer::new(members::Members::new(db.clone()))
-            .max_decoding_message_size(limit)
-            .max_encoding_message_size(limit),
-    );
-    server.add_service(
-        AuditServiceServer::new(audit_api::AuditLog::new(db.clone()))
-            .max_decoding_message_size(limit)
-            .max_encoding_message_size(limit),
-    );
-    server.add_service(
-        ManifestationServiceServer::new(manifestations::Manifestations::new(
-            db.clone(),
-            catalogue.clone(),
-        ))
-        .max_decoding_message_size(limit)
-        .max_encoding_message_size(limit),
-    );
-    server.add_service(
-        BookServiceServer::new(books::Books::new(db.clone(), catalogue))
-            .max_decoding_message_size(limit)
-            .max_encoding_message_size(limit),
-    );
-    server.add_service(
-        ReviewServiceServer::new(reviews::Reviews::new(db.clone(), peers))
-            .max_decoding_message_size(limit)
-            .max_encoding_message_size(limit),
-    );
-    server.add_service(
-        DeclarationServiceServer::new(declarations::Declarations::new(db.clone()))
-            .max_decoding_message_size(limit)
-            .max_encoding_message_size(limit),
-    );
+    // Every generated server gets the configured message size limits.
+    macro_rules! limited {
+        ($server:ident, $service:expr) => {
+            $server::new($service)
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(limit)
+        };
+    }
+    server.add_service(limited!(
+        OrganizationServiceServer,
+        organizations::Organizations::new(db.clone())
+    ));
+    server.add_service(limited!(
+        MemberServiceServer,
+        members::Members::new(db.clone())
+    ));
+    server.add_service(limited!(
+        AuditServiceServer,
+        audit_api::AuditLog::new(db.clone())
+    ));
+    server.add_service(limited!(
+        ManifestationServiceServer,
+        manifestations::Manifestations::new(db.clone(), catalogue.clone())
+    ));
+    server.add_service(limited!(
+        BookServiceServer,
+        books::Books::new(db.clone(), catalogue)
+    ));
+    server.add_service(limited!(
+        ReviewServiceServer,
+        reviews::Reviews::new(db.clone(), peers)
+    ));
+    server.add_service(limited!(
+        DeclarationServiceServer,
+        declarations::Declarations::new(db.clone())
+    ));
     server.add_database(db, MIGRATIONS);
     Ok(())
 }

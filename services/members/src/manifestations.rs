@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status};
 use crate::{
     books::{current_submitted, reference_date, validate_year},
     error::Result,
-    organizations::visible,
+    organizations::subtree_on,
     tree,
 };
 
@@ -183,8 +183,8 @@ impl Manifestations {
     ) -> Result<GetManifestationStatisticsResponse> {
         validate_year("year", req.year)?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let org = visible(&mut conn, &call, "organization", &req.organization).await?;
         let date = reference_date(req.year);
+        let root = subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?;
         let mut counts: BTreeMap<String, ManifestationCount> = self
             .catalogue
             .by_code
@@ -199,7 +199,7 @@ impl Manifestations {
                 )
             })
             .collect();
-        if let Some(org) = tree::on_date(&mut conn, &org.id, &date).await? {
+        if let Some(org) = root {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT bm.code, e.kind, COUNT(*) AS n FROM book_entries e \
                  JOIN book_entry_manifestations bm ON bm.entry_id = e.id \

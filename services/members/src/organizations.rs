@@ -75,6 +75,20 @@ pub(crate) async fn visible(
     Ok(org)
 }
 
+/// The root of a subtree query on `date`: checks the caller may read
+/// `name`, then returns its placement on that date — `None` when it did not
+/// exist then, so the query has no rows.
+pub(crate) async fn subtree_on(
+    conn: &mut AnyConnection,
+    call: &Call,
+    field: &str,
+    name: &str,
+    date: &str,
+) -> Result<Option<OrgRow>> {
+    let org = visible(conn, call, field, name).await?;
+    tree::on_date(conn, &org.id, date).await
+}
+
 /// Like [`visible`], and checks the caller may write under it.
 pub(crate) async fn writable(
     conn: &mut AnyConnection,

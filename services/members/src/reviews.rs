@@ -25,7 +25,7 @@ use crate::{
     books::{ENTRY_COLUMNS, current_submitted, load_entries, reference_date, validate_year},
     error::Result,
     members::{member_name, visible_member},
-    organizations::{visible, writable},
+    organizations::{subtree_on, writable},
     peers::Peers,
     roster,
     tree::{self, in_force, org_name},
@@ -478,9 +478,10 @@ impl Reviews {
             &format!("{};{};{:?}", req.organization, req.year, grade_filter),
         )?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let root = visible(&mut conn, &call, "organization", &req.organization).await?;
         let date = reference_date(req.year);
-        let Some(root) = tree::on_date(&mut conn, &root.id, &date).await? else {
+        let Some(root) =
+            subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?
+        else {
             return Ok(ListReviewsResponse::default());
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -566,9 +567,10 @@ impl Reviews {
     ) -> Result<GetReviewStatisticsResponse> {
         validate_year("year", req.year)?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let root = visible(&mut conn, &call, "organization", &req.organization).await?;
         let date = reference_date(req.year);
-        let Some(root) = tree::on_date(&mut conn, &root.id, &date).await? else {
+        let Some(root) =
+            subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?
+        else {
             return Ok(GetReviewStatisticsResponse::default());
         };
         // The subtree on the reference date, in tree order.
