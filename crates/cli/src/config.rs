@@ -89,8 +89,10 @@ pub enum AuditCommand {
 /// The services that can be served alone.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ServiceName {
-    /// Member records: organisations, members, roster.
+    /// Member records: organisations, members, books, reviews, declarations.
     Members,
+    /// Study sessions: documents (plans, classes and attendance next).
+    Study,
 }
 
 /// Token subcommands.

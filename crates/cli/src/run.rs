@@ -164,12 +164,14 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut server = ServerBuilder::new(server_config(&args, key));
     let members = open(&args, "members", probity_members::SCHEMA).await?;
     probity_members::register(&mut server, members)?;
+    let study = open(&args, "study", probity_study::SCHEMA).await?;
+    probity_study::register(&mut server, study)?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    println!("Probity is up on http://{addr} (members)");
+    println!("Probity is up on http://{addr} (members, study)");
     println!("Data: {}", args.key.data_dir.display());
     println!(
         "Development admin token (also in {}):",
@@ -191,6 +193,10 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
         ServiceName::Members => {
             let db = open(&args, "members", probity_members::SCHEMA).await?;
             probity_members::register(&mut server, db)?;
+        }
+        ServiceName::Study => {
+            let db = open(&args, "study", probity_study::SCHEMA).await?;
+            probity_study::register(&mut server, db)?;
         }
     }
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -221,6 +221,12 @@ impl ApiError {
 /// What callers are told when the database cannot be reached.
 const DATABASE_UNAVAILABLE: &str = "the service cannot reach its database right now; retry later";
 
+impl From<Violation> for ApiError {
+    fn from(v: Violation) -> Self {
+        Self::InvalidArgument(vec![v])
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         use sqlx::Error as E;

@@ -6,6 +6,7 @@
 //! - [`auth`]: tokens, callers, organisation scope.
 //! - [`gateway`]: the tower layer: request id, tracing, authentication.
 //! - [`logging`]: log output.
+//! - [`mask`]: field masks of Update methods.
 //! - [`server`]: bootstrap: health, reflection, start-up, graceful shutdown.
 //! - [`error`]: the API error and its one mapping to `tonic::Status`.
 //! - [`pagination`], [`resource`], [`dates`], [`text`], [`symbol`]: request
@@ -22,6 +23,7 @@ pub mod db;
 pub mod error;
 pub mod gateway;
 pub mod logging;
+pub mod mask;
 pub mod pagination;
 pub mod resource;
 pub mod server;

@@ -556,15 +556,16 @@ impl Books {
             "period",
             "remedies",
         ];
-        let paths = crate::mask::paths(req.update_mask.as_ref(), &allowed, |p| match p {
-            "text" => !e.text.is_empty(),
-            "cited_documents" => !e.cited_documents.is_empty(),
-            "manifestation_codes" => !e.manifestation_codes.is_empty(),
-            "due_date" => e.due_date.is_some(),
-            "period" => e.period != 0,
-            "remedies" => !e.remedies.is_empty(),
-            _ => false,
-        })?;
+        let paths =
+            probity_platform::mask::paths(req.update_mask.as_ref(), &allowed, |p| match p {
+                "text" => !e.text.is_empty(),
+                "cited_documents" => !e.cited_documents.is_empty(),
+                "manifestation_codes" => !e.manifestation_codes.is_empty(),
+                "due_date" => e.due_date.is_some(),
+                "period" => e.period != 0,
+                "remedies" => !e.remedies.is_empty(),
+                _ => false,
+            })?;
         let mut w = self.db.begin_write(&call, "", &req).await?;
         let (current, _owner) = entry_for_change(w.conn(), &call, &e.name, &e.etag).await?;
         if current.state != State::Draft as i32 {

@@ -12,7 +12,6 @@ pub mod declarations;
 pub mod error;
 pub mod lifecycle;
 pub mod manifestations;
-pub mod mask;
 pub mod members;
 pub mod organizations;
 pub mod peers;

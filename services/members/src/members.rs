@@ -401,14 +401,15 @@ impl Members {
             "party_card_number",
             "head_position",
         ];
-        let paths = crate::mask::paths(req.update_mask.as_ref(), &allowed, |p| match p {
-            "full_name" => !m.full_name.is_empty(),
-            "date_of_birth" => m.date_of_birth.is_some(),
-            "gender" => m.gender != 0,
-            "party_card_number" => !m.party_card_number.is_empty(),
-            "head_position" => !m.head_position.is_empty(),
-            _ => false,
-        })?;
+        let paths =
+            probity_platform::mask::paths(req.update_mask.as_ref(), &allowed, |p| match p {
+                "full_name" => !m.full_name.is_empty(),
+                "date_of_birth" => m.date_of_birth.is_some(),
+                "gender" => m.gender != 0,
+                "party_card_number" => !m.party_card_number.is_empty(),
+                "head_position" => !m.head_position.is_empty(),
+                _ => false,
+            })?;
         let has = |p: &str| paths.contains(&p);
         let mut v = Violations::new();
         let card = normalize_card(&m.party_card_number);

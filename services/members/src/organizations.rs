@@ -259,16 +259,15 @@ impl Organizations {
 
     async fn update(&self, call: Call, req: UpdateOrganizationRequest) -> Result<Organization> {
         let org = req.organization.clone().unwrap_or_default();
-        let paths =
-            crate::mask::paths(
-                req.update_mask.as_ref(),
-                &["code", "display_name"],
-                |p| match p {
-                    "code" => !org.code.is_empty(),
-                    "display_name" => !org.display_name.is_empty(),
-                    _ => false,
-                },
-            )?;
+        let paths = probity_platform::mask::paths(
+            req.update_mask.as_ref(),
+            &["code", "display_name"],
+            |p| match p {
+                "code" => !org.code.is_empty(),
+                "display_name" => !org.display_name.is_empty(),
+                _ => false,
+            },
+        )?;
         let mut v = Violations::new();
         if paths.contains(&"code") {
             validate_code(&mut v, "organization.code", &org.code);

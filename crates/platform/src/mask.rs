@@ -1,6 +1,6 @@
 //! Field masks (AIP-134, AIP-161) for Update methods.
 
-use probity_platform::ApiError;
+use crate::error::ApiError;
 use prost_types::FieldMask;
 
 /// The fields an update touches. `allowed` lists the updatable fields;
