@@ -43,14 +43,18 @@ pub fn etag(revision: i64) -> String {
 /// `ABORTED` when the client sent an etag that is not the current one. An
 /// empty etag means "no check" (AIP-154).
 pub fn check_etag(resource: &str, sent: &str, revision: i64) -> Result<(), ApiError> {
-    let current = etag(revision);
+    check_current_etag(resource, sent, &etag(revision))
+}
+
+/// Like [`check_etag`], against the etag of a resource as already loaded.
+pub fn check_current_etag(resource: &str, sent: &str, current: &str) -> Result<(), ApiError> {
     if sent.is_empty() || sent == current {
         Ok(())
     } else {
         Err(ApiError::StaleEtag {
             resource: resource.to_string(),
             sent: sent.to_string(),
-            current,
+            current: current.to_string(),
         })
     }
 }

@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 use probity_platform::{
     ApiError, Call, Database, Violations, dates,
     pagination::PageRequest,
-    resource::{check_etag, etag, new_id},
+    resource::{check_current_etag, etag, new_id},
     symbol, unary,
 };
 use probity_proto::probity::members::v1::{
@@ -25,8 +25,8 @@ use tonic::{Request, Response, Status};
 use crate::{
     error::{Error, Result},
     manifestations::Catalogue,
-    members::{member_name, visible_member},
-    organizations::{subtree_on, visible, writable},
+    members::{member_name, visible_member, writable_member},
+    organizations::subtree_on,
     roster::active_list,
     tree::{self, OrgRow, in_force, org_name},
 };
@@ -347,11 +347,10 @@ async fn owner(
     member: &str,
     write: bool,
 ) -> Result<Owner> {
-    let (m, _) = visible_member(conn, call, field, member).await?;
-    let org = if write {
-        writable(conn, call, field, &m.organization).await?
+    let (m, _, org) = if write {
+        writable_member(conn, call, field, member).await?
     } else {
-        visible(conn, call, field, &m.organization).await?
+        visible_member(conn, call, field, member).await?
     };
     Ok(Owner {
         member_id: m.name.trim_start_matches("members/").to_string(),
@@ -386,12 +385,11 @@ async fn entry_for_change(
     let (member_id, entry_id) = parse_entry_name("name", name)?;
     let owner = owner(conn, call, "name", &member_name(member_id), true)
         .await
-        .map_err(|_| ApiError::not_found(name))?;
+        .map_err(|e| e.not_found_as(name))?;
     let entry = load_entry(conn, member_id, entry_id)
         .await?
         .ok_or_else(|| ApiError::not_found(name))?;
-    let revision: i64 = entry.etag.trim_matches('"').parse().unwrap_or(0);
-    check_etag(name, sent_etag, revision)?;
+    check_current_etag(name, sent_etag, &entry.etag)?;
     Ok((entry, owner))
 }
 
@@ -540,7 +538,7 @@ impl Books {
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         owner(&mut conn, &call, "name", &member_name(member_id), false)
             .await
-            .map_err(|_| ApiError::not_found(&req.name))?;
+            .map_err(|e| e.not_found_as(&req.name))?;
         Ok(load_entry(&mut conn, member_id, entry_id)
             .await?
             .ok_or_else(|| ApiError::not_found(&req.name))?)

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use probity_platform::{
     ApiError, Call, Database, Violations, dates,
     pagination::PageRequest,
-    resource::{check_etag, etag, new_id, parse_name},
+    resource::{check_current_etag, etag, new_id, parse_name},
     unary,
 };
 use probity_proto::probity::members::v1::{
@@ -29,7 +29,7 @@ use crate::{
     books::{reference_date, validate_year},
     declaration_rules::{self as rules, Candidate},
     error::Result,
-    members::{member_name, visible_member},
+    members::{member_name, visible_member, writable_member},
     organizations::{subtree_on, visible, writable},
     roster::active_list,
     tree::{self, in_force, org_name},
@@ -625,7 +625,7 @@ impl Declarations {
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         visible(&mut conn, &call, "name", &org_name(&org_id))
             .await
-            .map_err(|_| ApiError::not_found(&req.name))?;
+            .map_err(|e| e.not_found_as(&req.name))?;
         Ok(load_list(&mut conn, &org_id, year)
             .await?
             .ok_or_else(|| ApiError::not_found(&req.name))?)
@@ -642,11 +642,7 @@ impl Declarations {
         let list = load_list(w.conn(), &org_id, year)
             .await?
             .ok_or_else(|| ApiError::not_found(&req.name))?;
-        check_etag(
-            &req.name,
-            &req.etag,
-            list.etag.trim_matches('"').parse().unwrap_or(0),
-        )?;
+        check_current_etag(&req.name, &req.etag, &list.etag)?;
         if list.state == ObligationListState::Approved as i32 {
             return Err(ApiError::precondition(
                 "ALREADY_APPROVED",
@@ -732,15 +728,8 @@ impl Declarations {
         let total =
             validate_items(w.conn(), &mut v, "declaration.items", &d.items, &as_of_sql).await?;
         v.into_result()?;
-        let (member, _) =
-            visible_member(w.conn(), &call, "declaration.declarant", &d.declarant).await?;
-        let org = writable(
-            w.conn(),
-            &call,
-            "declaration.declarant",
-            &member.organization,
-        )
-        .await?;
+        let (member, _, org) =
+            writable_member(w.conn(), &call, "declaration.declarant", &d.declarant).await?;
         let id = new_id();
         sqlx::query(
             "INSERT INTO declarations (id, member_id, organization_id, year, kind, declared_as_of, event_date, increase_origin, \
@@ -785,7 +774,7 @@ impl Declarations {
             .ok_or_else(|| ApiError::not_found(name))?;
         let org = visible(conn, call, "name", &d.organization)
             .await
-            .map_err(|_| ApiError::not_found(name))?;
+            .map_err(|e| e.not_found_as(name))?;
         if write {
             call.caller.check_write(org.lineage(), name)?;
         }
@@ -895,7 +884,7 @@ impl Declarations {
         v.into_result()?;
         let when = when.unwrap_or_else(dates::today);
         let (mut w, d) = self.begin_step(&call, &req, "", &req.name).await?;
-        check_etag(&d.name, &req.etag, revision(&d))?;
+        check_current_etag(&d.name, &req.etag, &d.etag)?;
         if d.status != DeclarationStatus::Received as i32 {
             return Err(ApiError::precondition(
                 "NOT_RETURNABLE",
@@ -930,7 +919,7 @@ impl Declarations {
             .unwrap_or_default();
         let total = validate_items(w.conn(), &mut v, "items", &req.items, &as_of).await?;
         v.into_result()?;
-        check_etag(&req.name, &req.etag, revision(&d))?;
+        check_current_etag(&req.name, &req.etag, &d.etag)?;
         if d.status != DeclarationStatus::Returned as i32 {
             return Err(ApiError::precondition(
                 "NOT_RETURNED",
@@ -1070,7 +1059,7 @@ impl Declarations {
         require_control(&call)?;
         validate_year("year", req.year)?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let (member, _) = visible_member(&mut conn, &call, "declarant", &req.declarant).await?;
+        let (member, _, _) = visible_member(&mut conn, &call, "declarant", &req.declarant).await?;
         let member_id = member.name.trim_start_matches("members/");
         Ok(asset_change(&mut conn, member_id, req.year)
             .await?
@@ -1235,7 +1224,7 @@ impl Declarations {
             .ok_or_else(|| ApiError::not_found(&req.name))?;
         visible(&mut conn, &call, "name", &drawn.organization)
             .await
-            .map_err(|_| ApiError::not_found(&req.name))?;
+            .map_err(|e| e.not_found_as(&req.name))?;
         Ok(drawn)
     }
 
@@ -1258,11 +1247,6 @@ impl Declarations {
         }
         Ok(ListDeclarationRulesResponse { rules: out })
     }
-}
-
-/// The revision behind a declaration's etag.
-fn revision(d: &Declaration) -> i64 {
-    d.etag.trim_matches('"').parse().unwrap_or(0)
 }
 
 /// The date of the final receipt: the corrected one, or the first.

@@ -85,5 +85,17 @@ impl From<Error> for Status {
     }
 }
 
+impl Error {
+    /// For nested resources: a "not found" about the parent becomes one
+    /// about `name` (so nothing leaks about the parent); every other error —
+    /// an outage, a write refused for scope — stays what it is.
+    pub fn not_found_as(self, name: &str) -> Self {
+        match self {
+            Self::Api(ApiError::NotFound { .. }) => ApiError::not_found(name).into(),
+            other => other,
+        }
+    }
+}
+
 /// Result of the service's internal functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

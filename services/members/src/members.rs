@@ -25,7 +25,7 @@ use crate::{
     lifecycle::{self, ACTIVE},
     organizations::{visible, writable},
     roster::{self, Change, status_list},
-    tree::{self, in_force, org_name},
+    tree::{self, OrgRow, in_force, org_name},
 };
 
 /// The member service over one database.
@@ -100,21 +100,34 @@ async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<(Member, i64)
 }
 
 /// Loads a member the caller may see (its current organisation is in
-/// scope); `NOT_FOUND` otherwise.
+/// scope); `NOT_FOUND` otherwise. Returns the member, its revision and its
+/// organisation.
 pub(crate) async fn visible_member(
     conn: &mut AnyConnection,
     call: &Call,
     field: &str,
     name: &str,
-) -> Result<(Member, i64)> {
+) -> Result<(Member, i64, OrgRow)> {
     let id = parse_name(field, name, "members")?;
     let (member, revision) = load(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(name))?;
-    visible(conn, call, field, &member.organization)
+    let org = visible(conn, call, field, &member.organization)
         .await
-        .map_err(|_| ApiError::not_found(name))?;
-    Ok((member, revision))
+        .map_err(|e| e.not_found_as(name))?;
+    Ok((member, revision, org))
+}
+
+/// Like [`visible_member`], and checks the caller may change the member.
+pub(crate) async fn writable_member(
+    conn: &mut AnyConnection,
+    call: &Call,
+    field: &str,
+    name: &str,
+) -> Result<(Member, i64, OrgRow)> {
+    let (member, revision, org) = visible_member(conn, call, field, name).await?;
+    call.caller.check_write(org.lineage(), name)?;
+    Ok((member, revision, org))
 }
 
 fn card_taken(err: sqlx::Error, card: &str) -> Error {
@@ -444,9 +457,8 @@ impl Members {
         v.into_result()?;
 
         let mut w = self.db.begin_write(&call, "", &req).await?;
-        let (current, revision) = visible_member(w.conn(), &call, "member.name", &m.name).await?;
-        let org = visible(w.conn(), &call, "member.name", &current.organization).await?;
-        call.caller.check_write(org.lineage(), &m.name)?;
+        let (current, revision, _) =
+            writable_member(w.conn(), &call, "member.name", &m.name).await?;
         check_etag(&m.name, &m.etag, revision)?;
         let id = parse_name("member.name", &m.name, "members")?;
         let card = if has("party_card_number") {
@@ -527,9 +539,7 @@ impl Members {
         if let Some(done) = w.replayed::<Member>()? {
             return Ok(done);
         }
-        let (member, revision) = visible_member(w.conn(), &call, "member", &req.member).await?;
-        let org = visible(w.conn(), &call, "member", &member.organization).await?;
-        call.caller.check_write(org.lineage(), &req.member)?;
+        let (_, revision, _) = writable_member(w.conn(), &call, "member", &req.member).await?;
         check_etag(&req.member, &req.etag, revision)?;
         let id = parse_name("member", &req.member, "members")?.to_string();
         let current = roster::open_period(w.conn(), &id).await?;

@@ -24,8 +24,8 @@ use tonic::{Request, Response, Status};
 use crate::{
     books::{ENTRY_COLUMNS, current_submitted, load_entries, reference_date, validate_year},
     error::Result,
-    members::{member_name, visible_member},
-    organizations::{subtree_on, writable},
+    members::{member_name, visible_member, writable_member},
+    organizations::subtree_on,
     peers::Peers,
     roster,
     tree::{self, in_force, org_name},
@@ -244,8 +244,7 @@ impl Reviews {
         if let Some(done) = w.replayed::<Review>()? {
             return Ok(done);
         }
-        let (member, _) = visible_member(w.conn(), &call, "member", &req.member).await?;
-        let org = writable(w.conn(), &call, "member", &member.organization).await?;
+        let (member, _, org) = writable_member(w.conn(), &call, "member", &req.member).await?;
         let member_id = member.name.trim_start_matches("members/").to_string();
         let date = reference_date(req.year);
         let active = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -299,23 +298,22 @@ impl Reviews {
         call: &Call,
         name: &str,
         sent: &str,
-    ) -> Result<(String, i32, Option<(Review, i64)>)> {
+    ) -> Result<(String, i32, Option<(Review, i64)>, tree::OrgRow)> {
         let (member_id, year) = parse_review_name(name)?;
-        let (member, _) = visible_member(conn, call, "name", &member_name(&member_id))
+        let (_, _, org) = writable_member(conn, call, "name", &member_name(&member_id))
             .await
-            .map_err(|_| ApiError::not_found(name))?;
-        writable(conn, call, "name", &member.organization).await?;
+            .map_err(|e| e.not_found_as(name))?;
         let review = load(conn, &member_id, year).await?;
         if let Some((_, revision)) = &review {
             check_etag(name, sent, *revision)?;
         }
-        Ok((member_id, year, review))
+        Ok((member_id, year, review, org))
     }
 
     async fn propose(&self, call: Call, req: ProposeGradeRequest) -> Result<Review> {
         let grade = grade_of("grade", req.grade)?;
         let mut w = self.db.begin_write(&call, "", &req).await?;
-        let (member_id, year, review) =
+        let (member_id, year, review, _) =
             self.for_step(w.conn(), &call, &req.name, &req.etag).await?;
         if let Some(refusal) = stage_refusal(review.as_ref().map(|r| &r.0), ReviewStage::Proposed) {
             return Err(refusal.into());
@@ -363,16 +361,12 @@ impl Reviews {
         let decisions = self.peers.discipline.decisions(&member, year).await?;
 
         let mut w = self.db.begin_write(&call, "", &req).await?;
-        let (member_id, year, review) =
+        let (member_id, year, review, org) =
             self.for_step(w.conn(), &call, &req.name, &req.etag).await?;
         if let Some(refusal) = stage_refusal(review.as_ref().map(|r| &r.0), ReviewStage::Decided) {
             return Err(refusal.into());
         }
-        let (current, _) = visible_member(w.conn(), &call, "name", &member).await?;
-        let org_id = current
-            .organization
-            .trim_start_matches("organizations/")
-            .to_string();
+        let org_id = org.id;
 
         if !decisions.is_empty()
             && let Some(rule) = rule_on(w.conn(), ReviewRuleKind::DisciplinedCap, &date).await?
@@ -458,7 +452,7 @@ impl Reviews {
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         visible_member(&mut conn, &call, "name", &member_name(&member_id))
             .await
-            .map_err(|_| ApiError::not_found(&req.name))?;
+            .map_err(|e| e.not_found_as(&req.name))?;
         Ok(load(&mut conn, &member_id, year)
             .await?
             .ok_or_else(|| ApiError::not_found(&req.name))?
@@ -520,7 +514,7 @@ impl Reviews {
             self.peers.study.facts(&req.member, req.year)
         )?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let (member, _) = visible_member(&mut conn, &call, "member", &req.member).await?;
+        let (member, _, _) = visible_member(&mut conn, &call, "member", &req.member).await?;
         let member_id = member.name.trim_start_matches("members/").to_string();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ENTRY_COLUMNS} FROM book_entries e WHERE e.member_id = $1 AND e.year = $2 AND {} ORDER BY e.id",

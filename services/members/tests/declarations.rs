@@ -198,7 +198,6 @@ async fn thresholds_are_judged_by_the_rule_in_force_on_the_date() {
             .changes;
         assert_eq!(flags.len(), 1);
         assert_eq!(flags[0].declarant, m.name);
-        let _ = d2025;
     }
 }
 

@@ -5,7 +5,7 @@ use probity_platform::{
     auth::ROLE_WRITER,
     dates,
     pagination::PageRequest,
-    resource::{check_etag, etag, new_id, parse_name},
+    resource::{check_current_etag, etag, new_id, parse_name},
     symbol::{self, DocumentKind as Parsed},
     text, unary,
 };
@@ -268,11 +268,7 @@ impl Documents {
         let current = load(w.conn(), &id)
             .await?
             .ok_or_else(|| ApiError::not_found(&d.name))?;
-        check_etag(
-            &d.name,
-            &d.etag,
-            current.etag.trim_matches('"').parse().unwrap_or(0),
-        )?;
+        check_current_etag(&d.name, &d.etag, &current.etag)?;
         let pick = |path: &str, new: String, old: &str| {
             if paths.contains(&path) {
                 new
