@@ -169,6 +169,10 @@ pub struct ServeArgs {
     /// Seconds in-flight calls may take to finish before they are cut off.
     #[arg(long, env = "PROBITY_DRAIN_SECONDS", default_value_t = 10)]
     pub drain_seconds: u64,
+    /// Where study reaches the members service (`http://host:port`).
+    /// Required by `serve study`; `probity up` uses its own address.
+    #[arg(long, env = "PROBITY_MEMBERS_URL")]
+    pub members_url: Option<String>,
 }
 
 /// Client settings shared by every client command.

@@ -161,16 +161,26 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let token_file = args.key.data_dir.join("dev-token");
     write_private(&token_file, &token)?;
 
-    let mut server = ServerBuilder::new(server_config(&args, key));
-    let members = open(&args, "members", probity_members::SCHEMA).await?;
-    probity_members::register(&mut server, members)?;
-    let study = open(&args, "study", probity_study::SCHEMA).await?;
-    probity_study::register(&mut server, study)?;
-
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
+    // Study reaches members through members' gRPC API, here at this same
+    // server's address.
+    let own = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    let peer = probity_study::MembersPeer::connect_lazy(&format!("http://{own}"))
+        .map_err(|e| anyhow::anyhow!(e))?;
+
+    let mut server = ServerBuilder::new(server_config(&args, key));
+    let members = open(&args, "members", probity_members::SCHEMA).await?;
+    probity_members::register(&mut server, members)?;
+    let study = open(&args, "study", probity_study::SCHEMA).await?;
+    probity_study::register(&mut server, study, peer)?;
+
     println!("Probity is up on http://{addr} (members, study)");
     println!("Data: {}", args.key.data_dir.display());
     println!(
@@ -195,8 +205,15 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
             probity_members::register(&mut server, db)?;
         }
         ServiceName::Study => {
+            let Some(url) = args.members_url.as_deref() else {
+                bail!(
+                    "`serve study` needs --members-url (or PROBITY_MEMBERS_URL): where the members service is"
+                );
+            };
+            let peer =
+                probity_study::MembersPeer::connect_lazy(url).map_err(|e| anyhow::anyhow!(e))?;
             let db = open(&args, "study", probity_study::SCHEMA).await?;
-            probity_study::register(&mut server, db)?;
+            probity_study::register(&mut server, db, peer)?;
         }
     }
     let listener = tokio::net::TcpListener::bind(args.listen)

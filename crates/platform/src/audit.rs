@@ -121,6 +121,30 @@ pub async fn list(
     Ok((entries, token))
 }
 
+/// The `ListAuditEntries` method every service's `AuditService` has: needs
+/// the auditor role, then lists as [`list`] does.
+pub async fn list_for(
+    db: &Database,
+    call: &crate::Call,
+    resource: &str,
+    page_size: i32,
+    page_token: &str,
+) -> Result<(Vec<AuditEntry>, String), ApiError> {
+    call.caller.require_role(crate::auth::ROLE_AUDITOR)?;
+    let page = PageRequest::parse(page_size, page_token, resource)?;
+    list(db, resource, &page).await
+}
+
+/// The `VerifyAuditChain` method every service's `AuditService` has: needs
+/// the auditor role, then verifies as [`verify`] does.
+pub async fn verify_for(
+    db: &Database,
+    call: &crate::Call,
+) -> Result<AuditChainVerification, ApiError> {
+    call.caller.require_role(crate::auth::ROLE_AUDITOR)?;
+    verify(db).await
+}
+
 /// Re-computes the whole chain, a thousand entries at a time, and reports
 /// the first entry that does not match.
 pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {

@@ -194,6 +194,12 @@ impl Caller {
         }
     }
 
+    /// The organisation ids at the roots of the caller's scope (empty when
+    /// the scope is the whole tree).
+    pub fn scope_roots(&self) -> &[String] {
+        &self.scope
+    }
+
     /// True when the caller's scope covers the whole tree.
     pub fn sees_everything(&self) -> bool {
         self.all

@@ -11,6 +11,12 @@ pub struct CallInfo {
     pub method: String,
     /// The `x-request-id` of the call, generated when the client sent none.
     pub request_id: String,
+    /// The caller's `authorization` header, forwarded on calls this call
+    /// makes to other services.
+    pub authorization: Option<String>,
+    /// When the caller stops waiting (from `grpc-timeout`), for the calls
+    /// this call makes to other services.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// The context of one authenticated call.
@@ -22,6 +28,10 @@ pub struct Call {
     pub method: String,
     /// The `x-request-id` of the call.
     pub request_id: String,
+    /// The caller's `authorization` header, to forward.
+    pub authorization: Option<String>,
+    /// The caller's deadline, to propagate.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Call {
@@ -41,11 +51,15 @@ impl Call {
             .unwrap_or(CallInfo {
                 method: String::new(),
                 request_id: String::new(),
+                authorization: None,
+                deadline: None,
             });
         Ok(Self {
             caller,
             method: info.method,
             request_id: info.request_id,
+            authorization: info.authorization,
+            deadline: info.deadline,
         })
     }
 }
@@ -66,4 +80,40 @@ where
         .await
         .map(tonic::Response::new)
         .map_err(Into::into)
+}
+
+/// Reads a `grpc-timeout` header value (`<digits><unit>`, units `H M S m u
+/// n`) as a duration.
+pub fn parse_grpc_timeout(value: &str) -> Option<std::time::Duration> {
+    use std::time::Duration;
+    if value.len() < 2 || value.len() > 9 {
+        return None;
+    }
+    let (digits, unit) = value.split_at(value.len() - 1);
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.checked_mul(3600)?),
+        "M" => Duration::from_secs(n.checked_mul(60)?),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn grpc_timeouts() {
+        assert_eq!(parse_grpc_timeout("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_grpc_timeout("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_grpc_timeout("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_grpc_timeout("S"), None);
+        assert_eq!(parse_grpc_timeout("5x"), None);
+        assert_eq!(parse_grpc_timeout("1234567890S"), None);
+    }
 }

@@ -37,3 +37,87 @@ pub type Authed = InterceptedService<Channel, Bearer>;
 pub fn with_token(channel: Channel, token: &str) -> Option<Authed> {
     Bearer::new(token).map(|b| InterceptedService::new(channel, b))
 }
+
+/// A request to another service made on behalf of `call`: it carries the
+/// caller's token and request id, and a timeout that ends no later than
+/// the caller's own deadline (at most `cap`).
+pub fn on_behalf<T>(call: &crate::Call, message: T, cap: std::time::Duration) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Some(value) = call.authorization.as_deref().and_then(|a| a.parse().ok()) {
+        request.metadata_mut().insert("authorization", value);
+    }
+    if let Ok(value) = call.request_id.parse() {
+        request.metadata_mut().insert("x-request-id", value);
+    }
+    let timeout = call
+        .deadline
+        .map(|d| {
+            d.saturating_duration_since(std::time::Instant::now())
+                .min(cap)
+        })
+        .unwrap_or(cap);
+    request.set_timeout(timeout);
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::auth::{Caller, Claims};
+
+    fn call(deadline: Option<Instant>) -> crate::Call {
+        crate::Call {
+            caller: Caller::from(Claims {
+                sub: "s".into(),
+                agency: "a".into(),
+                roles: vec![],
+                scope: vec![],
+                exp: 0,
+                iat: 0,
+            }),
+            method: "/x.Y/Z".into(),
+            request_id: "req-1".into(),
+            authorization: Some("Bearer abc".into()),
+            deadline,
+        }
+    }
+
+    fn timeout_of<T>(r: &tonic::Request<T>) -> Duration {
+        let v = r.metadata().get("grpc-timeout").unwrap().to_str().unwrap();
+        crate::call::parse_grpc_timeout(v).unwrap()
+    }
+
+    #[test]
+    fn forwards_token_request_id_and_deadline() {
+        let r = on_behalf(
+            &call(Some(Instant::now() + Duration::from_secs(2))),
+            (),
+            Duration::from_secs(30),
+        );
+        assert_eq!(r.metadata().get("authorization").unwrap(), "Bearer abc");
+        assert_eq!(r.metadata().get("x-request-id").unwrap(), "req-1");
+        let t = timeout_of(&r);
+        assert!(
+            t <= Duration::from_secs(2) && t > Duration::from_secs(1),
+            "{t:?}"
+        );
+        let r = on_behalf(&call(None), (), Duration::from_secs(30));
+        assert_eq!(
+            timeout_of(&r),
+            Duration::from_secs(30),
+            "no deadline: the cap"
+        );
+        let r = on_behalf(
+            &call(Some(Instant::now() + Duration::from_secs(300))),
+            (),
+            Duration::from_secs(30),
+        );
+        assert_eq!(
+            timeout_of(&r),
+            Duration::from_secs(30),
+            "the cap wins over a far deadline"
+        );
+    }
+}

@@ -24,6 +24,22 @@ pub fn today() -> Date {
     OffsetDateTime::now_utc().to_offset(VIETNAM).date()
 }
 
+/// The calendar day in Vietnam (UTC+7) of a protobuf timestamp; `None`
+/// when it is out of range.
+pub fn vietnam_date(ts: &prost_types::Timestamp) -> Option<Date> {
+    OffsetDateTime::from_unix_timestamp(ts.seconds)
+        .ok()
+        .map(|t| t.to_offset(VIETNAM).date())
+}
+
+/// A protobuf timestamp as microseconds since the epoch; `None` when it is
+/// out of range.
+pub fn micros_of(ts: &prost_types::Timestamp) -> Option<i64> {
+    ts.seconds
+        .checked_mul(1_000_000)?
+        .checked_add(i64::from(ts.nanos) / 1_000)
+}
+
 /// The current time as microseconds since the Unix epoch.
 pub fn now_micros() -> i64 {
     let now = OffsetDateTime::now_utc();

@@ -121,9 +121,22 @@ where
                 },
             }
         };
+        let authorization = req
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let deadline = req
+            .headers()
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::call::parse_grpc_timeout)
+            .map(|t| std::time::Instant::now() + t);
         req.extensions_mut().insert(CallInfo {
             method,
             request_id: request_id.clone(),
+            authorization,
+            deadline,
         });
         let header = HeaderValue::from_str(&request_id).ok();
         let domain = self.layer.domain.clone();

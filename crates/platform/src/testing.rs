@@ -96,6 +96,9 @@ pub struct TestOptions {
     pub start_gate: Option<tokio::sync::oneshot::Receiver<()>>,
     /// Grace period after shutdown.
     pub shutdown_grace: Duration,
+    /// The token key; unset: a new one. Servers that stand for one
+    /// deployment share a key, so that one token works on all of them.
+    pub key: Option<TokenKey>,
 }
 
 impl TestOptions {
@@ -105,6 +108,7 @@ impl TestOptions {
             schema,
             start_gate: None,
             shutdown_grace: Duration::ZERO,
+            key: None,
         }
     }
 }
@@ -116,7 +120,7 @@ impl TestServer {
         options: TestOptions,
         register: impl FnOnce(&mut ServerBuilder, Database) -> Result<(), E>,
     ) -> Self {
-        let key = TokenKey::generate();
+        let key = options.key.clone().unwrap_or_else(TokenKey::generate);
         let (db, dir) = fresh_database(backend, options.schema).await;
         let mut config = ServerConfig::new(key.clone());
         config.shutdown_grace = options.shutdown_grace;

@@ -1,6 +1,6 @@
 //! `probity.members.v1.AuditService`: this service's audit log.
 
-use probity_platform::{Call, Database, audit, auth::ROLE_AUDITOR, pagination::PageRequest, unary};
+use probity_platform::{Call, Database, audit, unary};
 use probity_proto::probity::members::v1::{
     ListAuditEntriesRequest, ListAuditEntriesResponse, VerifyAuditChainRequest,
     VerifyAuditChainResponse, audit_service_server::AuditService,
@@ -26,9 +26,14 @@ impl AuditLog {
         call: Call,
         req: ListAuditEntriesRequest,
     ) -> Result<ListAuditEntriesResponse> {
-        call.caller.require_role(ROLE_AUDITOR)?;
-        let page = PageRequest::parse(req.page_size, &req.page_token, &req.resource)?;
-        let (entries, next_page_token) = audit::list(&self.db, &req.resource, &page).await?;
+        let (entries, next_page_token) = audit::list_for(
+            &self.db,
+            &call,
+            &req.resource,
+            req.page_size,
+            &req.page_token,
+        )
+        .await?;
         Ok(ListAuditEntriesResponse {
             entries,
             next_page_token,
@@ -40,9 +45,8 @@ impl AuditLog {
         call: Call,
         _req: VerifyAuditChainRequest,
     ) -> Result<VerifyAuditChainResponse> {
-        call.caller.require_role(ROLE_AUDITOR)?;
         Ok(VerifyAuditChainResponse {
-            verification: Some(audit::verify(&self.db).await?),
+            verification: Some(audit::verify_for(&self.db, &call).await?),
         })
     }
 }

@@ -164,7 +164,7 @@ impl Documents {
         .await
         .map_err(|e| {
             if probity_platform::error::is_unique_violation(&e) {
-                Error::SymbolTaken(parsed.canonical.clone())
+                Error::SymbolTaken(format!("document {}", parsed.canonical))
             } else {
                 e.into()
             }

@@ -12,14 +12,47 @@ pub enum Error {
     /// A generic API error (validation, not found, scope, database).
     #[error(transparent)]
     Api(#[from] ApiError),
-    /// A document with this number-symbol is already recorded.
-    #[error("document {0} is already recorded")]
+    /// A document or plan with this number-symbol is already recorded.
+    #[error("{0} is already recorded")]
     SymbolTaken(String),
+    /// The members service could not answer in time (down, overloaded, or
+    /// the caller's deadline ran out). Nothing was written.
+    #[error(
+        "the members service cannot be reached ({0}); nothing was recorded, retry when it is back"
+    )]
+    MembersUnavailable(String),
+    /// The members service refused the forwarded call for the caller.
+    #[error("the members service refused: {0}")]
+    MembersRefused(String),
+    /// The request is valid but the study record's state forbids it.
+    #[error("{message}")]
+    State {
+        /// Stable reason, e.g. `CLASS_CANCELLED`.
+        reason: &'static str,
+        /// For a person to read.
+        message: String,
+    },
+}
+
+impl Error {
+    /// A `FAILED_PRECONDITION` with a stable reason.
+    pub fn state(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::State {
+            reason,
+            message: message.into(),
+        }
+    }
 }
 
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         Self::Api(err.into())
+    }
+}
+
+impl From<probity_platform::error::Violation> for Error {
+    fn from(v: probity_platform::error::Violation) -> Self {
+        Self::Api(v.into())
     }
 }
 
@@ -29,9 +62,12 @@ impl From<Error> for ApiError {
         match err {
             Error::Api(api) => api,
             Error::SymbolTaken(_) => ApiError::AlreadyExists {
-                reason: "DOCUMENT_SYMBOL_TAKEN",
+                reason: "SYMBOL_TAKEN",
                 message,
             },
+            Error::MembersUnavailable(_) => ApiError::Unavailable(message),
+            Error::MembersRefused(_) => ApiError::PermissionDenied(message),
+            Error::State { reason, message } => ApiError::FailedPrecondition { reason, message },
         }
     }
 }

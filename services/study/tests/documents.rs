@@ -13,11 +13,17 @@ use tonic_types::StatusExt;
 
 type Docs = DocumentServiceClient<probity_platform::testing::Authed>;
 
+/// Study alone: its members URL points at a port where nothing listens
+/// (the tests with members running are in the workspace's `tests/`).
 async fn start(backend: &TestBackend) -> TestServer {
+    let nowhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", nowhere.local_addr().unwrap());
+    drop(nowhere);
+    let peer = probity_study::MembersPeer::connect_lazy(&url).unwrap();
     TestServer::start(
         backend,
         TestOptions::new(probity_study::SCHEMA),
-        probity_study::register,
+        |server, db| probity_study::register(server, db, peer),
     )
     .await
 }
@@ -249,5 +255,66 @@ async fn bad_documents_are_refused_and_changes_need_the_etag() {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::PermissionDenied);
+    }
+}
+
+/// With members unreachable, a write that needs members fails with
+/// UNAVAILABLE and records nothing; documents, which need no members, keep
+/// working.
+#[tokio::test]
+async fn members_unreachable() {
+    use probity_proto::probity::study::v1::{
+        CreatePlanRequest, ListPlansRequest, Plan, plan_service_client::PlanServiceClient,
+    };
+    for backend in backends() {
+        let server = start(&backend).await;
+        let mut docs = DocumentServiceClient::new(server.admin());
+        let d = docs
+            .create_document(doc(
+                "04-NQ/TW",
+                date(2016, 10, 30),
+                "Nghị quyết Trung ương 4",
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let mut plans = PlanServiceClient::new(server.admin());
+        let mut request = tonic::Request::new(CreatePlanRequest {
+            plan: Some(Plan {
+                symbol: "31-KH/TU".into(),
+                issue_date: date(2016, 11, 30),
+                title: "Kế hoạch học tập".into(),
+                documents: vec![d.name.clone()],
+                scope: "organizations/0190d5f2a1b27c3d8e9f00112233aabb".into(),
+                period_start: date(2016, 12, 1),
+                period_end: date(2017, 2, 28),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        });
+        request.set_timeout(std::time::Duration::from_secs(5));
+        let err = plans.create_plan(request).await.unwrap_err();
+        assert_eq!(err.code(), Code::Unavailable, "{backend}: {err:?}");
+        assert!(err.message().contains("members"), "{}", err.message());
+        assert!(
+            err.message().contains("nothing was recorded"),
+            "{}",
+            err.message()
+        );
+        let listed = plans
+            .list_plans(ListPlansRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(listed.plans.is_empty(), "{backend}");
+        // Reads and writes that need no members still work.
+        docs.get_document(GetDocumentRequest {
+            name: d.name.clone(),
+        })
+        .await
+        .unwrap();
+        docs.create_document(doc("05-CT/TW", date(2016, 5, 15), "Chỉ thị 05"))
+            .await
+            .unwrap();
     }
 }

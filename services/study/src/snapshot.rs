@@ -1,0 +1,156 @@
+//! The eligible roster of a plan, taken from members: the scope's
+//! organisation tree and its members on the reference date, exempt members
+//! left out. Taken before the write transaction, stored inside it.
+//!
+//! Progress is computed from the stored copy, so it needs no call to
+//! members and keeps working while members is down; RefreshPlanRoster takes
+//! it again after late corrections of member records.
+
+use std::collections::HashMap;
+
+use probity_platform::{ApiError, Call};
+use probity_proto::probity::members::v1::StreamRosterResponse;
+use sqlx::AnyConnection;
+use time::Date;
+
+use crate::{
+    error::Result,
+    members::{MembersPeer, OrgInfo},
+};
+
+/// One organisation of the scope's tree.
+#[derive(Debug, Clone)]
+pub struct TreeOrg {
+    /// Its id.
+    pub id: String,
+    /// Its parent's id (none for the scope's root).
+    pub parent_id: Option<String>,
+    /// Ids from the scope's root down, `/root/…/id/`.
+    pub path: String,
+    /// Depth below the scope's root.
+    pub depth: i64,
+    /// Its name.
+    pub display_name: String,
+}
+
+/// The roster and tree of a plan's scope on its reference date.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The tree, parents first.
+    pub orgs: Vec<TreeOrg>,
+    /// The eligible members.
+    pub members: Vec<StreamRosterResponse>,
+}
+
+/// Takes the snapshot of `scope`'s subtree on `date` from members.
+pub async fn take(
+    peer: &MembersPeer,
+    call: &Call,
+    scope: &OrgInfo,
+    date: Date,
+) -> Result<Snapshot> {
+    let name = format!("organizations/{}", scope.id);
+    let below = peer.subtree(call, "plan.scope", &name, date).await?;
+    let members = peer.roster(call, "plan.scope", &name, date, true).await?;
+    let mut orgs = vec![TreeOrg {
+        id: scope.id.clone(),
+        parent_id: None,
+        path: format!("/{}/", scope.id),
+        depth: 0,
+        display_name: scope.display_name.clone(),
+    }];
+    let mut index: HashMap<String, usize> = HashMap::from([(scope.id.clone(), 0)]);
+    for org in below {
+        let Some(parent) = org.parent_id.as_ref().and_then(|p| index.get(p)).copied() else {
+            return Err(ApiError::Internal(format!(
+                "members listed organizations/{} before its parent",
+                org.id
+            ))
+            .into());
+        };
+        let path = format!("{}{}/", orgs[parent].path, org.id);
+        let depth = orgs[parent].depth + 1;
+        index.insert(org.id.clone(), orgs.len());
+        orgs.push(TreeOrg {
+            id: org.id,
+            parent_id: org.parent_id,
+            path,
+            depth,
+            display_name: org.display_name,
+        });
+    }
+    Ok(Snapshot { orgs, members })
+}
+
+/// Rows per multi-row INSERT (5 parameters each: well under both
+/// backends' parameter limits).
+const CHUNK: usize = 500;
+
+/// Replaces the stored snapshot of plan `plan_id`.
+pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot) -> Result<()> {
+    for table in ["plan_roster", "plan_orgs"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE plan_id = $1"
+        )))
+        .bind(plan_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for chunk in snapshot.orgs.chunks(CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO plan_orgs (plan_id, org_id, parent_id, path, depth, display_name) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 5;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "($1, ${}, ${}, ${}, ${}, ${})",
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plan_id);
+        for o in chunk {
+            q = q
+                .bind(&o.id)
+                .bind(&o.parent_id)
+                .bind(&o.path)
+                .bind(o.depth)
+                .bind(&o.display_name);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in snapshot.members.chunks(CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO plan_roster (plan_id, member_id, org_id, full_name, card) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 4;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "($1, ${}, ${}, ${}, ${})",
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plan_id);
+        for m in chunk {
+            q = q
+                .bind(m.member.trim_start_matches("members/"))
+                .bind(m.organization.trim_start_matches("organizations/"))
+                .bind(&m.full_name)
+                .bind(&m.party_card_number);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

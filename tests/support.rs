@@ -1,0 +1,56 @@
+//! What the end-to-end tests share: members and study started as two
+//! separate servers (each with its own database, sharing one token key as
+//! one deployment does), study calling members over gRPC.
+
+use probity_platform::{
+    auth::TokenKey,
+    testing::{Authed, TestBackend, TestOptions, TestServer},
+};
+
+/// Members and study, running.
+pub struct Stack {
+    /// The members server.
+    pub members: TestServer,
+    /// The study server, configured with the members server's URL.
+    pub study: TestServer,
+}
+
+impl Stack {
+    /// Starts members, then study pointed at it, on `backend`.
+    pub async fn start(backend: &TestBackend) -> Self {
+        let key = TokenKey::generate();
+        let mut options = TestOptions::new(probity_members::SCHEMA);
+        options.key = Some(key.clone());
+        let members = TestServer::start(backend, options, probity_members::register).await;
+        Self::with_members(backend, members, key).await
+    }
+
+    /// Starts study pointed at a running members server.
+    pub async fn with_members(backend: &TestBackend, members: TestServer, key: TokenKey) -> Self {
+        let peer =
+            probity_study::MembersPeer::connect_lazy(&members.server.url()).expect("members url");
+        let mut options = TestOptions::new(probity_study::SCHEMA);
+        options.key = Some(key);
+        let study = TestServer::start(backend, options, |server, db| {
+            probity_study::register(server, db, peer)
+        })
+        .await;
+        Self { members, study }
+    }
+
+    /// An admin channel to members.
+    pub fn members_admin(&self) -> Authed {
+        self.members.admin()
+    }
+
+    /// An admin channel to study.
+    pub fn study_admin(&self) -> Authed {
+        self.study.admin()
+    }
+
+    /// A channel to study with a token for `roles` over `scope`.
+    pub fn study_as(&self, roles: &[&str], scope: &[&str]) -> Authed {
+        self.study
+            .with_token(&self.study.token("tester", roles, scope))
+    }
+}
