@@ -41,6 +41,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             generate(client, spec, year).await
         }
+        Command::Demo(DemoCommand::SeedScenario { client, study_addr }) => {
+            seed(client, study_addr).await
+        }
         Command::Token(TokenCommand::Issue {
             sub,
             agency,
@@ -284,6 +287,59 @@ async fn audit_verify(client: ClientArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// A channel to `addr` with the client's token.
+fn authed(client: &ClientArgs, addr: &str) -> anyhow::Result<probity_platform::client::Authed> {
+    let Some(token) = client.resolve_token() else {
+        bail!(
+            "no token: give --token, set PROBITY_TOKEN, or run `probity up` with the same --data-dir"
+        );
+    };
+    let channel = tonic::transport::Endpoint::from_shared(addr.to_string())
+        .with_context(|| format!("{addr} is not a URL"))?
+        .connect_lazy();
+    probity_platform::client::with_token(channel, &token).context("the token is not ASCII")
+}
+
+async fn seed(client: ClientArgs, study_addr: Option<String>) -> anyhow::Result<ExitCode> {
+    use probity_proto::probity::study::v1::{
+        GetPlanProgressRequest, plan_service_client::PlanServiceClient,
+    };
+    let members = authed(&client, &client.addr)?;
+    let study = authed(&client, study_addr.as_deref().unwrap_or(&client.addr))?;
+    let outcome = probity_demo::seed_scenario(members, study.clone()).await?;
+    println!(
+        "loaded: province {} ({} members) in {:.1} s; plan {} with {} classes, {} attendance entries, {} learning reports in {:.1} s",
+        outcome.province,
+        outcome.members,
+        outcome.province_seconds,
+        outcome.plan,
+        outcome.classes,
+        outcome.attendance_entries,
+        outcome.reports,
+        outcome.study_seconds
+    );
+    let progress = PlanServiceClient::new(study)
+        .get_plan_progress(GetPlanProgressRequest {
+            plan: outcome.plan.clone(),
+            ..Default::default()
+        })
+        .await
+        .map_err(|s| anyhow::anyhow!("progress: {} {}", s.code(), s.message()))?
+        .into_inner();
+    let total = progress.total.unwrap_or_default();
+    let rate = total.attendance.unwrap_or_default();
+    println!(
+        "progress of {}: {} classes held; {} of {} eligible members attended ({}%); {} non-members",
+        probity_demo::seed::PLAN_SYMBOL,
+        total.classes_held,
+        rate.numerator,
+        rate.denominator,
+        rate.percent,
+        total.non_members
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn generate(

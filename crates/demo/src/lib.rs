@@ -1,6 +1,8 @@
 //! Realistic Probity data, made through the public gRPC API only: a
 //! province with districts, grassroots organisations and cells, its
-//! members, a year of books and reviews. Used by `bench-members` and by the
+//! members, a year of books and reviews ([`province`]); and the seed
+//! scenario of the source document, a study plan ending with its exact
+//! figures ([`seed`]). Used by the benchmarks, the end-to-end tests and the
 //! `probity demo` commands.
 //!
 //! Everything is deterministic for a given [`ProvinceSpec`]: names, card
@@ -9,5 +11,7 @@
 
 pub mod names;
 pub mod province;
+pub mod seed;
 
 pub use province::{Province, ProvinceSpec, YearActivity, generate_province, record_year};
+pub use seed::{SeedOutcome, seed_scenario};

@@ -37,6 +37,9 @@ pub struct ProvinceSpec {
     pub first_card: u64,
     /// Calls in flight at once.
     pub concurrency: usize,
+    /// Members are admitted in years drawn from this range (inclusive) and
+    /// made official a year later.
+    pub admission_years: (i32, i32),
 }
 
 impl Default for ProvinceSpec {
@@ -51,6 +54,7 @@ impl Default for ProvinceSpec {
             members: 33_000,
             first_card: 10_000_000,
             concurrency: 16,
+            admission_years: (1980, 2023),
         }
     }
 }
@@ -206,10 +210,11 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
     for i in 0..spec.members {
         let cell = cells[i % cells.len()].clone();
         let (full_name, male) = person(&mut rng);
-        let admitted_year = 1980 + rng.below(44) as i32;
+        let (first, last) = spec.admission_years;
+        let admitted_year = first + rng.below((last - first + 1).max(1) as u64) as i32;
         let born = admitted_year - 19 - rng.below(25) as i32;
         let month = 1 + rng.below(12) as i32;
-        let official = (admitted_year < 2024)
+        let official = (admitted_year < last.max(2024))
             .then(|| date(admitted_year + 1, month, 15))
             .flatten();
         requests.push(CreateMemberRequest {
