@@ -864,6 +864,44 @@ async fn a_plan_from_classes_to_progress() {
         assert_eq!(by_name(&w.district).classes_held, 3);
         assert_eq!(c1.supervision_visits, 1);
 
+        // Counting the briefing after all brings c1[4] in; and back out.
+        let attended_now = |plans: &mut PlanServiceClient<probity_platform::testing::Authed>| {
+            let mut plans = plans.clone();
+            let plan = plan.name.clone();
+            async move {
+                plans
+                    .get_plan_progress(GetPlanProgressRequest {
+                        plan,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .total
+                    .unwrap()
+                    .attendance
+                    .unwrap()
+                    .numerator
+            }
+        };
+        for (counted, want) in [(true, 6), (false, 5)] {
+            classes
+                .update_class(probity_proto::probity::study::v1::UpdateClassRequest {
+                    study_class: Some(StudyClass {
+                        name: briefing.name.clone(),
+                        excluded_from_rate: !counted,
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["excluded_from_rate".into()],
+                    }),
+                    request_id: String::new(),
+                })
+                .await
+                .unwrap();
+            assert_eq!(attended_now(&mut plans).await, want, "{backend}");
+        }
+
         // Absentees: c1[4], c1[5], c2[1], c2[3], paged.
         let page = plans
             .list_plan_absentees(ListPlanAbsenteesRequest {

@@ -25,6 +25,7 @@ use crate::{
     classes::{Classes, for_change, reload},
     error::{Error, Result},
     plan_record::{self, PlanRecord},
+    snapshot::{self, Recount},
 };
 
 /// Most entries in one RecordAttendance call.
@@ -116,8 +117,10 @@ fn check_entries(
     }
 }
 
-/// Stores rows (new status wins over an earlier one).
-async fn upsert(conn: &mut AnyConnection, class_id: &str, rows: &[Row_]) -> Result<()> {
+/// Stores rows (new status wins over an earlier one) and updates the
+/// members' counts of attended classes.
+async fn upsert(conn: &mut AnyConnection, class: &ClassRecord, rows: &[Row_]) -> Result<()> {
+    let class_id = class.id.as_str();
     let now = dates::now_micros();
     for chunk in rows.chunks(200) {
         let mut sql = String::from(
@@ -153,7 +156,8 @@ async fn upsert(conn: &mut AnyConnection, class_id: &str, rows: &[Row_]) -> Resu
         }
         q.execute(&mut *conn).await?;
     }
-    Ok(())
+    let ids: Vec<String> = rows.iter().map(|r| r.member_id.clone()).collect();
+    snapshot::recount(conn, &class.plan_id, Recount::Members(&ids)).await
 }
 
 fn record_of(row: &sqlx::any::AnyRow) -> Result<AttendanceRecord> {
@@ -243,7 +247,7 @@ impl Classes {
             return Ok(done);
         }
         for_change(w.conn(), &call, &req.study_class, "").await?;
-        upsert(w.conn(), &class.id, &rows).await?;
+        upsert(w.conn(), &class, &rows).await?;
         let mut records = Vec::with_capacity(rows.len());
         for r in &rows {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -333,7 +337,7 @@ impl Classes {
                 .await?;
             if w.replayed::<StreamAttendanceResponse>()?.is_none() {
                 for_change(w.conn(), &call, &class.class.name, "").await?;
-                upsert(w.conn(), &class.id, &rows).await?;
+                upsert(w.conn(), &class, &rows).await?;
                 let ack = StreamAttendanceResponse {
                     batches: 1,
                     entries: rows.len() as i32,

@@ -18,6 +18,7 @@ use crate::{
     error::{Error, Result},
     members::MembersPeer,
     plan_record::{self, PlanRecord},
+    snapshot::{self, Recount},
 };
 
 /// Fields UpdateClass may change.
@@ -513,6 +514,14 @@ impl Classes {
         .execute(w.conn())
         .await?;
         store_lists(w.conn(), &current.id, &f).await?;
+        if f.excluded != current.class.excluded_from_rate {
+            snapshot::recount(
+                w.conn(),
+                &current.plan_id,
+                Recount::AttendeesOf(&current.id),
+            )
+            .await?;
+        }
         let updated = reload(w.conn(), &current.id).await?.class;
         w.commit(&updated.name, &updated).await?;
         Ok(updated)

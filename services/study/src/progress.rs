@@ -175,19 +175,16 @@ fn path_end(prefix: &str) -> String {
     format!("{}0", &prefix[..prefix.len() - 1])
 }
 
-/// Attended counted classes per member, and their reports, per
-/// organisation of the roster.
+/// Eligible, attended (from the kept count of counted classes attended),
+/// completed and reports, per organisation of the roster.
 const MEMBER_FIGURES: &str = "SELECT r.org_id, COUNT(*) AS eligible, \
-    CAST(SUM(CASE WHEN COALESCE(a.n, 0) >= 1 THEN 1 ELSE 0 END) AS BIGINT) AS attended, \
-    CAST(SUM(CASE WHEN COALESCE(a.n, 0) >= $2 AND ($3 = 1 OR ($3 = 2 AND COALESCE(p.ok, 0) > 0) \
+    CAST(SUM(CASE WHEN r.attended_classes >= 1 THEN 1 ELSE 0 END) AS BIGINT) AS attended, \
+    CAST(SUM(CASE WHEN r.attended_classes >= $2 AND ($3 = 1 OR ($3 = 2 AND COALESCE(p.ok, 0) > 0) \
       OR ($3 = 3 AND COALESCE(p.accepted, 0) > 0)) THEN 1 ELSE 0 END) AS BIGINT) AS completed, \
     CAST(SUM(COALESCE(p.submitted, 0)) AS BIGINT) AS submitted, \
     CAST(SUM(COALESCE(p.late, 0)) AS BIGINT) AS late, \
     CAST(SUM(COALESCE(p.accepted, 0)) AS BIGINT) AS accepted \
     FROM plan_roster r \
-    LEFT JOIN (SELECT x.member_id, COUNT(*) AS n FROM attendance x JOIN classes c ON c.id = x.class_id \
-      WHERE c.plan_id = $1 AND c.excluded = 0 AND c.state <> 3 AND x.attended = 1 GROUP BY x.member_id) a \
-      ON a.member_id = r.member_id \
     LEFT JOIN (SELECT member_id, \
       CAST(SUM(CASE WHEN state IN (1, 2, 3) THEN 1 ELSE 0 END) AS BIGINT) AS submitted, \
       CAST(SUM(CASE WHEN state IN (1, 2) THEN 1 ELSE 0 END) AS BIGINT) AS ok, \
@@ -196,9 +193,8 @@ const MEMBER_FIGURES: &str = "SELECT r.org_id, COUNT(*) AS eligible, \
       FROM reports WHERE plan_id = $1 GROUP BY member_id) p ON p.member_id = r.member_id \
     WHERE r.plan_id = $1 GROUP BY r.org_id";
 
-/// Not attended any counted class of plan `$1` (member in `r`).
-const NOT_ATTENDED: &str = "NOT EXISTS (SELECT 1 FROM attendance a JOIN classes c ON c.id = a.class_id \
-    WHERE a.member_id = r.member_id AND a.attended = 1 AND c.plan_id = $1 AND c.excluded = 0 AND c.state <> 3)";
+/// Not attended any counted class of the plan (roster row `r`).
+const NOT_ATTENDED: &str = "r.attended_classes = 0";
 
 /// `PlanService`'s progress methods over one database.
 #[derive(Debug, Clone)]

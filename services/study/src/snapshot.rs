@@ -127,7 +127,7 @@ pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot)
     }
     for chunk in snapshot.members.chunks(CHUNK) {
         let mut sql = String::from(
-            "INSERT INTO plan_roster (plan_id, member_id, org_id, full_name, card) VALUES ",
+            "INSERT INTO plan_roster (plan_id, member_id, org_id, full_name, card, attended_classes) VALUES ",
         );
         for i in 0..chunk.len() {
             let b = i * 4;
@@ -135,7 +135,7 @@ pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot)
                 sql.push(',');
             }
             sql.push_str(&format!(
-                "($1, ${}, ${}, ${}, ${})",
+                "($1, ${}, ${}, ${}, ${}, 0)",
                 b + 2,
                 b + 3,
                 b + 4,
@@ -151,6 +151,56 @@ pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot)
                 .bind(&m.party_card_number);
         }
         q.execute(&mut *conn).await?;
+    }
+    recount(conn, plan_id, Recount::All).await
+}
+
+/// Whose counts of attended classes to recompute.
+pub enum Recount<'a> {
+    /// Every member of the roster.
+    All,
+    /// These member ids.
+    Members(&'a [String]),
+    /// Those with attendance at this class id.
+    AttendeesOf(&'a str),
+}
+
+/// Recomputes `plan_roster.attended_classes` (counted classes attended)
+/// for some members of plan `plan_id`, from the attendance itself. Every
+/// write that can change the count calls it in its transaction.
+pub async fn recount(conn: &mut AnyConnection, plan_id: &str, who: Recount<'_>) -> Result<()> {
+    const SET: &str = "UPDATE plan_roster SET attended_classes = (SELECT COUNT(*) FROM attendance x \
+        JOIN classes c ON c.id = x.class_id WHERE x.member_id = plan_roster.member_id AND x.attended = 1 \
+        AND c.plan_id = $1 AND c.excluded = 0 AND c.state <> 3) WHERE plan_id = $1";
+    match who {
+        Recount::All => {
+            sqlx::query(SET).bind(plan_id).execute(&mut *conn).await?;
+        }
+        Recount::AttendeesOf(class_id) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SET} AND member_id IN (SELECT member_id FROM attendance WHERE class_id = $2)"
+            )))
+            .bind(plan_id)
+            .bind(class_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Recount::Members(ids) => {
+            for chunk in ids.chunks(CHUNK) {
+                let list = (0..chunk.len())
+                    .map(|i| format!("${}", i + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SET} AND member_id IN ({list})"
+                )))
+                .bind(plan_id);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.execute(&mut *conn).await?;
+            }
+        }
     }
     Ok(())
 }

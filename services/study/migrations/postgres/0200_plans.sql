@@ -65,6 +65,10 @@ CREATE TABLE plan_roster (
     org_id    TEXT COLLATE "C" NOT NULL,
     full_name TEXT NOT NULL,
     card      TEXT NOT NULL,
+    -- Counted classes (not cancelled, not excluded from the rate) the
+    -- member attended; kept by every write that can change it, so that
+    -- progress reads one table.
+    attended_classes BIGINT NOT NULL,
     PRIMARY KEY (plan_id, member_id)
 );
 CREATE INDEX plan_roster_by_org ON plan_roster (plan_id, org_id, member_id);
