@@ -2,7 +2,9 @@
 
 Creates part of an organisation tree and 250 members, pages through them,
 and checks the error contract: field violations and ErrorInfo decoded with
-grpcio-status, ABORTED on a stale etag, and idempotent retries.
+grpcio-status, ABORTED on a stale etag, and idempotent retries. Then a study
+plan over those members (study asks members over gRPC inside `probity up`),
+a class recorded with the client-streaming attendance call, and progress.
 Prints 'N passed, M failed' and exits non-zero on any failure.
 """
 
@@ -16,7 +18,10 @@ from google.rpc import error_details_pb2
 from google.type import date_pb2
 from grpc_status import rpc_status
 
+from google.protobuf import timestamp_pb2
 from probity.members.v1 import members_pb2, members_pb2_grpc, organizations_pb2, organizations_pb2_grpc
+from probity.study.v1 import classes_pb2, classes_pb2_grpc, documents_pb2, documents_pb2_grpc
+from probity.study.v1 import plans_pb2, plans_pb2_grpc
 
 ADDR = os.environ["PROBITY_ADDR"]
 TOKEN = os.environ["PROBITY_TOKEN"]
@@ -25,6 +30,9 @@ AUTH = (("authorization", f"Bearer {TOKEN}"),)
 channel = grpc.insecure_channel(ADDR)
 orgs = organizations_pb2_grpc.OrganizationServiceStub(channel)
 members = members_pb2_grpc.MemberServiceStub(channel)
+documents = documents_pb2_grpc.DocumentServiceStub(channel)
+plans = plans_pb2_grpc.PlanServiceStub(channel)
+classes = classes_pb2_grpc.ClassServiceStub(channel)
 Kind = organizations_pb2.OrganizationKind
 
 
@@ -67,6 +75,7 @@ def test_tree_and_members_page_to_the_end():
     district = create_org("PY-HU", Kind.ORGANIZATION_KIND_DISTRICT, province.name)
     cell = create_org("PY-CB", Kind.ORGANIZATION_KIND_CELL, district.name)
     state["cell"] = cell
+    state["province"] = province
     for i in range(250):
         members.CreateMember(
             members_pb2.CreateMemberRequest(
@@ -146,6 +155,73 @@ def test_stale_etag_is_aborted():
         assert details(e)[0] == "ETAG_MISMATCH"
     else:
         raise AssertionError("stale etag accepted")
+
+
+def test_study_plan_streamed_attendance_and_progress():
+    doc = documents.CreateDocument(
+        documents_pb2.CreateDocumentRequest(
+            document=documents_pb2.Document(
+                symbol="04-NQ/TW",
+                issue_date=date_pb2.Date(year=2016, month=10, day=30),
+                title="Nghị quyết Trung ương 4 khóa XII",
+            )
+        ),
+        metadata=AUTH,
+    )
+    plan = plans.CreatePlan(
+        plans_pb2.CreatePlanRequest(
+            plan=plans_pb2.Plan(
+                symbol="31-KH/TU",
+                issue_date=date_pb2.Date(year=2016, month=11, day=30),
+                title="Kế hoạch học tập",
+                documents=[doc.name],
+                scope=state["province"].name,
+                period_start=date_pb2.Date(year=2016, month=12, day=1),
+                period_end=date_pb2.Date(year=2017, month=2, day=28),
+            )
+        ),
+        metadata=AUTH,
+    )
+    study_class = classes.CreateClass(
+        classes_pb2.CreateClassRequest(
+            study_class=classes_pb2.StudyClass(
+                plan=plan.name,
+                organization=state["cell"].name,
+                title="Hội nghị quán triệt",
+                start_time=timestamp_pb2.Timestamp(seconds=1481331600),  # 2016-12-10 08:00 +07
+                format=classes_pb2.CLASS_FORMAT_IN_PERSON,
+                venue="Hội trường",
+            )
+        ),
+        metadata=AUTH,
+    )
+    roster = list(
+        members.StreamRoster(
+            members_pb2.StreamRosterRequest(
+                organization=state["cell"].name, as_of=date_pb2.Date(year=2016, month=12, day=10)
+            ),
+            metadata=AUTH,
+        )
+    )
+    assert plan.eligible_members == len(roster) >= 250, (plan.eligible_members, len(roster))
+    present = [r.member for r in roster[:200]]
+
+    def batches():
+        for start in range(0, len(present), 80):
+            yield classes_pb2.StreamAttendanceRequest(
+                study_class=study_class.name,
+                entries=[classes_pb2.AttendanceEntry(member=m, status="present") for m in present[start : start + 80]],
+            )
+
+    done = classes.StreamAttendance(batches(), metadata=AUTH)
+    assert (done.batches, done.entries) == (3, 200), done
+    progress = plans.GetPlanProgress(plans_pb2.GetPlanProgressRequest(plan=plan.name), metadata=AUTH)
+    rate = progress.total.attendance
+    assert (rate.numerator, rate.denominator) == (200, len(roster)), rate
+    from decimal import ROUND_HALF_UP, Decimal
+
+    want = (Decimal(200 * 100) / Decimal(len(roster))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert rate.percent == str(want), (rate.percent, want)
 
 
 def test_no_token_is_unauthenticated():

@@ -71,7 +71,7 @@ CREATE TABLE plan_roster (
     attended_classes BIGINT NOT NULL,
     PRIMARY KEY (plan_id, member_id)
 );
-CREATE INDEX plan_roster_by_org ON plan_roster (plan_id, org_id, member_id);
+CREATE INDEX plan_roster_by_org ON plan_roster (plan_id, org_id, member_id, attended_classes);
 
 CREATE TABLE classes (
     id            TEXT COLLATE "C" PRIMARY KEY,
