@@ -337,7 +337,7 @@ impl Classes {
                 .await?;
             if w.replayed::<StreamAttendanceResponse>()?.is_none() {
                 for_change(w.conn(), &call, &class.class.name, "").await?;
-                upsert(w.conn(), &class, &rows).await?;
+                upsert(w.conn(), class, &rows).await?;
                 let ack = StreamAttendanceResponse {
                     batches: 1,
                     entries: rows.len() as i32,
