@@ -83,6 +83,8 @@ pub struct Province {
     pub cells: Vec<String>,
     /// The members, in creation order.
     pub members: Vec<GeneratedMember>,
+    /// Seconds spent on organisations, members and heads, in that order.
+    pub phase_seconds: [f64; 3],
 }
 
 fn date(y: i32, m: i32, d: i32) -> Option<Date> {
@@ -147,6 +149,7 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
     let orgs = OrganizationServiceClient::new(channel.clone());
     let mut rng = Rng::new(spec.seed);
     let code = spec.code.clone();
+    let clock = std::time::Instant::now();
     let province = create_orgs(
         &orgs,
         &[String::new()],
@@ -205,6 +208,8 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
     )
     .await?;
 
+    let orgs_seconds = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
     // Members: spread over the cells, mostly official, a few probationary.
     let mut requests = Vec::with_capacity(spec.members);
     for i in 0..spec.members {
@@ -265,6 +270,8 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
         })
         .collect();
 
+    let members_seconds = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
     // The first member of each cell is its secretary.
     let mut heads = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -296,6 +303,7 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
         .try_collect::<Vec<()>>()
         .await?;
     Ok(Province {
+        phase_seconds: [orgs_seconds, members_seconds, clock.elapsed().as_secs_f64()],
         province: province[0].clone(),
         districts,
         grassroots,

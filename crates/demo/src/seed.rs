@@ -108,6 +108,8 @@ pub struct SeedOutcome {
     pub reports: usize,
     /// Seconds to load the province (organisations and members).
     pub province_seconds: f64,
+    /// Of those: organisations, members, heads.
+    pub province_phases: [f64; 3],
     /// Seconds for everything after: member events, documents, the plan,
     /// classes, attendance, non-members, reports, visits.
     pub study_seconds: f64,
@@ -706,6 +708,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         attendance_entries: entries_sent,
         reports,
         province_seconds,
+        province_phases: province.phase_seconds,
         study_seconds: started.elapsed().as_secs_f64(),
     })
 }

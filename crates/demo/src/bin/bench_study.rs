@@ -272,8 +272,11 @@ async fn bench(label: &str, urls: (&str, &str), runs: usize) -> Result<()> {
         outcome.members, outcome.classes, outcome.attendance_entries, outcome.reports
     );
     println!(
-        "load: province (organisations, members, heads) {:.1} s; study part (events, plan and roster, classes, attendance, non-members, closing, reports, visits) {:.1} s; total {:.1} s",
+        "load: province {:.1} s (organisations {:.1} s, members in batches of 1,000 {:.1} s, cell secretaries {:.1} s); study part (events, plan and roster, classes, attendance, non-members, closing, reports, visits) {:.1} s; total {:.1} s",
         outcome.province_seconds,
+        outcome.province_phases[0],
+        outcome.province_phases[1],
+        outcome.province_phases[2],
         outcome.study_seconds,
         load.as_secs_f64()
     );
