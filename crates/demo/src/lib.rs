@@ -9,6 +9,7 @@
 //! numbers and grades come from a seeded generator, so two runs make the
 //! same province.
 
+pub mod bench;
 pub mod names;
 pub mod province;
 pub mod seed;

@@ -228,3 +228,75 @@ pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
         head_hash: prev_hash,
     })
 }
+
+/// Implements a service's `AuditService` (its own proto package's copy of
+/// the common audit API) over [`list_for`] and [`verify_for`]: every
+/// service exposes the same two methods on its own audit log.
+///
+/// ```ignore
+/// probity_platform::audit_service!(probity_proto::probity::study::v1, crate::error::Error);
+/// ```
+#[macro_export]
+macro_rules! audit_service {
+    ($package:path, $error:ty) => {
+        /// The service's audit log over one database (`AuditService`).
+        #[derive(Debug, Clone)]
+        pub struct AuditLog {
+            db: $crate::Database,
+        }
+
+        impl AuditLog {
+            /// The service over `db`.
+            pub fn new(db: $crate::Database) -> Self {
+                Self { db }
+            }
+        }
+
+        const _: () = {
+            use package::{
+                ListAuditEntriesRequest, ListAuditEntriesResponse, VerifyAuditChainRequest,
+                VerifyAuditChainResponse, audit_service_server::AuditService,
+            };
+            use $package as package;
+
+            #[tonic::async_trait]
+            impl AuditService for AuditLog {
+                async fn list_audit_entries(
+                    &self,
+                    r: tonic::Request<ListAuditEntriesRequest>,
+                ) -> Result<tonic::Response<ListAuditEntriesResponse>, tonic::Status> {
+                    $crate::unary(r, |call, req: ListAuditEntriesRequest| async move {
+                        let (entries, next_page_token) = $crate::audit::list_for(
+                            &self.db,
+                            &call,
+                            &req.resource,
+                            req.page_size,
+                            &req.page_token,
+                        )
+                        .await
+                        .map_err(<$error>::from)?;
+                        Ok::<_, $error>(ListAuditEntriesResponse {
+                            entries,
+                            next_page_token,
+                        })
+                    })
+                    .await
+                }
+                async fn verify_audit_chain(
+                    &self,
+                    r: tonic::Request<VerifyAuditChainRequest>,
+                ) -> Result<tonic::Response<VerifyAuditChainResponse>, tonic::Status> {
+                    $crate::unary(r, |call, _req: VerifyAuditChainRequest| async move {
+                        let verification = $crate::audit::verify_for(&self.db, &call)
+                            .await
+                            .map_err(<$error>::from)?;
+                        Ok::<_, $error>(VerifyAuditChainResponse {
+                            verification: Some(verification),
+                        })
+                    })
+                    .await
+                }
+            }
+        };
+    };
+}

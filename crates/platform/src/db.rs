@@ -294,3 +294,36 @@ mod tests {
         assert!(sqlite_url("sqlite::memory:").is_err());
     }
 }
+
+/// Placeholders for a multi-row `VALUES`: `rows` groups of `columns`
+/// parameters, numbered from `$first` on, e.g. `($1, $2), ($3, $4)`. Both
+/// backends take many rows per statement; keep `rows * columns` well under
+/// their parameter limits (SQLite 32,766, PostgreSQL 65,535).
+pub fn values_list(rows: usize, columns: usize, first: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(first + r * columns + c).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+#[cfg(test)]
+mod values_tests {
+    #[test]
+    fn numbers_rows_of_placeholders() {
+        assert_eq!(super::values_list(2, 2, 1), "($1, $2), ($3, $4)");
+        assert_eq!(super::values_list(1, 3, 4), "($4, $5, $6)");
+        assert_eq!(super::values_list(0, 3, 1), "");
+    }
+}

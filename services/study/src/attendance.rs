@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use probity_platform::{
-    ApiError, Call, Violations, dates, error::Violation, pagination::PageRequest,
+    ApiError, Call, Violations, dates, db::values_list, error::Violation, pagination::PageRequest,
     resource::parse_name, text,
 };
 use probity_proto::probity::study::v1::{
@@ -123,36 +123,24 @@ async fn upsert(conn: &mut AnyConnection, class: &ClassRecord, rows: &[Row_]) ->
     let class_id = class.id.as_str();
     let now = dates::now_micros();
     for chunk in rows.chunks(200) {
-        let mut sql = String::from(
-            "INSERT INTO attendance (class_id, member_id, status, attended, remark, org_id, defaulted, update_micros) VALUES ",
+        let sql = format!(
+            "INSERT INTO attendance (class_id, member_id, status, attended, remark, org_id, defaulted, update_micros) \
+             VALUES {} ON CONFLICT (class_id, member_id) DO UPDATE SET status = excluded.status, \
+             attended = excluded.attended, remark = excluded.remark, org_id = excluded.org_id, defaulted = 0, \
+             update_micros = excluded.update_micros",
+            values_list(chunk.len(), 8, 1)
         );
-        for i in 0..chunk.len() {
-            let b = 3 + i * 5;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "($1, ${b}, ${}, ${}, ${}, ${}, 0, $2)",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4
-            ));
-        }
-        sql.push_str(
-            " ON CONFLICT (class_id, member_id) DO UPDATE SET status = excluded.status, attended = excluded.attended, \
-             remark = excluded.remark, org_id = excluded.org_id, defaulted = 0, update_micros = excluded.update_micros",
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(class_id)
-            .bind(now);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
             q = q
+                .bind(class_id)
                 .bind(&r.member_id)
                 .bind(&r.status)
                 .bind(i64::from(r.attended))
                 .bind(&r.remark)
-                .bind(&r.org_id);
+                .bind(&r.org_id)
+                .bind(0_i64)
+                .bind(now);
         }
         q.execute(&mut *conn).await?;
     }
@@ -453,19 +441,14 @@ impl Classes {
             .execute(w.conn())
             .await?;
         for (chunk_no, chunk) in attendees.chunks(200).enumerate() {
-            let mut sql = String::from(
-                "INSERT INTO non_members (class_id, position, full_name, identity_number, note) VALUES ",
+            let sql = format!(
+                "INSERT INTO non_members (class_id, position, full_name, identity_number, note) VALUES {}",
+                values_list(chunk.len(), 5, 1)
             );
-            for i in 0..chunk.len() {
-                let b = 2 + i * 4;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!("($1, ${b}, ${}, ${}, ${})", b + 1, b + 2, b + 3));
-            }
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&class.id);
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (i, (name, id, note)) in chunk.iter().enumerate() {
                 q = q
+                    .bind(&class.id)
                     .bind((chunk_no * 200 + i) as i64)
                     .bind(name)
                     .bind(id)

@@ -2,7 +2,10 @@
 //! update, cancel, close. Attendance lives in [`crate::attendance`].
 
 use probity_platform::{
-    ApiError, Call, Database, Violations, dates,
+    ApiError, Call, Database, Violations,
+    auth::ROLE_WRITER,
+    dates,
+    db::values_list,
     pagination::PageRequest,
     resource::{check_current_etag, new_id, parse_name},
     text,
@@ -286,6 +289,7 @@ impl Classes {
 
     /// CreateClass.
     pub async fn create(&self, call: Call, req: CreateClassRequest) -> Result<StudyClass> {
+        call.caller.require_role(ROLE_WRITER)?;
         let c = req.study_class.clone().unwrap_or_default();
         let plan = {
             let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
@@ -626,29 +630,22 @@ impl Classes {
         }
         let now = dates::now_micros();
         for chunk in expected.chunks(200) {
-            let mut sql = String::from(
-                "INSERT INTO attendance (class_id, member_id, status, attended, remark, org_id, defaulted, update_micros) VALUES ",
+            let sql = format!(
+                "INSERT INTO attendance (class_id, member_id, status, attended, remark, org_id, defaulted, \
+                 update_micros) VALUES {} ON CONFLICT (class_id, member_id) DO NOTHING",
+                values_list(chunk.len(), 8, 1)
             );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "($1, ${}, $2, $3, '', ${}, 1, $4)",
-                    5 + 2 * i,
-                    6 + 2 * i
-                ));
-            }
-            sql.push_str(" ON CONFLICT (class_id, member_id) DO NOTHING");
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&current.id)
-                .bind(&status.code)
-                .bind(i64::from(status.attended))
-                .bind(now);
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for m in chunk {
                 q = q
+                    .bind(&current.id)
                     .bind(m.member.trim_start_matches("members/"))
-                    .bind(m.organization.trim_start_matches("organizations/"));
+                    .bind(&status.code)
+                    .bind(i64::from(status.attended))
+                    .bind("")
+                    .bind(m.organization.trim_start_matches("organizations/"))
+                    .bind(1_i64)
+                    .bind(now);
             }
             q.execute(w.conn()).await?;
         }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use probity_platform::{ApiError, Call};
+use probity_platform::{ApiError, Call, db::values_list};
 use probity_proto::probity::members::v1::StreamRosterResponse;
 use sqlx::AnyConnection;
 use time::Date;
@@ -82,7 +82,7 @@ pub async fn take(
     Ok(Snapshot { orgs, members })
 }
 
-/// Rows per multi-row INSERT (5 parameters each: well under both
+/// Rows per multi-row INSERT (6 parameters each: well under both
 /// backends' parameter limits).
 const CHUNK: usize = 500;
 
@@ -97,26 +97,14 @@ pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot)
         .await?;
     }
     for chunk in snapshot.orgs.chunks(CHUNK) {
-        let mut sql = String::from(
-            "INSERT INTO plan_orgs (plan_id, org_id, parent_id, path, depth, display_name) VALUES ",
+        let sql = format!(
+            "INSERT INTO plan_orgs (plan_id, org_id, parent_id, path, depth, display_name) VALUES {}",
+            values_list(chunk.len(), 6, 1)
         );
-        for i in 0..chunk.len() {
-            let b = i * 5;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "($1, ${}, ${}, ${}, ${}, ${})",
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
-            ));
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plan_id);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for o in chunk {
             q = q
+                .bind(plan_id)
                 .bind(&o.id)
                 .bind(&o.parent_id)
                 .bind(&o.path)
@@ -126,29 +114,19 @@ pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot)
         q.execute(&mut *conn).await?;
     }
     for chunk in snapshot.members.chunks(CHUNK) {
-        let mut sql = String::from(
-            "INSERT INTO plan_roster (plan_id, member_id, org_id, full_name, card, attended_classes) VALUES ",
+        let sql = format!(
+            "INSERT INTO plan_roster (plan_id, member_id, org_id, full_name, card, attended_classes) VALUES {}",
+            values_list(chunk.len(), 6, 1)
         );
-        for i in 0..chunk.len() {
-            let b = i * 4;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "($1, ${}, ${}, ${}, ${}, 0)",
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5
-            ));
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plan_id);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for m in chunk {
             q = q
+                .bind(plan_id)
                 .bind(m.member.trim_start_matches("members/"))
                 .bind(m.organization.trim_start_matches("organizations/"))
                 .bind(&m.full_name)
-                .bind(&m.party_card_number);
+                .bind(&m.party_card_number)
+                .bind(0_i64);
         }
         q.execute(&mut *conn).await?;
     }

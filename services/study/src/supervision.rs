@@ -2,7 +2,9 @@
 //! organisation to a unit of a plan's scope, with findings.
 
 use probity_platform::{
-    ApiError, Call, Database, Violations, dates,
+    ApiError, Call, Database, Violations,
+    auth::ROLE_WRITER,
+    dates,
     pagination::PageRequest,
     resource::{new_id, parse_name},
     text, unary,
@@ -70,6 +72,7 @@ impl Supervision {
         call: Call,
         req: CreateSupervisionVisitRequest,
     ) -> Result<SupervisionVisit> {
+        call.caller.require_role(ROLE_WRITER)?;
         let s = req.visit.clone().unwrap_or_default();
         let plan = {
             let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;

@@ -13,6 +13,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use probity_demo::bench::{ms, time};
 use probity_demo::{ProvinceSpec, generate_province, record_year};
 use probity_platform::{
     Database,
@@ -56,26 +57,6 @@ fn parse_args() -> Result<Args> {
     Ok(Args { spec, runs })
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-async fn time<F, Fut>(runs: usize, mut f: F) -> Result<Duration>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<()>>,
-{
-    f().await?; // warm-up
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let start = Instant::now();
-        f().await?;
-        times.push(start.elapsed());
-    }
-    Ok(median(times))
-}
-
 /// Reads an organisation's whole register, 1,000 entries a page; returns
 /// the number of entries.
 async fn walk_register(books: &BookServiceClient<Authed>, org: &str) -> Result<usize> {
@@ -98,10 +79,6 @@ async fn walk_register(books: &BookServiceClient<Authed>, org: &str) -> Result<u
             return Ok(n);
         }
     }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 async fn bench(label: &str, url: &str, schema: &str, args: &Args) -> Result<()> {

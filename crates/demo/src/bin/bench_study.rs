@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use futures::stream;
+use probity_demo::bench::{ms, time};
 use probity_demo::seed::{figures, seed_scenario};
 use probity_platform::{
     Database,
@@ -36,30 +37,6 @@ use probity_proto::{
         },
     },
 };
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-async fn time<F, Fut>(runs: usize, mut f: F) -> Result<Duration>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<()>>,
-{
-    f().await?; // warm-up
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let start = Instant::now();
-        f().await?;
-        times.push(start.elapsed());
-    }
-    Ok(median(times))
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 async fn wait_ready(channel: &Authed) {
     let mut plans = PlanServiceClient::new(channel.clone());

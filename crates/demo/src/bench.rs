@@ -1,0 +1,33 @@
+//! What the benchmark programs share: timing a call as the median of
+//! several runs after a warm-up, and printing milliseconds.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+/// The median of `v` (which must not be empty).
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Runs `f` once to warm up, then `runs` times; returns the median time.
+pub async fn time<F, Fut>(runs: usize, mut f: F) -> Result<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    f().await?;
+    let mut times = Vec::with_capacity(runs.max(1));
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        f().await?;
+        times.push(start.elapsed());
+    }
+    Ok(median(times))
+}
+
+/// `d` as `12.34 ms`.
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
