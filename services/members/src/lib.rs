@@ -59,6 +59,11 @@ pub const MIGRATIONS: MigrationSet = probity_platform::migration_set![
         "0400_declarations.sql",
         "members: asset and income declarations, dated rules, verification draws"
     ),
+    (
+        500,
+        "0500_id_collation.sql",
+        "members: id columns compare in the C collation (PostgreSQL)"
+    ),
 ];
 
 /// Why the service could not be set up.
