@@ -92,8 +92,9 @@ pub enum DemoCommand {
 /// Audit-log subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Re-computes a service's audit hash chain; exits 0 only when it is
-    /// intact. Needs a token with the `auditor` (or `admin`) role.
+    /// Re-computes the audit hash chain of every service the server runs;
+    /// exits 0 only when all are intact. Needs a token with the `auditor`
+    /// (or `admin`) role.
     Verify {
         /// Client settings.
         #[command(flatten)]

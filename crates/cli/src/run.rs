@@ -248,10 +248,10 @@ async fn connect(client: &ClientArgs) -> anyhow::Result<Option<tonic::transport:
     }
 }
 
+/// Verifies the audit chain of every service the server runs (members,
+/// study); a service it does not run is skipped.
 async fn audit_verify(client: ClientArgs) -> anyhow::Result<ExitCode> {
-    use probity_proto::probity::members::v1::{
-        VerifyAuditChainRequest, audit_service_client::AuditServiceClient,
-    };
+    use probity_proto::probity::{members, study};
     let Some(token) = client.resolve_token() else {
         bail!(
             "no token: give --token, set PROBITY_TOKEN, or run `probity up` with the same --data-dir"
@@ -262,31 +262,54 @@ async fn audit_verify(client: ClientArgs) -> anyhow::Result<ExitCode> {
     };
     let channel =
         probity_platform::client::with_token(channel, &token).context("the token is not ASCII")?;
-    match AuditServiceClient::new(channel)
-        .verify_audit_chain(VerifyAuditChainRequest {})
-        .await
-    {
-        Ok(r) => {
-            let v = r.into_inner().verification.unwrap_or_default();
-            if v.valid {
-                println!(
-                    "members audit chain intact: {} entries, head {}",
-                    v.entries_checked, v.head_hash
-                );
-                Ok(ExitCode::SUCCESS)
-            } else {
-                println!(
-                    "members audit chain BROKEN at entry {}: {}",
-                    v.first_bad_sequence, v.problem
-                );
-                Ok(ExitCode::FAILURE)
+    let answers = [
+        (
+            "members",
+            members::v1::audit_service_client::AuditServiceClient::new(channel.clone())
+                .verify_audit_chain(members::v1::VerifyAuditChainRequest {})
+                .await
+                .map(|r| r.into_inner().verification),
+        ),
+        (
+            "study",
+            study::v1::audit_service_client::AuditServiceClient::new(channel)
+                .verify_audit_chain(study::v1::VerifyAuditChainRequest {})
+                .await
+                .map(|r| r.into_inner().verification),
+        ),
+    ];
+    let mut code = ExitCode::SUCCESS;
+    let mut checked = 0;
+    for (service, answer) in answers {
+        match answer {
+            Ok(v) => {
+                checked += 1;
+                let v = v.unwrap_or_default();
+                if v.valid {
+                    println!(
+                        "{service} audit chain intact: {} entries, head {}",
+                        v.entries_checked, v.head_hash
+                    );
+                } else {
+                    println!(
+                        "{service} audit chain BROKEN at entry {}: {}",
+                        v.first_bad_sequence, v.problem
+                    );
+                    code = ExitCode::FAILURE;
+                }
+            }
+            Err(e) if e.code() == tonic::Code::Unimplemented => {}
+            Err(e) => {
+                eprintln!("probity: {service}: {} {}", e.code(), e.message());
+                code = ExitCode::FAILURE;
             }
         }
-        Err(e) => {
-            eprintln!("probity: {} {}", e.code(), e.message());
-            Ok(ExitCode::FAILURE)
-        }
     }
+    if checked == 0 {
+        eprintln!("probity: the server runs no service with an audit log");
+        code = ExitCode::FAILURE;
+    }
+    Ok(code)
 }
 
 /// A channel to `addr` with the client's token.

@@ -72,7 +72,15 @@ fn up_serves_answers_and_stops_on_sigterm() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 0 entries"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("members audit chain intact: 0 entries"),
+        "{said}"
+    );
+    assert!(
+        said.contains("study audit chain intact: 0 entries"),
+        "{said}"
+    );
     // Without a token anywhere, the command says so.
     let out = probity(&[
         "audit",
