@@ -87,7 +87,8 @@ pub struct Province {
     pub phase_seconds: [f64; 3],
 }
 
-fn date(y: i32, m: i32, d: i32) -> Option<Date> {
+/// A wire date.
+pub(crate) fn date(y: i32, m: i32, d: i32) -> Option<Date> {
     Some(Date {
         year: y,
         month: m,
@@ -95,7 +96,8 @@ fn date(y: i32, m: i32, d: i32) -> Option<Date> {
     })
 }
 
-fn status(context: &str) -> impl Fn(tonic::Status) -> anyhow::Error + '_ {
+/// Turns a failed call's status into an error that says what was being done.
+pub(crate) fn status(context: &str) -> impl Fn(tonic::Status) -> anyhow::Error + '_ {
     move |s| anyhow!("{context}: {} {}", s.code(), s.message())
 }
 

@@ -31,7 +31,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use futures::{StreamExt, TryStreamExt, stream};
 use probity_platform::client::Authed;
 use probity_proto::{
@@ -59,7 +59,10 @@ use probity_proto::{
     },
 };
 
-use crate::{Province, ProvinceSpec, generate_province};
+use crate::{
+    Province, ProvinceSpec, generate_province,
+    province::{date, status},
+};
 
 /// The figures the scenario must end with (from the source document).
 pub mod figures {
@@ -115,14 +118,6 @@ pub struct SeedOutcome {
     pub study_seconds: f64,
 }
 
-fn date(y: i32, m: i32, d: i32) -> Option<Date> {
-    Some(Date {
-        year: y,
-        month: m,
-        day: d,
-    })
-}
-
 /// The date `days` after `(y, m, d)`.
 fn plus(y: i32, m: u8, d: u8, days: i64) -> time::Date {
     let month = time::Month::try_from(m).unwrap_or(time::Month::January);
@@ -141,10 +136,6 @@ fn eight_am(d: time::Date) -> Option<prost_types::Timestamp> {
         seconds: midnight + 3600,
         nanos: 0,
     })
-}
-
-fn status(context: &str) -> impl Fn(tonic::Status) -> anyhow::Error + '_ {
-    move |s| anyhow!("{context}: {:?} {}", s.code(), s.message())
 }
 
 /// One class of the scenario before it is created.

@@ -36,7 +36,7 @@ pub const MAX_BATCH_ENTRIES: usize = 1000;
 pub const MAX_NAMED_NON_MEMBERS: usize = 5000;
 
 /// A checked entry, ready to store.
-struct Row_ {
+struct Checked {
     member_id: String,
     status: String,
     attended: bool,
@@ -55,7 +55,7 @@ fn check_entries(
     class: &ClassRecord,
     roster: &Roster,
     prefix: &str,
-) -> std::result::Result<Vec<Row_>, Vec<Violation>> {
+) -> std::result::Result<Vec<Checked>, Vec<Violation>> {
     let mut v = Violations::new();
     let mut rows = Vec::with_capacity(entries.len());
     let mut seen = std::collections::HashSet::new();
@@ -102,7 +102,7 @@ fn check_entries(
             v.add(field("remark"), "at most 500 characters");
             continue;
         }
-        rows.push(Row_ {
+        rows.push(Checked {
             member_id: member.to_string(),
             status: status.code.clone(),
             attended: status.attended,
@@ -119,7 +119,7 @@ fn check_entries(
 
 /// Stores rows (new status wins over an earlier one) and updates the
 /// members' counts of attended classes.
-async fn upsert(conn: &mut AnyConnection, class: &ClassRecord, rows: &[Row_]) -> Result<()> {
+async fn upsert(conn: &mut AnyConnection, class: &ClassRecord, rows: &[Checked]) -> Result<()> {
     let class_id = class.id.as_str();
     let now = dates::now_micros();
     for chunk in rows.chunks(200) {

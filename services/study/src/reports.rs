@@ -54,24 +54,31 @@ fn from_row(row: &AnyRow) -> Result<LearningReport> {
     })
 }
 
-async fn load_where(
-    conn: &mut AnyConnection,
-    clause: &str,
-    a: &str,
-    b: &str,
-) -> Result<Option<LearningReport>> {
+/// The report with id `id`.
+async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<LearningReport>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM reports WHERE {clause}"
+        "SELECT {COLUMNS} FROM reports WHERE id = $1"
     )))
-    .bind(a)
-    .bind(b)
+    .bind(id)
     .fetch_optional(conn)
     .await?;
     row.as_ref().map(from_row).transpose()
 }
 
-async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<LearningReport>> {
-    load_where(conn, "id = $1 AND $2 = ''", id, "").await
+/// The report of member `member_id` for class `class_id`, if any.
+async fn load_for(
+    conn: &mut AnyConnection,
+    class_id: &str,
+    member_id: &str,
+) -> Result<Option<LearningReport>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM reports WHERE class_id = $1 AND member_id = $2"
+    )))
+    .bind(class_id)
+    .bind(member_id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
 }
 
 /// The due date of `member`'s report for `class`: the extension's date, or
@@ -237,13 +244,7 @@ impl Reports {
         }
         let late = submitted > due;
         let now = dates::now_micros();
-        let existing = load_where(
-            w.conn(),
-            "class_id = $1 AND member_id = $2",
-            &class.id,
-            &member,
-        )
-        .await?;
+        let existing = load_for(w.conn(), &class.id, &member).await?;
         let id = match existing {
             Some(r) if r.state == LearningReportState::Reopened as i32 => {
                 let id = r.name.trim_start_matches("learningReports/").to_string();
