@@ -239,6 +239,18 @@ fn class(plan: &str, org: &str, title: &str, day: (i32, i32, i32)) -> StudyClass
     }
 }
 
+/// Schedules a class that must be accepted.
+async fn schedule(client: &mut ClassServiceClient<Authed>, c: StudyClass) -> StudyClass {
+    client
+        .create_class(CreateClassRequest {
+            study_class: Some(c),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 fn entry(member: &str, status: &str) -> AttendanceEntry {
     AttendanceEntry {
         member: member.into(),
@@ -482,17 +494,14 @@ async fn a_plan_from_classes_to_progress() {
 
         // A make-up class at the cell: c2[2] attends it, and c1[1] shows up
         // again (counted once). The late joiner attends too (not eligible).
-        let makeup = classes
-            .create_class(CreateClassRequest {
-                study_class: Some(StudyClass {
-                    make_up_for: grassroots_class.name.clone(),
-                    ..class(&plan.name, &w.grassroots, "Lớp học bù", (2017, 1, 5))
-                }),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let makeup = schedule(
+            &mut classes,
+            StudyClass {
+                make_up_for: grassroots_class.name.clone(),
+                ..class(&plan.name, &w.grassroots, "Lớp học bù", (2017, 1, 5))
+            },
+        )
+        .await;
         classes
             .record_attendance(RecordAttendanceRequest {
                 study_class: makeup.name.clone(),
@@ -518,22 +527,19 @@ async fn a_plan_from_classes_to_progress() {
         assert_eq!(closed.members_recorded, 7, "{backend}");
 
         // A briefing that does not count, attended by c1[4] only.
-        let briefing = classes
-            .create_class(CreateClassRequest {
-                study_class: Some(StudyClass {
-                    excluded_from_rate: true,
-                    ..class(
-                        &plan.name,
-                        &w.district,
-                        "Hội nghị báo cáo viên",
-                        (2016, 12, 5),
-                    )
-                }),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let briefing = schedule(
+            &mut classes,
+            StudyClass {
+                excluded_from_rate: true,
+                ..class(
+                    &plan.name,
+                    &w.district,
+                    "Hội nghị báo cáo viên",
+                    (2016, 12, 5),
+                )
+            },
+        )
+        .await;
         classes
             .record_attendance(RecordAttendanceRequest {
                 study_class: briefing.name.clone(),
@@ -543,14 +549,11 @@ async fn a_plan_from_classes_to_progress() {
             .await
             .unwrap();
         // A cancelled class does not count either.
-        let cancelled = classes
-            .create_class(CreateClassRequest {
-                study_class: Some(class(&plan.name, &w.c2, "Hoãn", (2017, 1, 20))),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let cancelled = schedule(
+            &mut classes,
+            class(&plan.name, &w.c2, "Hoãn", (2017, 1, 20)),
+        )
+        .await;
         let err = classes
             .cancel_class(CancelClassRequest {
                 name: cancelled.name.clone(),
@@ -990,13 +993,11 @@ async fn a_plan_from_classes_to_progress() {
             .await
             .unwrap();
         let mut cell_classes = ClassServiceClient::new(cell_writer);
-        cell_classes
-            .create_class(CreateClassRequest {
-                study_class: Some(class(&plan.name, &w.c2, "Chi bộ C2 học tập", (2017, 1, 8))),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap();
+        schedule(
+            &mut cell_classes,
+            class(&plan.name, &w.c2, "Chi bộ C2 học tập", (2017, 1, 8)),
+        )
+        .await;
         let err = cell_classes
             .create_class(CreateClassRequest {
                 study_class: Some(class(&plan.name, &w.c1, "Không thấy C1", (2017, 1, 8))),

@@ -78,3 +78,24 @@ mod tests {
         assert_eq!(new_id().len(), 32);
     }
 }
+
+/// The smallest string greater than every materialised path that starts
+/// with `prefix` (which ends in `/`): `/` is followed by `0` in byte order,
+/// so a subtree is the range `prefix <= path < path_upper(prefix)`.
+pub fn path_upper(prefix: &str) -> String {
+    let mut s = prefix.trim_end_matches('/').to_string();
+    s.push('0');
+    s
+}
+
+#[cfg(test)]
+mod path_tests {
+    #[test]
+    fn a_subtree_is_a_range() {
+        let upper = super::path_upper("/a/b/");
+        assert_eq!(upper, "/a/b0");
+        assert!("/a/b/c/" < upper.as_str());
+        assert!("/a/b0x/" >= upper.as_str());
+        assert!("/a/bc/" >= upper.as_str(), "a sibling whose id extends b");
+    }
+}

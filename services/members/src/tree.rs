@@ -127,13 +127,9 @@ pub fn lineage(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())
 }
 
-/// The smallest string greater than every path that starts with `prefix`
-/// (which ends in `/`): `/` is followed by `0` in byte order.
-pub fn upper(prefix: &str) -> String {
-    let mut s = prefix.trim_end_matches('/').to_string();
-    s.push('0');
-    s
-}
+/// The smallest string greater than every path under `prefix`: the
+/// platform's [`path_upper`](probity_platform::resource::path_upper).
+pub use probity_platform::resource::path_upper as upper;
 
 /// The rank of a level: a child's rank must be greater than its parent's.
 pub fn rank(kind: OrganizationKind) -> u8 {

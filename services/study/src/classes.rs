@@ -18,6 +18,7 @@ use sqlx::AnyConnection;
 
 use crate::{
     class_record::{self, ClassRecord},
+    documents,
     error::{Error, Result},
     members::MembersPeer,
     plan_record::{self, PlanRecord},
@@ -196,12 +197,8 @@ async fn check_materials(conn: &mut AnyConnection, f: &Fields) -> Result<()> {
     let mut v = Violations::new();
     for (i, (_, doc, _)) in f.materials.iter().enumerate() {
         if let Some(doc) = doc {
-            let found: Option<(String,)> = sqlx::query_as("SELECT id FROM documents WHERE id = $1")
-                .bind(doc)
-                .fetch_optional(&mut *conn)
-                .await?;
             v.check(
-                found.is_none(),
+                !documents::exists(conn, doc).await?,
                 &format!("study_class.materials[{i}].document"),
                 "no such document",
             );

@@ -72,6 +72,16 @@ async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<Document>> {
     row.as_ref().map(from_row).transpose()
 }
 
+/// Whether document `id` is recorded (plans and class materials refer to
+/// documents by name).
+pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM documents WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Checks the descriptive fields shared by create and update.
 fn check_text(v: &mut Violations, d: &Document, paths: &[&str]) {
     if paths.contains(&"title") {

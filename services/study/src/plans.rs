@@ -17,6 +17,7 @@ use sqlx::AnyConnection;
 use time::Date;
 
 use crate::{
+    documents,
     error::{Error, Result},
     members::MembersPeer,
     plan_record::{self, PlanRecord, Status, default_statuses},
@@ -300,12 +301,8 @@ const SETTABLE: [&str; 9] = [
 async fn check_documents(conn: &mut AnyConnection, ids: &[String]) -> Result<()> {
     let mut v = Violations::new();
     for (i, id) in ids.iter().enumerate() {
-        let found: Option<(String,)> = sqlx::query_as("SELECT id FROM documents WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
         v.check(
-            found.is_none(),
+            !documents::exists(conn, id).await?,
             &format!("plan.documents[{i}]"),
             "no such document; record it first with CreateDocument",
         );

@@ -10,7 +10,9 @@
 use std::collections::{HashMap, HashSet};
 
 use probity_platform::{
-    ApiError, Call, Database, dates, pagination::PageRequest, resource::parse_name,
+    ApiError, Call, Database, dates,
+    pagination::PageRequest,
+    resource::{parse_name, path_upper},
 };
 use probity_proto::probity::study::v1::{
     GetPlanProgressRequest, ListPlanAbsenteesRequest, ListPlanAbsenteesResponse,
@@ -169,12 +171,6 @@ async fn target(
     Ok(path)
 }
 
-/// The exclusive upper bound of the paths under `prefix` (which ends in
-/// `/`; ids never contain `0`-after-`/` issues since `0` follows `/`).
-fn path_end(prefix: &str) -> String {
-    format!("{}0", &prefix[..prefix.len() - 1])
-}
-
 /// Eligible, attended and (without a report condition) completed members
 /// per organisation of the roster, from the kept count of counted classes
 /// attended (a covering index: no table lookups).
@@ -316,13 +312,9 @@ impl Progress {
         order.sort_by_key(|&i| std::cmp::Reverse(nodes[i].depth));
         for i in order {
             if let Some(p) = nodes[i].parent.as_ref().and_then(|p| index.get(p)).copied() {
-                let child = std::mem::take(&mut nodes[i].identities);
-                let copy = Node {
-                    identities: child,
-                    ..nodes[i].clone()
-                };
-                nodes[p].add(&copy);
-                nodes[i].identities = copy.identities;
+                let child = std::mem::take(&mut nodes[i]);
+                nodes[p].add(&child);
+                nodes[i] = child;
             }
         }
         let Some(total) = nodes.iter().find(|n| n.path == target_path) else {
@@ -374,7 +366,7 @@ impl Progress {
         ))
         .bind(&plan.id)
         .bind(&path)
-        .bind(path_end(&path))
+        .bind(path_upper(&path))
         .bind(page.after.as_deref().unwrap_or(""))
         .bind(page.limit())
         .fetch_all(&mut *conn)
@@ -432,7 +424,7 @@ impl Progress {
             )))
             .bind(&plan.id)
             .bind(&path)
-            .bind(path_end(&path))
+            .bind(path_upper(&path))
             .bind(if after_kind == WarningKind::MissedAllClasses as i32 {
                 after_member.as_str()
             } else {
@@ -483,7 +475,7 @@ impl Progress {
             )
             .bind(&plan.id)
             .bind(&path)
-            .bind(path_end(&path))
+            .bind(path_upper(&path))
             .bind(dates::to_sql(limit_date))
             .bind(dates::to_sql(as_of))
             .bind(after_member)
