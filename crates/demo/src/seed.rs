@@ -116,6 +116,29 @@ pub struct SeedOutcome {
     /// Seconds for everything after: member events, documents, the plan,
     /// classes, attendance, non-members, reports, visits.
     pub study_seconds: f64,
+    /// Of those: seconds per phase, in order.
+    pub study_phases: Vec<(&'static str, f64)>,
+}
+
+/// Wall-clock time of consecutive phases.
+struct Laps {
+    clock: std::time::Instant,
+    done: Vec<(&'static str, f64)>,
+}
+
+impl Laps {
+    fn new() -> Self {
+        Self {
+            clock: std::time::Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    /// Ends the phase `name` and starts the next.
+    fn lap(&mut self, name: &'static str) {
+        self.done.push((name, self.clock.elapsed().as_secs_f64()));
+        self.clock = std::time::Instant::now();
+    }
 }
 
 /// The date `days` after `(y, m, d)`.
@@ -167,6 +190,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
     let province = generate_province(members.clone(), &spec).await?;
     let province_seconds = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
+    let mut laps = Laps::new();
     let mut member_client = MemberServiceClient::new(members.clone());
     let code = spec.code.clone();
 
@@ -274,6 +298,8 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         .await
         .map_err(status("admitting the 2017 members"))?;
 
+    laps.lap("member events");
+
     // Documents and the plan.
     let mut docs = DocumentServiceClient::new(study.clone());
     let mut documents = Vec::new();
@@ -356,6 +382,8 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         );
     }
 
+    laps.lap("documents, plan and its roster");
+
     // The eligible members, and who never attends.
     let eligible = roster(&members, &province.province, date(2016, 11, 30), true).await?;
     let heads: HashSet<&str> = province
@@ -376,6 +404,8 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         .collect();
     let absent_set: HashSet<&str> = absent.iter().map(String::as_str).collect();
     let eligible_set: HashSet<&str> = eligible.iter().map(|e| e.member.as_str()).collect();
+
+    laps.lap("eligible roster (client)");
 
     // The classes.
     let classes = class_plans(&province);
@@ -401,6 +431,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         .buffered(8)
         .try_collect()
         .await?;
+    laps.lap("classes");
     let names: HashMap<String, String> = created
         .iter()
         .map(|(c, s)| (c.key.clone(), s.name.clone()))
@@ -461,6 +492,8 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
             .await
             .map_err(status("cancelling"))?;
     }
+
+    laps.lap("make-ups and the cancelled class");
 
     // Who misses the conference and comes to the make-up, who comes to
     // both: eligible, not absentees, not secretaries, of the grassroots
@@ -581,6 +614,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         entries_sent += entries.len();
         jobs.push((c.clone(), made.name.clone(), entries));
     }
+    laps.lap("rosters for attendance (client)");
     stream::iter(jobs)
         .map(|(c, name, entries)| {
             let mut client = class_client.clone();
@@ -607,6 +641,8 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         .buffer_unordered(4)
         .try_collect::<Vec<()>>()
         .await?;
+
+    laps.lap("attendance streams");
 
     // Non-members at the 300 conferences and cell classes.
     let n = sessions.len();
@@ -658,6 +694,8 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         .try_collect::<Vec<()>>()
         .await?;
 
+    laps.lap("non-members");
+
     // Close every class but the briefings (they expect only presenters);
     // make-ups after the classes they make up for.
     for kind in [Kind::Session, Kind::MakeUp] {
@@ -688,9 +726,12 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
             .await?;
     }
 
+    laps.lap("closing");
     let reports =
         learning_reports(&study, &members, &province, &created, &absent_set, &code).await?;
+    laps.lap("learning reports");
     supervision(&study, &plan.name, &province, &code).await?;
+    laps.lap("supervision visits");
     Ok(SeedOutcome {
         plan: plan.name,
         province: province.province.clone(),
@@ -701,6 +742,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         province_seconds,
         province_phases: province.phase_seconds,
         study_seconds: started.elapsed().as_secs_f64(),
+        study_phases: laps.done,
     })
 }
 

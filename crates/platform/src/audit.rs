@@ -53,31 +53,52 @@ pub fn chain_hash(prev_hash: &str, e: &EntryFields<'_>) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Appends entry `e` after `prev_hash` and returns its hash. Called by
-/// [`crate::write::Write`] inside the write transaction, which moves the
-/// chain head when it commits.
-pub(crate) async fn append(
+/// An entry computed by a write, waiting to be stored with the others of
+/// its transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub seq: i64,
+    pub at_micros: i64,
+    pub resource: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Rows per `INSERT` when storing entries: few enough parameters per
+/// statement that binding them stays cheap on SQLite.
+const APPEND_ROWS: usize = 64;
+
+/// Stores a write's entries, all made by `call`'s caller, method and
+/// request id, in multi-row inserts. Called by [`crate::write::Write`]
+/// inside the write transaction, which moves the chain head when it
+/// commits.
+pub(crate) async fn append_all(
     conn: &mut AnyConnection,
-    prev_hash: &str,
-    e: &EntryFields<'_>,
-) -> Result<String, ApiError> {
-    let hash = chain_hash(prev_hash, e);
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(e.seq)
-    .bind(e.at_micros)
-    .bind(e.caller)
-    .bind(e.agency)
-    .bind(e.method)
-    .bind(e.resource)
-    .bind(e.request_id)
-    .bind(prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    Ok(hash)
+    call: &crate::call::Call,
+    entries: &[Pending],
+) -> Result<(), ApiError> {
+    for chunk in entries.chunks(APPEND_ROWS) {
+        let sql = format!(
+            "INSERT INTO audit_log (seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash) \
+             VALUES {}",
+            crate::db::values_list(chunk.len(), 9, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            q = q
+                .bind(e.seq)
+                .bind(e.at_micros)
+                .bind(&call.caller.subject)
+                .bind(&call.caller.agency)
+                .bind(&call.method)
+                .bind(&e.resource)
+                .bind(&call.request_id)
+                .bind(&e.prev_hash)
+                .bind(&e.hash);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 const COLUMNS: &str =

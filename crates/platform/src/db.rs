@@ -8,7 +8,7 @@
 //! almost every statement is written once. Only migrations are written per
 //! backend (see `docs/architecture.md`).
 
-use std::{borrow::Cow, path::Path, str::FromStr, time::Duration};
+use std::{borrow::Cow, path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     AnyPool, Executor,
@@ -69,6 +69,9 @@ pub enum DbError {
 pub struct Database {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite's one writer at a time, taken before a write transaction
+    /// begins (see [`Database::begin_write`]); unused on PostgreSQL.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Platform tables every service has: the audit log and the idempotency
@@ -153,7 +156,11 @@ impl Database {
             .connect_with(options)
             .await
             .map_err(connect_err)?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            writer: Arc::default(),
+        })
     }
 
     /// Runs the platform's and the service's migrations that have not run
@@ -192,6 +199,19 @@ impl Database {
     /// The connection pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Waits for this process's turn to write, on SQLite: it allows one
+    /// writer at a time, and a connection that finds the database locked
+    /// polls it with sleeps (the busy handler), which under concurrent
+    /// writes cost more time than the writes. Queued on a fair async lock
+    /// instead, writers take turns without sleeping. `None` on PostgreSQL,
+    /// where writers queue on the audit-chain row's lock.
+    pub(crate) async fn writer_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        }
     }
 
     /// The backend behind this database.

@@ -1,6 +1,8 @@
 //! The one way services change data: a [`Write`] is a database transaction
 //! that (1) takes the audit-chain head first, which serialises writers on
-//! both backends and avoids SQLite snapshot conflicts, (2) answers a retried
+//! both backends and avoids SQLite snapshot conflicts (on SQLite, writers
+//! of one process also queue for their turn before they begin, see
+//! [`Database::writer_turn`]), (2) answers a retried
 //! request from its idempotency record, and (3) appends an audit entry per
 //! changed resource and the idempotency record in the same transaction as
 //! the change.
@@ -29,10 +31,13 @@ pub struct Write {
     next_seq: i64,
     /// The hash of the last entry in the chain.
     prev_hash: String,
-    /// Entries appended by this write.
-    recorded: usize,
+    /// Entries made by this write, stored when it commits.
+    recorded: Vec<audit::Pending>,
     idempotency: Option<(String, String)>,
     replay: Option<Vec<u8>>,
+    /// SQLite's writer turn, held until the transaction ends (declared
+    /// after `tx`, so it is released after the transaction is dropped).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Database {
@@ -51,6 +56,7 @@ impl Database {
                 format!("at most {MAX_REQUEST_ID_LEN} characters"),
             ));
         }
+        let turn = self.writer_turn().await;
         let mut tx = self.pool().begin().await?;
         // A write to the head row first: it locks the head (serialising
         // writers) before this transaction reads anything.
@@ -63,9 +69,10 @@ impl Database {
             call: call.clone(),
             next_seq: seq + 1,
             prev_hash,
-            recorded: 0,
+            recorded: Vec::new(),
             idempotency: None,
             replay: None,
+            _turn: turn,
         };
         if !request_id.is_empty() {
             let payload_hash: String = Sha256::digest(request.encode_to_vec())
@@ -117,25 +124,33 @@ impl Write {
         &self.call
     }
 
-    /// Appends an audit entry for a changed `resource`. [`commit`] adds
-    /// one for its own resource; batch writes call this for each item and
+    /// Appends an audit entry for a changed `resource`: chained now, stored
+    /// with the write's other entries when it commits. [`commit`] adds one
+    /// for its own resource; batch writes call this for each item and
     /// finish with [`commit_batch`].
     ///
     /// [`commit`]: Self::commit
     /// [`commit_batch`]: Self::commit_batch
     pub async fn record(&mut self, resource: &str) -> Result<(), ApiError> {
+        let at_micros = dates::now_micros();
         let fields = EntryFields {
             seq: self.next_seq,
-            at_micros: dates::now_micros(),
+            at_micros,
             caller: &self.call.caller.subject,
             agency: &self.call.caller.agency,
             method: &self.call.method,
             resource,
             request_id: &self.call.request_id,
         };
-        self.prev_hash = audit::append(&mut self.tx, &self.prev_hash, &fields).await?;
+        let hash = audit::chain_hash(&self.prev_hash, &fields);
+        self.recorded.push(audit::Pending {
+            seq: self.next_seq,
+            at_micros,
+            resource: resource.to_string(),
+            prev_hash: std::mem::replace(&mut self.prev_hash, hash.clone()),
+            hash,
+        });
         self.next_seq += 1;
-        self.recorded += 1;
         Ok(())
     }
 
@@ -155,9 +170,10 @@ impl Write {
     ///
     /// [`record`]: Self::record
     pub async fn commit_batch<R: Message>(mut self, response: &R) -> Result<(), ApiError> {
-        if self.recorded == 0 {
+        if self.recorded.is_empty() {
             return Err(ApiError::Internal("a write with no audit entry".into()));
         }
+        audit::append_all(&mut self.tx, &self.call, &self.recorded).await?;
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(self.next_seq - 1)
             .bind(&self.prev_hash)

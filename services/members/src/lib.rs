@@ -5,6 +5,7 @@
 //! [`register`] adds the service to a server; `probity up` and
 //! `probity serve members` both go through it, and so do the tests.
 
+mod admission;
 pub mod audit_api;
 pub mod books;
 pub mod declaration_rules;

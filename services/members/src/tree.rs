@@ -156,6 +156,24 @@ pub async fn latest(conn: &mut AnyConnection, id: &str) -> Result<Option<OrgRow>
     row.as_ref().map(OrgRow::from_row).transpose()
 }
 
+/// Every placement of the organisation, oldest first, each with the day
+/// it ended (`None`: still in force).
+pub async fn placements(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Vec<(OrgRow, Option<String>)>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ORG_COLUMNS}, p.valid_to AS placed_to FROM organizations o \
+         JOIN organization_placements p ON p.org_id = o.id WHERE o.id = $1 ORDER BY p.valid_from"
+    )))
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((OrgRow::from_row(row)?, row.try_get("placed_to")?)))
+        .collect()
+}
+
 /// The organisation with its placement on `date`, if it existed then.
 pub async fn on_date(conn: &mut AnyConnection, id: &str, date: &str) -> Result<Option<OrgRow>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(

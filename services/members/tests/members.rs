@@ -693,8 +693,22 @@ async fn batch_creates_are_all_or_nothing() {
         );
         assert_eq!(count(&mut members).await, 0);
 
+        // The same card number twice in one batch: the second is named.
+        let err = members
+            .batch_create_members(BatchCreateMembersRequest {
+                requests: requests(&["1110009", "1110009"]),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::AlreadyExists, "{backend}");
+        assert!(err.message().starts_with("requests[1]:"), "{}", err.message());
+        assert_eq!(count(&mut members).await, 0);
+
+        let mut official = requests(&["1110001", "1110002", "1110003"]);
+        official[1].official_date = date(2014, 1, 1);
         let batch = BatchCreateMembersRequest {
-            requests: requests(&["1110001", "1110002", "1110003"]),
+            requests: official,
             request_id: "batch-1".into(),
         };
         let created = members
@@ -705,6 +719,48 @@ async fn batch_creates_are_all_or_nothing() {
             .members;
         assert_eq!(created.len(), 3);
         assert_eq!(created[2].party_card_number, "1110003", "request order");
+        assert_eq!(created[1].status, MemberStatus::Official as i32);
+        // What the batch answered is what was stored, history included.
+        for m in &created {
+            let stored = members
+                .get_member(GetMemberRequest {
+                    name: m.name.clone(),
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(&stored, m, "{backend}");
+        }
+        let events = members
+            .list_member_events(ListMemberEventsRequest {
+                member: created[1].name.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .events;
+        let kinds: Vec<(i32, i32, i32)> = events
+            .iter()
+            .map(|e| (e.kind, e.from_status, e.to_status))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (
+                    MemberEventKind::Admitted as i32,
+                    MemberStatus::Unspecified as i32,
+                    MemberStatus::Probationary as i32
+                ),
+                (
+                    MemberEventKind::MadeOfficial as i32,
+                    MemberStatus::Probationary as i32,
+                    MemberStatus::Official as i32
+                )
+            ]
+        );
+        assert_eq!(events[1].effective_date, date(2014, 1, 1));
+        assert_eq!(events[1].from_organization, t.a1.name);
         assert_eq!(
             members
                 .batch_create_members(batch)

@@ -257,6 +257,9 @@ async fn bench(label: &str, urls: (&str, &str), runs: usize) -> Result<()> {
         outcome.study_seconds,
         load.as_secs_f64()
     );
+    for (phase, seconds) in &outcome.study_phases {
+        println!("  study part, {phase}: {seconds:.2} s");
+    }
     println!("baseline, GetPlan (median of {runs}): {}", ms(baseline));
     println!(
         "GetPlanProgress over the province ({} / {} = {}%): {} ({:.1}x baseline)",
@@ -281,6 +284,7 @@ async fn bench(label: &str, urls: (&str, &str), runs: usize) -> Result<()> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let _ = probity_platform::logging::init(&std::env::var("BENCH_LOG").unwrap_or_else(|_| "off".into()));
     let mut runs = 20;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
