@@ -64,10 +64,6 @@ pub(crate) struct Pending {
     pub hash: String,
 }
 
-/// Rows per `INSERT` when storing entries: few enough parameters per
-/// statement that binding them stays cheap on SQLite.
-const APPEND_ROWS: usize = 64;
-
 /// Stores a write's entries, all made by `call`'s caller, method and
 /// request id, in multi-row inserts. Called by [`crate::write::Write`]
 /// inside the write transaction, which moves the chain head when it
@@ -77,7 +73,7 @@ pub(crate) async fn append_all(
     call: &crate::call::Call,
     entries: &[Pending],
 ) -> Result<(), ApiError> {
-    for chunk in entries.chunks(APPEND_ROWS) {
+    for chunk in entries.chunks(crate::db::rows_per_statement(9)) {
         let sql = format!(
             "INSERT INTO audit_log (seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash) \
              VALUES {}",

@@ -315,10 +315,23 @@ mod tests {
     }
 }
 
+/// Parameters per statement that multi-row statements aim for. On SQLite
+/// sqlx finds each `$N` parameter by name, a lookup whose cost grows with
+/// the statement's parameter count, so binding costs the square of the
+/// count: 1,600 parameters cost more than the 200-row insert they fed.
+/// Around a hundred keeps binding below a statement's own cost.
+pub const PARAMETERS_PER_STATEMENT: usize = 120;
+
+/// Rows of `columns` parameters per multi-row statement (at least one):
+/// chunk rows with it and build each statement with [`values_list`].
+pub fn rows_per_statement(columns: usize) -> usize {
+    (PARAMETERS_PER_STATEMENT / columns.max(1)).max(1)
+}
+
 /// Placeholders for a multi-row `VALUES`: `rows` groups of `columns`
 /// parameters, numbered from `$first` on, e.g. `($1, $2), ($3, $4)`. Both
-/// backends take many rows per statement; keep `rows * columns` well under
-/// their parameter limits (SQLite 32,766, PostgreSQL 65,535).
+/// backends take many rows per statement; size them with
+/// [`rows_per_statement`].
 pub fn values_list(rows: usize, columns: usize, first: usize) -> String {
     let mut out = String::with_capacity(rows * columns * 5);
     for r in 0..rows {

@@ -7,12 +7,12 @@
 //! period from A to O and an official one from O, an `ADMITTED` event
 //! (seq 1) and a `MADE_OFFICIAL` one (seq 2).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use probity_platform::{
     ApiError, Call, dates,
-    db::values_list,
-    resource::{etag, new_id},
+    db::{rows_per_statement, values_list},
+    resource::{etag, new_id, parse_name},
     text,
 };
 use probity_proto::probity::members::v1::{Member, MemberEventKind, MemberStatus};
@@ -21,13 +21,9 @@ use sqlx::AnyConnection;
 use crate::{
     error::{Error, Result},
     members::{ValidCreate, member_name, member_org_kind_ok},
-    organizations::writable,
-    tree::{self, OrgRow, org_name},
+    organizations::check_writable,
+    tree::{self, org_name},
 };
-
-/// Rows per multi-row `INSERT` (at most 14 parameters a row): few enough
-/// parameters per statement that binding them stays cheap on SQLite.
-const ROWS_PER_INSERT: usize = 32;
 
 /// A failure of the member at this index of the request.
 pub(crate) type RowError = (usize, Error);
@@ -56,40 +52,41 @@ pub(crate) async fn insert_members(
     field: impl Fn(usize) -> String,
 ) -> std::result::Result<Vec<Member>, RowError> {
     let taken = taken_cards(conn, rows).await.map_err(|e| (0, e))?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for (i, v) in rows.iter().enumerate() {
+        let field = format!("{}.organization", field(i));
+        ids.push(parse_name(&field, &v.organization, "organizations").map_err(|e| (i, e.into()))?);
+    }
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let placements = tree::placements(conn, &distinct)
+        .await
+        .map_err(|e| (0, e))?;
     let mut seen: HashSet<&str> = HashSet::with_capacity(rows.len());
-    let mut placements: HashMap<&str, Vec<(OrgRow, Option<String>)>> = HashMap::new();
     let mut checked = Vec::with_capacity(rows.len());
     for (i, v) in rows.iter().enumerate() {
         let admitted = dates::to_sql(v.admitted);
-        if !placements.contains_key(v.organization.as_str()) {
-            let field = format!("{}.organization", field(i));
-            let org = writable(conn, call, &field, &v.organization)
-                .await
-                .map_err(|e| (i, e))?;
-            if org.valid_to.is_some() {
-                return Err((
-                    i,
-                    Error::NotInForce {
-                        what: org.name(),
-                        date: "today".into(),
-                    },
-                ));
-            }
-            let history = tree::placements(conn, &org.id)
-                .await
-                .map_err(|e| (i, e))?;
-            placements.insert(v.organization.as_str(), history);
+        let history = placements.get(ids[i]).map(Vec::as_slice).unwrap_or(&[]);
+        let latest = history.last().map(|(org, _)| org);
+        check_writable(call, &v.organization, latest).map_err(|e| (i, e))?;
+        if let Some(org) = latest.filter(|org| org.valid_to.is_some()) {
+            return Err((
+                i,
+                Error::NotInForce {
+                    what: org.name(),
+                    date: "today".into(),
+                },
+            ));
         }
-        let history = &placements[v.organization.as_str()];
         let Some((org, _)) = history.iter().find(|(p, to)| {
             p.placed_from.as_str() <= admitted.as_str()
                 && to.as_deref().is_none_or(|to| to > admitted.as_str())
         }) else {
-            let id = history.first().map(|(p, _)| p.id.as_str()).unwrap_or("");
             return Err((
                 i,
                 Error::NotInForce {
-                    what: org_name(id),
+                    what: org_name(ids[i]),
                     date: admitted,
                 },
             ));
@@ -128,7 +125,7 @@ pub(crate) async fn insert_members(
 /// The rows' card numbers that recorded members already have.
 async fn taken_cards(conn: &mut AnyConnection, rows: &[ValidCreate]) -> Result<HashSet<String>> {
     let mut taken = HashSet::new();
-    for chunk in rows.chunks(ROWS_PER_INSERT * 8) {
+    for chunk in rows.chunks(rows_per_statement(1)) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT party_card_number FROM members WHERE party_card_number IN ({})",
@@ -144,7 +141,7 @@ async fn taken_cards(conn: &mut AnyConnection, rows: &[ValidCreate]) -> Result<H
 }
 
 async fn write_members(conn: &mut AnyConnection, rows: &[NewMember<'_>], now: i64) -> Result<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    for chunk in rows.chunks(rows_per_statement(14)) {
         let sql = format!(
             "INSERT INTO members (id, party_card_number, full_name, name_folded, date_of_birth, gender, \
              organization_id, status, admission_date, official_date, head_position, revision, create_micros, \
@@ -206,7 +203,7 @@ async fn write_periods(conn: &mut AnyConnection, rows: &[NewMember<'_>]) -> Resu
             std::iter::once(probationary).chain(official)
         })
         .collect();
-    for chunk in periods.chunks(ROWS_PER_INSERT) {
+    for chunk in periods.chunks(rows_per_statement(5)) {
         let sql = format!(
             "INSERT INTO member_periods (member_id, organization_id, status, valid_from, valid_to) VALUES {}",
             values_list(chunk.len(), 5, 1)
@@ -262,7 +259,7 @@ async fn write_events(conn: &mut AnyConnection, rows: &[NewMember<'_>], now: i64
             std::iter::once(admitted).chain(official)
         })
         .collect();
-    for chunk in events.chunks(ROWS_PER_INSERT) {
+    for chunk in events.chunks(rows_per_statement(11)) {
         let sql = format!(
             "INSERT INTO member_events (id, member_id, seq, kind, effective_date, from_org, to_org, \
              from_status, to_status, note, create_micros) VALUES {}",

@@ -101,6 +101,15 @@ pub(crate) async fn writable(
     Ok(org)
 }
 
+/// The checks of [`writable`] on an organisation `name` already loaded in
+/// its latest state (`None`: there is none).
+pub(crate) fn check_writable(call: &Call, name: &str, latest: Option<&OrgRow>) -> Result<()> {
+    let org = latest.ok_or_else(|| ApiError::not_found(name))?;
+    call.caller.check_read(org.lineage(), name)?;
+    call.caller.check_write(org.lineage(), name)?;
+    Ok(())
+}
+
 fn unique_code(err: sqlx::Error, code: &str) -> Error {
     if probity_platform::error::is_unique_violation(&err) {
         Error::CodeTaken(code.to_string())

@@ -5,6 +5,8 @@
 //! is every placement in force that day whose path starts with its path: a
 //! range scan `path >= prefix AND path < upper(prefix)`, never a walk.
 
+use std::collections::HashMap;
+
 use probity_platform::{ApiError, dates, resource::etag};
 use probity_proto::probity::members::v1::{Organization, OrganizationKind};
 use sqlx::{AnyConnection, Row, any::AnyRow};
@@ -156,22 +158,32 @@ pub async fn latest(conn: &mut AnyConnection, id: &str) -> Result<Option<OrgRow>
     row.as_ref().map(OrgRow::from_row).transpose()
 }
 
-/// Every placement of the organisation, oldest first, each with the day
-/// it ended (`None`: still in force).
+/// Every placement of each of the organisations `ids`, oldest first, each
+/// with the day it ended (`None`: still in force); an unknown id has no
+/// entry.
 pub async fn placements(
     conn: &mut AnyConnection,
-    id: &str,
-) -> Result<Vec<(OrgRow, Option<String>)>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ORG_COLUMNS}, p.valid_to AS placed_to FROM organizations o \
-         JOIN organization_placements p ON p.org_id = o.id WHERE o.id = $1 ORDER BY p.valid_from"
-    )))
-    .bind(id)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| Ok((OrgRow::from_row(row)?, row.try_get("placed_to")?)))
-        .collect()
+    ids: &[&str],
+) -> Result<HashMap<String, Vec<(OrgRow, Option<String>)>>> {
+    let mut out: HashMap<String, Vec<(OrgRow, Option<String>)>> = HashMap::new();
+    for chunk in ids.chunks(probity_platform::db::rows_per_statement(1)) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORG_COLUMNS}, p.valid_to AS placed_to FROM organizations o \
+             JOIN organization_placements p ON p.org_id = o.id WHERE o.id IN ({}) ORDER BY o.id, p.valid_from",
+            placeholders.join(", ")
+        )));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let org = OrgRow::from_row(&row)?;
+            out.entry(org.id.clone())
+                .or_default()
+                .push((org, row.try_get("placed_to")?));
+        }
+    }
+    Ok(out)
 }
 
 /// The organisation with its placement on `date`, if it existed then.

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use probity_platform::{
-    ApiError, Call, Violations, dates, db::values_list, error::Violation, pagination::PageRequest,
+    ApiError, Call, Violations, dates, db::{rows_per_statement, values_list}, error::Violation, pagination::PageRequest,
     resource::parse_name, text,
 };
 use probity_proto::probity::study::v1::{
@@ -122,7 +122,7 @@ fn check_entries(
 async fn upsert(conn: &mut AnyConnection, class: &ClassRecord, rows: &[Checked]) -> Result<()> {
     let class_id = class.id.as_str();
     let now = dates::now_micros();
-    for chunk in rows.chunks(200) {
+    for chunk in rows.chunks(rows_per_statement(8)) {
         let sql = format!(
             "INSERT INTO attendance (class_id, member_id, status, attended, remark, org_id, defaulted, update_micros) \
              VALUES {} ON CONFLICT (class_id, member_id) DO UPDATE SET status = excluded.status, \
@@ -440,7 +440,8 @@ impl Classes {
             .bind(&class.id)
             .execute(w.conn())
             .await?;
-        for (chunk_no, chunk) in attendees.chunks(200).enumerate() {
+        let per_statement = rows_per_statement(5);
+        for (chunk_no, chunk) in attendees.chunks(per_statement).enumerate() {
             let sql = format!(
                 "INSERT INTO non_members (class_id, position, full_name, identity_number, note) VALUES {}",
                 values_list(chunk.len(), 5, 1)
@@ -449,7 +450,7 @@ impl Classes {
             for (i, (name, id, note)) in chunk.iter().enumerate() {
                 q = q
                     .bind(&class.id)
-                    .bind((chunk_no * 200 + i) as i64)
+                    .bind((chunk_no * per_statement + i) as i64)
                     .bind(name)
                     .bind(id)
                     .bind(note);

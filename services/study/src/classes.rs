@@ -5,7 +5,7 @@ use probity_platform::{
     ApiError, Call, Database, Violations,
     auth::ROLE_WRITER,
     dates,
-    db::values_list,
+    db::{rows_per_statement, values_list},
     pagination::PageRequest,
     resource::{check_current_etag, new_id, parse_name},
     text,
@@ -626,7 +626,7 @@ impl Classes {
             ));
         }
         let now = dates::now_micros();
-        for chunk in expected.chunks(200) {
+        for chunk in expected.chunks(rows_per_statement(8)) {
             let sql = format!(
                 "INSERT INTO attendance (class_id, member_id, status, attended, remark, org_id, defaulted, \
                  update_micros) VALUES {} ON CONFLICT (class_id, member_id) DO NOTHING",

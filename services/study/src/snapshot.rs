@@ -8,7 +8,10 @@
 
 use std::collections::HashMap;
 
-use probity_platform::{ApiError, Call, db::values_list};
+use probity_platform::{
+    ApiError, Call,
+    db::{rows_per_statement, values_list},
+};
 use probity_proto::probity::members::v1::StreamRosterResponse;
 use sqlx::AnyConnection;
 use time::Date;
@@ -82,10 +85,6 @@ pub async fn take(
     Ok(Snapshot { orgs, members })
 }
 
-/// Rows per multi-row INSERT (6 parameters each: well under both
-/// backends' parameter limits).
-const CHUNK: usize = 500;
-
 /// Replaces the stored snapshot of plan `plan_id`.
 pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot) -> Result<()> {
     for table in ["plan_roster", "plan_orgs"] {
@@ -96,7 +95,7 @@ pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot)
         .execute(&mut *conn)
         .await?;
     }
-    for chunk in snapshot.orgs.chunks(CHUNK) {
+    for chunk in snapshot.orgs.chunks(rows_per_statement(6)) {
         let sql = format!(
             "INSERT INTO plan_orgs (plan_id, org_id, parent_id, path, depth, display_name) VALUES {}",
             values_list(chunk.len(), 6, 1)
@@ -113,7 +112,7 @@ pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot)
         }
         q.execute(&mut *conn).await?;
     }
-    for chunk in snapshot.members.chunks(CHUNK) {
+    for chunk in snapshot.members.chunks(rows_per_statement(6)) {
         let sql = format!(
             "INSERT INTO plan_roster (plan_id, member_id, org_id, full_name, card, attended_classes) VALUES {}",
             values_list(chunk.len(), 6, 1)
@@ -164,7 +163,7 @@ pub async fn recount(conn: &mut AnyConnection, plan_id: &str, who: Recount<'_>) 
             .await?;
         }
         Recount::Members(ids) => {
-            for chunk in ids.chunks(CHUNK) {
+            for chunk in ids.chunks(rows_per_statement(1)) {
                 let list = (0..chunk.len())
                     .map(|i| format!("${}", i + 2))
                     .collect::<Vec<_>>()
