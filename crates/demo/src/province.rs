@@ -9,7 +9,7 @@ use probity_proto::{
         AssessmentPeriod, BatchCreateMembersRequest, BookEntry, BookEntryKind, CommitmentOutcome,
         CreateBookEntryRequest, CreateMemberRequest, CreateOrganizationRequest, DecideGradeRequest,
         Gender, Grade, Member, Organization, OrganizationKind, ProposeGradeRequest,
-        RecordCommitmentResultRequest, SubmitSelfAssessmentRequest, UpdateMemberRequest,
+        RecordCommitmentResultRequest, SubmitSelfAssessmentRequest,
         book_service_client::BookServiceClient, member_service_client::MemberServiceClient,
         organization_service_client::OrganizationServiceClient,
         review_service_client::ReviewServiceClient,
@@ -83,8 +83,8 @@ pub struct Province {
     pub cells: Vec<String>,
     /// The members, in creation order.
     pub members: Vec<GeneratedMember>,
-    /// Seconds spent on organisations, members and heads, in that order.
-    pub phase_seconds: [f64; 3],
+    /// Seconds spent on organisations, then on members.
+    pub phase_seconds: [f64; 2],
 }
 
 /// A wire date.
@@ -144,8 +144,8 @@ async fn create_orgs(
         .await
 }
 
-/// Creates the province through the API: organisations, members (in
-/// batches), and a head for every cell. Idempotent per spec: every create
+/// Creates the province through the API: organisations, then members (in
+/// batches), the first of every cell its secretary. Idempotent per spec: every create
 /// carries a request id derived from the spec.
 pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<Province> {
     let orgs = OrganizationServiceClient::new(channel.clone());
@@ -212,7 +212,8 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
 
     let orgs_seconds = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();
-    // Members: spread over the cells, mostly official, a few probationary.
+    // Members: spread over the cells, mostly official, a few probationary;
+    // the first member of each cell is its secretary.
     let mut requests = Vec::with_capacity(spec.members);
     for i in 0..spec.members {
         let cell = cells[i % cells.len()].clone();
@@ -231,6 +232,11 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
                 date_of_birth: date(born, month, 1 + rng.below(28) as i32),
                 gender: if male { Gender::Male } else { Gender::Female } as i32,
                 organization: cell,
+                head_position: if i < cells.len() {
+                    "Bí thư chi bộ".into()
+                } else {
+                    String::new()
+                },
                 admission_date: date(admitted_year, month, 15),
                 ..Default::default()
             }),
@@ -259,7 +265,7 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
                     .map_err(status(&format!("member batch {b}")))
             }
         })
-        .buffered(2)
+        .buffered(4)
         .try_collect()
         .await?;
     let mut members: Vec<GeneratedMember> = created
@@ -272,52 +278,18 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
         })
         .collect();
 
-    let members_seconds = clock.elapsed().as_secs_f64();
-    let clock = std::time::Instant::now();
-    // The first member of each cell is its secretary.
-    let mut heads = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for m in members.iter_mut() {
-        if seen.insert(m.cell.clone()) {
-            m.head = true;
-            heads.push(m.name.clone());
-        }
+    for m in members.iter_mut().take(cells.len()) {
+        m.head = true;
     }
-    stream::iter(heads)
-        .map(|name| {
-            let mut client = members_client.clone();
-            async move {
-                client
-                    .update_member(UpdateMemberRequest {
-                        member: Some(Member {
-                            name: name.clone(),
-                            head_position: "Bí thư chi bộ".into(),
-                            ..Default::default()
-                        }),
-                        update_mask: Some(prost_types_mask(&["head_position"])),
-                    })
-                    .await
-                    .map(|_| ())
-                    .map_err(status(&format!("marking head {name}")))
-            }
-        })
-        .buffer_unordered(spec.concurrency)
-        .try_collect::<Vec<()>>()
-        .await?;
+    let members_seconds = clock.elapsed().as_secs_f64();
     Ok(Province {
-        phase_seconds: [orgs_seconds, members_seconds, clock.elapsed().as_secs_f64()],
+        phase_seconds: [orgs_seconds, members_seconds],
         province: province[0].clone(),
         districts,
         grassroots,
         cells,
         members,
     })
-}
-
-fn prost_types_mask(paths: &[&str]) -> prost_types::FieldMask {
-    prost_types::FieldMask {
-        paths: paths.iter().map(|p| p.to_string()).collect(),
-    }
 }
 
 /// Counts of what [`record_year`] wrote.

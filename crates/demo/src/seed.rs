@@ -83,6 +83,8 @@ pub const PLAN_SYMBOL: &str = "31-KH/TU";
 
 const ABSENTEES: usize = 426;
 const BATCH: usize = 500;
+/// Calls in flight at once where the scenario sends many alike.
+const IN_FLIGHT: usize = 8;
 
 /// The province of the scenario: the default shape (9 districts, 108
 /// grassroots organisations, 972 cells, 33,000 members), every member
@@ -111,8 +113,8 @@ pub struct SeedOutcome {
     pub reports: usize,
     /// Seconds to load the province (organisations and members).
     pub province_seconds: f64,
-    /// Of those: organisations, members, heads.
-    pub province_phases: [f64; 3],
+    /// Of those: organisations, then members (with the cell secretaries).
+    pub province_phases: [f64; 2],
     /// Seconds for everything after: member events, documents, the plan,
     /// classes, attendance, non-members, reports, visits.
     pub study_seconds: f64,
@@ -428,7 +430,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
                 Ok::<_, anyhow::Error>((c, created))
             }
         })
-        .buffered(8)
+        .buffered(IN_FLIGHT)
         .try_collect()
         .await?;
     laps.lap("classes");
@@ -517,7 +519,6 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
     }
 
     // Attendance, non-members, closing.
-    let mut entries_sent = 0;
     let sessions: Vec<&(ClassPlan, StudyClass)> = created
         .iter()
         .filter(|(c, _)| c.kind == Kind::Session)
@@ -533,9 +534,8 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         .filter(|m| m.head)
         .map(|m| (m.cell.as_str(), m.name.as_str()))
         .collect();
-    let mut jobs = Vec::new();
-    for (c, made) in created.iter().chain(make_ups.iter()) {
-        let entries: Vec<AttendanceEntry> = match c.kind {
+    let entries_for = |c: &ClassPlan, here: &[StreamRosterResponse]| -> Vec<AttendanceEntry> {
+        match c.kind {
             Kind::Briefing => {
                 let d = province
                     .districts
@@ -552,9 +552,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
                 if d == 0 {
                     // Five absentees of the district come to the briefing
                     // only: it does not count.
-                    let in_district = roster(&members, &c.org, wire(c.day), false).await?;
-                    let theirs: HashSet<&str> =
-                        in_district.iter().map(|r| r.member.as_str()).collect();
+                    let theirs: HashSet<&str> = here.iter().map(|r| r.member.as_str()).collect();
                     out.extend(
                         absent
                             .iter()
@@ -574,7 +572,6 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
                     .and_then(|g| make_up_only.get(&g))
                     .map(|v| v.iter().map(String::as_str).collect())
                     .unwrap_or_default();
-                let here = roster(&members, &c.org, wire(c.day), false).await?;
                 let mut out = Vec::with_capacity(here.len());
                 for (k, r) in here.iter().enumerate() {
                     let who = r.member.as_str();
@@ -610,21 +607,29 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
                     .map(|m| entry(m, "present", ""))
                     .collect()
             }
-        };
-        entries_sent += entries.len();
-        jobs.push((c.clone(), made.name.clone(), entries));
-    }
-    laps.lap("rosters for attendance (client)");
-    stream::iter(jobs)
-        .map(|(c, name, entries)| {
+        }
+    };
+    // Per class: its organiser's roster on the day (where the attendance
+    // is drawn from it), then the attendance in one stream; a few classes
+    // at a time.
+    let sent: Vec<usize> = stream::iter(created.iter().chain(make_ups.iter()))
+        .map(|(c, made)| {
             let mut client = class_client.clone();
+            let members = members.clone();
             let code = code.clone();
+            let entries_for = &entries_for;
             async move {
+                let here = if c.kind == Kind::Session || c.key == "briefing-0" {
+                    roster(&members, &c.org, wire(c.day), false).await?
+                } else {
+                    Vec::new()
+                };
+                let entries = entries_for(c, &here);
                 let batches: Vec<StreamAttendanceRequest> = entries
                     .chunks(BATCH)
                     .enumerate()
                     .map(|(b, chunk)| StreamAttendanceRequest {
-                        study_class: name.clone(),
+                        study_class: made.name.clone(),
                         entries: chunk.to_vec(),
                         request_id: format!("seed-{code}-att-{}-{b}", c.key),
                     })
@@ -635,14 +640,14 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
                         .await
                         .map_err(status(&format!("attendance of {}", c.key)))?;
                 }
-                Ok::<_, anyhow::Error>(())
+                Ok::<_, anyhow::Error>(entries.len())
             }
         })
-        .buffer_unordered(4)
-        .try_collect::<Vec<()>>()
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect()
         .await?;
-
-    laps.lap("attendance streams");
+    let entries_sent: usize = sent.iter().sum();
+    laps.lap("attendance (rosters and streams)");
 
     // Non-members at the 300 conferences and cell classes.
     let n = sessions.len();
@@ -690,7 +695,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
                 Ok::<_, anyhow::Error>(())
             }
         })
-        .buffer_unordered(4)
+        .buffer_unordered(IN_FLIGHT)
         .try_collect::<Vec<()>>()
         .await?;
 
@@ -721,7 +726,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
                         .map_err(status(&format!("closing {key}")))
                 }
             })
-            .buffer_unordered(4)
+            .buffer_unordered(IN_FLIGHT)
             .try_collect::<Vec<()>>()
             .await?;
     }
@@ -894,24 +899,43 @@ async fn learning_reports(
     absent: &HashSet<&str>,
     code: &str,
 ) -> Result<usize> {
-    let mut client = LearningReportServiceClient::new(study.clone());
     let per = province.grassroots.len() / province.districts.len().max(1);
+    let counts: Vec<usize> = stream::iter(0..province.districts.len())
+        .map(|d| district_reports(study, members, province, created, absent, code, d * per, d))
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(counts.iter().sum())
+}
+
+/// The learning reports of district `d`, from the first cell of its
+/// grassroots organisation `g`; returns how many were submitted.
+#[allow(clippy::too_many_arguments)]
+async fn district_reports(
+    study: &Authed,
+    members: &Authed,
+    province: &Province,
+    created: &[(ClassPlan, StudyClass)],
+    absent: &HashSet<&str>,
+    code: &str,
+    g: usize,
+    d: usize,
+) -> Result<usize> {
+    let mut client = LearningReportServiceClient::new(study.clone());
     let mut n = 0;
-    for d in 0..province.districts.len() {
-        let g = d * per;
-        let key = format!("plenary-{g}");
-        let Some((c, made)) = created.iter().find(|(c, _)| c.key == key) else {
+    let key = format!("plenary-{g}");
+    let Some((c, made)) = created.iter().find(|(c, _)| c.key == key) else {
+        return Ok(0);
+    };
+    let cell = &cells_of(province, &province.grassroots[g])[0];
+    let writers = roster(members, cell, wire(c.day), true).await?;
+    for (k, w) in writers.iter().enumerate() {
+        if absent.contains(w.member.as_str()) {
             continue;
-        };
-        let cell = &cells_of(province, &province.grassroots[g])[0];
-        let writers = roster(members, cell, wire(c.day), true).await?;
-        for (k, w) in writers.iter().enumerate() {
-            if absent.contains(w.member.as_str()) {
-                continue;
-            }
-            let late = k % 10 == 9;
-            let day = c.day + time::Duration::days(if late { 20 } else { 3 + (k % 10) as i64 });
-            let submitted = client
+        }
+        let late = k % 10 == 9;
+        let day = c.day + time::Duration::days(if late { 20 } else { 3 + (k % 10) as i64 });
+        let submitted = client
                 .submit_learning_report(SubmitLearningReportRequest {
                     study_class: made.name.clone(),
                     member: w.member.clone(),
@@ -923,74 +947,73 @@ async fn learning_reports(
                     request_id: format!("seed-{code}-report-{g}-{k}"),
                 })
                 .await;
-            let report = match submitted {
-                Ok(r) => r.into_inner(),
-                Err(s) if s.code() == tonic::Code::FailedPrecondition => continue, // not an attendee
-                Err(s) => return Err(status("submitting a report")(s)),
-            };
-            n += 1;
-            let grade = match k % 30 {
-                29 => Some(ReportGrade::Fail),
-                0..=3 => None,
-                5 | 15 | 25 => Some(ReportGrade::Excellent),
-                x if x % 2 == 0 => Some(ReportGrade::Good),
-                _ => Some(ReportGrade::Pass),
-            };
-            if let Some(grade) = grade {
-                client
-                    .evaluate_learning_report(EvaluateLearningReportRequest {
-                        name: report.name.clone(),
-                        grade: grade as i32,
-                        comments: if grade == ReportGrade::Fail {
-                            "Chưa liên hệ bản thân; viết lại.".into()
-                        } else {
-                            "Nắm được nội dung Nghị quyết.".into()
-                        },
-                        evaluated_on: wire(day + time::Duration::days(5)),
-                        etag: String::new(),
-                        request_id: format!("seed-{code}-eval-{g}-{k}"),
-                    })
-                    .await
-                    .or_else(|s| {
-                        if s.code() == tonic::Code::FailedPrecondition {
-                            Ok(tonic::Response::new(report.clone()))
-                        } else {
-                            Err(status("evaluating")(s))
-                        }
-                    })?;
-            }
-            if d == 0 && k == 4 {
-                client
-                    .reopen_learning_report(ReopenLearningReportRequest {
-                        name: report.name.clone(),
-                        reason: "Nộp nhầm bản nháp".into(),
-                        etag: String::new(),
-                        request_id: format!("seed-{code}-reopen"),
-                    })
-                    .await
-                    .map_err(status("reopening"))?;
-            }
-        }
-        if d == 1
-            && let Some(w) = writers.iter().find(|w| !absent.contains(w.member.as_str()))
-        {
+        let report = match submitted {
+            Ok(r) => r.into_inner(),
+            Err(s) if s.code() == tonic::Code::FailedPrecondition => continue, // not an attendee
+            Err(s) => return Err(status("submitting a report")(s)),
+        };
+        n += 1;
+        let grade = match k % 30 {
+            29 => Some(ReportGrade::Fail),
+            0..=3 => None,
+            5 | 15 | 25 => Some(ReportGrade::Excellent),
+            x if x % 2 == 0 => Some(ReportGrade::Good),
+            _ => Some(ReportGrade::Pass),
+        };
+        if let Some(grade) = grade {
             client
-                .grant_report_extension(GrantReportExtensionRequest {
-                    study_class: made.name.clone(),
-                    member: w.member.clone(),
-                    due_date: wire(c.day + time::Duration::days(40)),
-                    reason: "Điều trị dài ngày tại bệnh viện".into(),
-                    request_id: format!("seed-{code}-extension"),
+                .evaluate_learning_report(EvaluateLearningReportRequest {
+                    name: report.name.clone(),
+                    grade: grade as i32,
+                    comments: if grade == ReportGrade::Fail {
+                        "Chưa liên hệ bản thân; viết lại.".into()
+                    } else {
+                        "Nắm được nội dung Nghị quyết.".into()
+                    },
+                    evaluated_on: wire(day + time::Duration::days(5)),
+                    etag: String::new(),
+                    request_id: format!("seed-{code}-eval-{g}-{k}"),
                 })
                 .await
                 .or_else(|s| {
-                    if s.code() == tonic::Code::InvalidArgument {
-                        Ok(tonic::Response::new(Default::default())) // granted by an earlier run
+                    if s.code() == tonic::Code::FailedPrecondition {
+                        Ok(tonic::Response::new(report.clone()))
                     } else {
-                        Err(status("extension")(s))
+                        Err(status("evaluating")(s))
                     }
                 })?;
         }
+        if d == 0 && k == 4 {
+            client
+                .reopen_learning_report(ReopenLearningReportRequest {
+                    name: report.name.clone(),
+                    reason: "Nộp nhầm bản nháp".into(),
+                    etag: String::new(),
+                    request_id: format!("seed-{code}-reopen"),
+                })
+                .await
+                .map_err(status("reopening"))?;
+        }
+    }
+    if d == 1
+        && let Some(w) = writers.iter().find(|w| !absent.contains(w.member.as_str()))
+    {
+        client
+            .grant_report_extension(GrantReportExtensionRequest {
+                study_class: made.name.clone(),
+                member: w.member.clone(),
+                due_date: wire(c.day + time::Duration::days(40)),
+                reason: "Điều trị dài ngày tại bệnh viện".into(),
+                request_id: format!("seed-{code}-extension"),
+            })
+            .await
+            .or_else(|s| {
+                if s.code() == tonic::Code::InvalidArgument {
+                    Ok(tonic::Response::new(Default::default())) // granted by an earlier run
+                } else {
+                    Err(status("extension")(s))
+                }
+            })?;
     }
     Ok(n)
 }

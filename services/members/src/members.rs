@@ -277,13 +277,14 @@ impl Members {
         if let Some(done) = w.replayed::<Member>()? {
             return Ok(done);
         }
-        let created = admission::insert_members(w.conn(), &call, std::slice::from_ref(&valid), |_| {
-            "member".to_string()
-        })
-        .await
-        .map_err(|(_, e)| e)?
-        .pop()
-        .ok_or_else(|| ApiError::Internal("no member created".into()))?;
+        let created =
+            admission::insert_members(w.conn(), &call, std::slice::from_ref(&valid), |_| {
+                "member".to_string()
+            })
+            .await
+            .map_err(|(_, e)| e)?
+            .pop()
+            .ok_or_else(|| ApiError::Internal("no member created".into()))?;
         w.commit(&created.name, &created).await?;
         Ok(created)
     }
@@ -316,11 +317,10 @@ impl Members {
         if let Some(done) = w.replayed::<BatchCreateMembersResponse>()? {
             return Ok(done);
         }
-        let members = admission::insert_members(w.conn(), &call, &valid, |i| {
-            format!("requests[{i}].member")
-        })
-        .await
-        .map_err(|(i, e)| at_index(i, e))?;
+        let members =
+            admission::insert_members(w.conn(), &call, &valid, |i| format!("requests[{i}].member"))
+                .await
+                .map_err(|(i, e)| at_index(i, e))?;
         for created in &members {
             w.record(&created.name).await?;
         }

@@ -702,7 +702,11 @@ async fn batch_creates_are_all_or_nothing() {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::AlreadyExists, "{backend}");
-        assert!(err.message().starts_with("requests[1]:"), "{}", err.message());
+        assert!(
+            err.message().starts_with("requests[1]:"),
+            "{}",
+            err.message()
+        );
         assert_eq!(count(&mut members).await, 0);
 
         let mut official = requests(&["1110001", "1110002", "1110003"]);

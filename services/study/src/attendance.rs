@@ -9,8 +9,12 @@
 use std::collections::HashMap;
 
 use probity_platform::{
-    ApiError, Call, Violations, dates, db::{rows_per_statement, values_list}, error::Violation, pagination::PageRequest,
-    resource::parse_name, text,
+    ApiError, Call, Violations, dates,
+    db::{rows_per_statement, values_list},
+    error::Violation,
+    pagination::PageRequest,
+    resource::parse_name,
+    text,
 };
 use probity_proto::probity::study::v1::{
     AttendanceEntry, AttendanceRecord, ClassState, ListAttendanceRequest, ListAttendanceResponse,

@@ -49,10 +49,15 @@ impl ClassRecord {
 const COLUMNS: &str = "id, plan_id, org_id, org_lineage, title, start_micros, end_micros, class_date, format, venue, \
     online_link, make_up_for, excluded, state, head_count, cancel_reason, revision, create_micros, update_micros";
 
-/// Loads a class by id, with its counts.
+/// Loads a class by id, with its counts (in the same statement: classes
+/// are loaded by most calls).
 pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<ClassRecord>> {
     let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM classes WHERE id = $1"
+        "SELECT {COLUMNS}, \
+         (SELECT COUNT(*) FROM attendance a WHERE a.class_id = c.id) AS recorded, \
+         (SELECT CAST(COALESCE(SUM(a.attended), 0) AS BIGINT) FROM attendance a WHERE a.class_id = c.id) AS attended, \
+         (SELECT COUNT(*) FROM non_members n WHERE n.class_id = c.id) AS named \
+         FROM classes c WHERE c.id = $1"
     )))
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -72,16 +77,9 @@ pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<ClassReco
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let (recorded, attended): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT COUNT(*), CAST(SUM(attended) AS BIGINT) FROM attendance WHERE class_id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let (named,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM non_members WHERE class_id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let recorded: i64 = row.try_get("recorded")?;
+    let attended: i64 = row.try_get("attended")?;
+    let named: i64 = row.try_get("named")?;
     let class_date = dates::from_sql(&row.try_get::<String, _>("class_date")?)?;
     let state = ClassState::try_from(row.try_get::<i64, _>("state")? as i32)
         .unwrap_or(ClassState::Unspecified);
@@ -128,7 +126,7 @@ pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<ClassReco
             excluded_from_rate: row.try_get::<i64, _>("excluded")? != 0,
             state: state as i32,
             members_recorded: recorded as i32,
-            members_attended: attended.unwrap_or(0) as i32,
+            members_attended: attended as i32,
             non_members: (head_count + named) as i32,
             etag: etag(row.try_get("revision")?),
             create_time: Some(dates::timestamp(row.try_get("create_micros")?)),
