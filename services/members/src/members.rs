@@ -326,6 +326,8 @@ impl Members {
         }
         let response = BatchCreateMembersResponse { members };
         w.commit_batch(&response).await?;
+        self.db
+            .refresh_statistics(&["members", "member_periods", "member_events"]);
         Ok(response)
     }
 

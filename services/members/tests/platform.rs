@@ -486,3 +486,49 @@ async fn streams_a_roster_of_a_hundred_thousand() {
         assert_eq!(count, N, "{backend}");
     }
 }
+
+/// After a member batch, PostgreSQL's planner statistics of the member
+/// tables are refreshed in the background (queries right after an import
+/// are otherwise planned for the empty tables of before it).
+#[tokio::test]
+async fn statistics_are_refreshed_after_a_member_batch() {
+    for backend in backends() {
+        let server = start(&backend).await;
+        if server.db.backend() != probity_platform::db::Backend::Postgres {
+            continue;
+        }
+        let mut orgs = OrganizationServiceClient::new(server.admin());
+        let mut members = MemberServiceClient::new(server.admin());
+        let t = tree(&mut orgs).await;
+        members
+            .batch_create_members(
+                probity_proto::probity::members::v1::BatchCreateMembersRequest {
+                    requests: vec![member_request(
+                        &t.a1.name,
+                        "5550001",
+                        "Lô thống kê",
+                        date(2013, 1, 1),
+                    )],
+                    request_id: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let mut analyzed = false;
+        for _ in 0..100 {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM pg_stat_user_tables WHERE schemaname = current_schema() \
+                 AND relname IN ('members', 'member_periods', 'member_events') AND last_analyze IS NOT NULL",
+            )
+            .fetch_one(server.db.pool())
+            .await
+            .unwrap();
+            if n == 3 {
+                analyzed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(analyzed, "{backend}: the three member tables were analyzed");
+    }
+}

@@ -460,6 +460,7 @@ impl Plans {
         snapshot::store(w.conn(), &id, &snap).await?;
         let created = reload(w.conn(), &id).await?.plan;
         w.commit(&created.name, &created).await?;
+        self.db.refresh_statistics(snapshot::TABLES);
         Ok(created)
     }
 
@@ -659,6 +660,7 @@ impl Plans {
         .await?;
         let updated = reload(w.conn(), &current.id).await?.plan;
         w.commit(&updated.name, &updated).await?;
+        self.db.refresh_statistics(snapshot::TABLES);
         Ok(updated)
     }
 }

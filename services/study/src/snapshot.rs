@@ -85,6 +85,9 @@ pub async fn take(
     Ok(Snapshot { orgs, members })
 }
 
+/// The tables a snapshot fills (for [`probity_platform::Database::refresh_statistics`]).
+pub const TABLES: &[&str] = &["plan_orgs", "plan_roster"];
+
 /// Replaces the stored snapshot of plan `plan_id`.
 pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot) -> Result<()> {
     for table in ["plan_roster", "plan_orgs"] {
