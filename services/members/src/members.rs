@@ -690,12 +690,12 @@ struct Roster {
     as_of: String,
     prefix: String,
     upper: String,
-    /// Walk all members in id order, keeping those in the subtree (for a
-    /// subtree with a large share of the organisations), rather than
-    /// gather the subtree's members and sort them for every batch (for a
-    /// small one). Either way a batch costs about its own size, where the
-    /// other way round the province's roster re-sorted all 33,000 members
-    /// for each of its 34 batches.
+    /// Walk all members in id order, a window of ids at a time, keeping
+    /// those in the subtree (for a subtree with a large share of the
+    /// organisations), rather than gather the subtree's members and sort
+    /// them for every batch (for a small one). Either way a batch costs
+    /// about its own size, where the other way round the province's
+    /// roster re-sorted all 33,000 members for each of its 34 batches.
     members_first: bool,
     exclude_exempt: bool,
 }
@@ -724,15 +724,27 @@ fn stream_roster(
         status_list(&statuses),
         in_force("p", 1),
     );
-    let tables = if roster.members_first {
-        "members m CROSS JOIN member_periods mp CROSS JOIN organization_placements p"
+    let columns = "m.id, m.full_name, m.party_card_number, mp.organization_id, mp.status";
+    // Walking members: each query takes the next window of ROSTER_BATCH
+    // member ids (`$5`, the window's last id, found first on the members'
+    // key) and keeps those in the subtree, so no plan sorts more than a
+    // window; the last window has no upper bound. Gathering: the next
+    // ROSTER_BATCH of the subtree's members.
+    let (sql, tail_sql) = if roster.members_first {
+        let tables = "members m CROSS JOIN member_periods mp CROSS JOIN organization_placements p";
+        (
+            format!(
+                "SELECT {columns} FROM {tables} WHERE {conditions} AND m.id <= $5 ORDER BY m.id"
+            ),
+            format!("SELECT {columns} FROM {tables} WHERE {conditions} ORDER BY m.id"),
+        )
     } else {
-        "organization_placements p CROSS JOIN member_periods mp CROSS JOIN members m"
+        let tables = "organization_placements p CROSS JOIN member_periods mp CROSS JOIN members m";
+        let sql =
+            format!("SELECT {columns} FROM {tables} WHERE {conditions} ORDER BY m.id LIMIT $5");
+        (sql.clone(), sql)
     };
-    let sql = format!(
-        "SELECT m.id, m.full_name, m.party_card_number, mp.organization_id, mp.status \
-         FROM {tables} WHERE {conditions} ORDER BY m.id LIMIT $5"
-    );
+    let members_first = roster.members_first;
     let Roster {
         as_of,
         prefix,
@@ -742,22 +754,50 @@ fn stream_roster(
     tokio::spawn(async move {
         let mut after = String::new();
         loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            let window = if members_first {
+                let last: Result<Option<(String,)>, sqlx::Error> = sqlx::query_as(
+                    "SELECT id FROM members WHERE id > $1 ORDER BY id LIMIT 1 OFFSET $2",
+                )
+                .bind(&after)
+                .bind(ROSTER_BATCH - 1)
+                .fetch_optional(db.pool())
+                .await;
+                match last {
+                    Ok(last) => last.map(|(id,)| id),
+                    Err(e) => {
+                        let _ = tx.send(Err(Error::from(e).into())).await;
+                        return;
+                    }
+                }
+            } else {
+                None
+            };
+            let query = match &window {
+                Some(_) => sql.as_str(),
+                None => tail_sql.as_str(),
+            };
+            let query = sqlx::query(sqlx::AssertSqlSafe(query.to_string()))
                 .bind(&as_of)
                 .bind(&prefix)
                 .bind(&upper)
-                .bind(&after)
-                .bind(ROSTER_BATCH)
-                .fetch_all(db.pool())
-                .await;
-            let rows = match rows {
+                .bind(&after);
+            let query = match (&window, members_first) {
+                (Some(last), _) => query.bind(last.clone()),
+                (None, true) => query,
+                (None, false) => query.bind(ROSTER_BATCH),
+            };
+            let rows = match query.fetch_all(db.pool()).await {
                 Ok(rows) => rows,
                 Err(e) => {
                     let _ = tx.send(Err(Error::from(e).into())).await;
                     return;
                 }
             };
-            let done = (rows.len() as i64) < ROSTER_BATCH;
+            let done = if members_first {
+                window.is_none()
+            } else {
+                (rows.len() as i64) < ROSTER_BATCH
+            };
             for row in rows {
                 let entry = (|| -> Result<(String, StreamRosterResponse), sqlx::Error> {
                     let id: String = row.try_get("id")?;
@@ -788,6 +828,9 @@ fn stream_roster(
             }
             if done {
                 return;
+            }
+            if let Some(last) = window {
+                after = last;
             }
         }
     });
