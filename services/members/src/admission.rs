@@ -52,12 +52,10 @@ pub(crate) async fn insert_members(
     field: impl Fn(usize) -> String,
 ) -> std::result::Result<Vec<Member>, RowError> {
     let taken = taken_cards(conn, rows).await.map_err(|e| (0, e))?;
-    let mut ids = Vec::with_capacity(rows.len());
-    for (i, v) in rows.iter().enumerate() {
-        let field = format!("{}.organization", field(i));
-        ids.push(parse_name(&field, &v.organization, "organizations").map_err(|e| (i, e.into()))?);
-    }
-    let mut distinct = ids.clone();
+    let mut distinct: Vec<&str> = rows
+        .iter()
+        .filter_map(|v| parse_name("", &v.organization, "organizations").ok())
+        .collect();
     distinct.sort_unstable();
     distinct.dedup();
     let placements = tree::placements(conn, &distinct)
@@ -67,7 +65,13 @@ pub(crate) async fn insert_members(
     let mut checked = Vec::with_capacity(rows.len());
     for (i, v) in rows.iter().enumerate() {
         let admitted = dates::to_sql(v.admitted);
-        let history = placements.get(ids[i]).map(Vec::as_slice).unwrap_or(&[]);
+        let id = parse_name(
+            &format!("{}.organization", field(i)),
+            &v.organization,
+            "organizations",
+        )
+        .map_err(|e| (i, e.into()))?;
+        let history = placements.get(id).map(Vec::as_slice).unwrap_or(&[]);
         let latest = history.last().map(|(org, _)| org);
         check_writable(call, &v.organization, latest).map_err(|e| (i, e))?;
         if let Some(org) = latest.filter(|org| org.valid_to.is_some()) {
@@ -86,7 +90,7 @@ pub(crate) async fn insert_members(
             return Err((
                 i,
                 Error::NotInForce {
-                    what: org_name(ids[i]),
+                    what: org_name(id),
                     date: admitted,
                 },
             ));
