@@ -344,6 +344,9 @@ impl Classes {
         let Some((class, _, _)) = state else {
             return Err(ApiError::invalid("batches", "the stream sent no batch").into());
         };
+        // A class's attendance is the bulk write here; the recounts join it
+        // with the plan's classes, which grow a row per call.
+        self.db.refresh_statistics(&["attendance", "classes"]);
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let class = reload(&mut conn, &class.id).await?.class;
         Ok(StreamAttendanceResponse {
