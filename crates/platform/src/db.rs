@@ -390,6 +390,15 @@ pub fn rows_per_statement(columns: usize) -> usize {
     (PARAMETERS_PER_STATEMENT / columns.max(1)).max(1)
 }
 
+/// Placeholders for an `IN` list: `n` parameters numbered from `$first`
+/// on, e.g. `$2, $3, $4`. Size lists with [`rows_per_statement`]`(1)`.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Placeholders for a multi-row `VALUES`: `rows` groups of `columns`
 /// parameters, numbered from `$first` on, e.g. `($1, $2), ($3, $4)`. Both
 /// backends take many rows per statement; size them with
@@ -420,5 +429,6 @@ mod values_tests {
         assert_eq!(super::values_list(2, 2, 1), "($1, $2), ($3, $4)");
         assert_eq!(super::values_list(1, 3, 4), "($4, $5, $6)");
         assert_eq!(super::values_list(0, 3, 1), "");
+        assert_eq!(super::placeholders(2, 3), "$2, $3, $4");
     }
 }

@@ -131,7 +131,7 @@ impl Write {
     ///
     /// [`commit`]: Self::commit
     /// [`commit_batch`]: Self::commit_batch
-    pub async fn record(&mut self, resource: &str) -> Result<(), ApiError> {
+    pub fn record(&mut self, resource: &str) -> Result<(), ApiError> {
         let at_micros = dates::now_micros();
         let fields = EntryFields {
             seq: self.next_seq,
@@ -161,7 +161,7 @@ impl Write {
         resource: &str,
         response: &R,
     ) -> Result<(), ApiError> {
-        self.record(resource).await?;
+        self.record(resource)?;
         self.commit_batch(response).await
     }
 

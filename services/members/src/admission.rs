@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use probity_platform::{
     ApiError, Call, dates,
-    db::{rows_per_statement, values_list},
+    db::{placeholders, rows_per_statement, values_list},
     resource::{etag, new_id, parse_name},
     text,
 };
@@ -130,10 +130,9 @@ pub(crate) async fn insert_members(
 async fn taken_cards(conn: &mut AnyConnection, rows: &[ValidCreate]) -> Result<HashSet<String>> {
     let mut taken = HashSet::new();
     for chunk in rows.chunks(rows_per_statement(1)) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT party_card_number FROM members WHERE party_card_number IN ({})",
-            placeholders.join(", ")
+            placeholders(1, chunk.len())
         );
         let mut q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
         for v in chunk {

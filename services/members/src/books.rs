@@ -5,6 +5,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use probity_platform::{
     ApiError, Call, Database, Violations, dates,
+    db::placeholders,
     pagination::PageRequest,
     resource::{check_current_etag, etag, new_id},
     symbol, unary,
@@ -130,13 +131,6 @@ fn entry_from_row(row: &AnyRow) -> Result<BookEntry> {
         create_time: Some(dates::timestamp(row.try_get("create_micros")?)),
         submit_time: submit.map(dates::timestamp),
     })
-}
-
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Loads entries by a query, then their codes, comments and results in

@@ -322,7 +322,7 @@ impl Members {
                 .await
                 .map_err(|(i, e)| at_index(i, e))?;
         for created in &members {
-            w.record(&created.name).await?;
+            w.record(&created.name)?;
         }
         let response = BatchCreateMembersResponse { members };
         w.commit_batch(&response).await?;

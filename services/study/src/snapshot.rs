@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use probity_platform::{
     ApiError, Call,
-    db::{rows_per_statement, values_list},
+    db::{placeholders, rows_per_statement, values_list},
 };
 use probity_proto::probity::members::v1::StreamRosterResponse;
 use sqlx::AnyConnection;
@@ -167,10 +167,7 @@ pub async fn recount(conn: &mut AnyConnection, plan_id: &str, who: Recount<'_>) 
         }
         Recount::Members(ids) => {
             for chunk in ids.chunks(rows_per_statement(1)) {
-                let list = (0..chunk.len())
-                    .map(|i| format!("${}", i + 2))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = placeholders(2, chunk.len());
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "{SET} AND member_id IN ({list})"
                 )))
