@@ -13,6 +13,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: the services allocate many
+/// small, short-lived values across threads (rows, messages), where
+/// glibc's allocator showed as ~17 % of the seed load's samples under
+/// `perf`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = config::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

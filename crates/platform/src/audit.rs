@@ -73,16 +73,14 @@ pub(crate) async fn append_all(
     call: &crate::call::Call,
     entries: &[Pending],
 ) -> Result<(), ApiError> {
-    for chunk in entries.chunks(crate::db::rows_per_statement(9)) {
-        let sql = format!(
-            "INSERT INTO audit_log (seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash) \
-             VALUES {}",
-            crate::db::values_list(chunk.len(), 9, 1)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for e in chunk {
-            q = q
-                .bind(e.seq)
+    crate::bulk::insert_rows(
+        conn,
+        "INSERT INTO audit_log (seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash) \
+         VALUES {values}",
+        9,
+        entries,
+        |q, e| {
+            q.bind(e.seq)
                 .bind(e.at_micros)
                 .bind(&call.caller.subject)
                 .bind(&call.caller.agency)
@@ -90,10 +88,10 @@ pub(crate) async fn append_all(
                 .bind(&e.resource)
                 .bind(&call.request_id)
                 .bind(&e.prev_hash)
-                .bind(&e.hash);
-        }
-        q.execute(&mut *conn).await?;
-    }
+                .bind(&e.hash)
+        },
+    )
+    .await?;
     Ok(())
 }
 

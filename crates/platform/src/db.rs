@@ -154,7 +154,7 @@ impl Database {
             .after_connect(move |conn, _meta| {
                 let statements = match backend {
                     Backend::Sqlite => "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                                        PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
+                                        PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA mmap_size = 1073741824;"
                         .to_string(),
                     Backend::Postgres => format!("SET search_path TO \"{schema}\""),
                 };
@@ -374,61 +374,5 @@ mod tests {
         assert!(sqlite_url(&url).unwrap().ends_with("m.db?mode=rwc"));
         assert!(dir.exists());
         assert!(sqlite_url("sqlite::memory:").is_err());
-    }
-}
-
-/// Parameters per statement that multi-row statements aim for. On SQLite
-/// sqlx finds each `$N` parameter by name, a lookup whose cost grows with
-/// the statement's parameter count, so binding costs the square of the
-/// count: 1,600 parameters cost more than the 200-row insert they fed.
-/// Around a hundred keeps binding below a statement's own cost.
-pub const PARAMETERS_PER_STATEMENT: usize = 120;
-
-/// Rows of `columns` parameters per multi-row statement (at least one):
-/// chunk rows with it and build each statement with [`values_list`].
-pub fn rows_per_statement(columns: usize) -> usize {
-    (PARAMETERS_PER_STATEMENT / columns.max(1)).max(1)
-}
-
-/// Placeholders for an `IN` list: `n` parameters numbered from `$first`
-/// on, e.g. `$2, $3, $4`. Size lists with [`rows_per_statement`]`(1)`.
-pub fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Placeholders for a multi-row `VALUES`: `rows` groups of `columns`
-/// parameters, numbered from `$first` on, e.g. `($1, $2), ($3, $4)`. Both
-/// backends take many rows per statement; size them with
-/// [`rows_per_statement`].
-pub fn values_list(rows: usize, columns: usize, first: usize) -> String {
-    let mut out = String::with_capacity(rows * columns * 5);
-    for r in 0..rows {
-        if r > 0 {
-            out.push_str(", ");
-        }
-        out.push('(');
-        for c in 0..columns {
-            if c > 0 {
-                out.push_str(", ");
-            }
-            out.push('$');
-            out.push_str(&(first + r * columns + c).to_string());
-        }
-        out.push(')');
-    }
-    out
-}
-
-#[cfg(test)]
-mod values_tests {
-    #[test]
-    fn numbers_rows_of_placeholders() {
-        assert_eq!(super::values_list(2, 2, 1), "($1, $2), ($3, $4)");
-        assert_eq!(super::values_list(1, 3, 4), "($4, $5, $6)");
-        assert_eq!(super::values_list(0, 3, 1), "");
-        assert_eq!(super::placeholders(2, 3), "$2, $3, $4");
     }
 }

@@ -1,6 +1,7 @@
 //! What every Probity service shares.
 //!
 //! - [`db`]: the database (SQLite or PostgreSQL by URL), migrations.
+//! - [`bulk`]: many rows per statement (multi-row inserts, `IN` lists).
 //! - [`write`]: the write transaction: audit chain, idempotency, commit.
 //! - [`audit`]: listing and verifying the audit chain.
 //! - [`auth`]: tokens, callers, organisation scope.
@@ -16,6 +17,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod call;
 pub mod client;
 pub mod dates;

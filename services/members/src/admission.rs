@@ -10,8 +10,9 @@
 use std::collections::HashSet;
 
 use probity_platform::{
-    ApiError, Call, dates,
-    db::{placeholders, rows_per_statement, values_list},
+    ApiError, Call,
+    bulk::{IN_LIST_PARAMETERS, insert_rows, placeholders},
+    dates,
     resource::{etag, new_id, parse_name},
     text,
 };
@@ -129,7 +130,7 @@ pub(crate) async fn insert_members(
 /// The rows' card numbers that recorded members already have.
 async fn taken_cards(conn: &mut AnyConnection, rows: &[ValidCreate]) -> Result<HashSet<String>> {
     let mut taken = HashSet::new();
-    for chunk in rows.chunks(rows_per_statement(1)) {
+    for chunk in rows.chunks(IN_LIST_PARAMETERS) {
         let sql = format!(
             "SELECT party_card_number FROM members WHERE party_card_number IN ({})",
             placeholders(1, chunk.len())
@@ -144,17 +145,15 @@ async fn taken_cards(conn: &mut AnyConnection, rows: &[ValidCreate]) -> Result<H
 }
 
 async fn write_members(conn: &mut AnyConnection, rows: &[NewMember<'_>], now: i64) -> Result<()> {
-    for chunk in rows.chunks(rows_per_statement(14)) {
-        let sql = format!(
-            "INSERT INTO members (id, party_card_number, full_name, name_folded, date_of_birth, gender, \
-             organization_id, status, admission_date, official_date, head_position, revision, create_micros, \
-             update_micros) VALUES {}",
-            values_list(chunk.len(), 14, 1)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for m in chunk {
-            q = q
-                .bind(&m.id)
+    insert_rows(
+        conn,
+        "INSERT INTO members (id, party_card_number, full_name, name_folded, date_of_birth, gender, \
+         organization_id, status, admission_date, official_date, head_position, revision, create_micros, \
+         update_micros) VALUES {values}",
+        14,
+        rows,
+        |q, m| {
+            q.bind(&m.id)
                 .bind(&m.valid.card)
                 .bind(&m.valid.full_name)
                 .bind(text::fold(&m.valid.full_name))
@@ -167,16 +166,17 @@ async fn write_members(conn: &mut AnyConnection, rows: &[NewMember<'_>], now: i6
                 .bind(&m.valid.head_position)
                 .bind(1_i64)
                 .bind(now)
-                .bind(now);
+                .bind(now)
+        },
+    )
+    .await
+    .map_err(|e| {
+        if probity_platform::error::is_unique_violation(&e) {
+            ApiError::Internal(format!("a member row collided: {e}")).into()
+        } else {
+            Error::from(e)
         }
-        q.execute(&mut *conn).await.map_err(|e| {
-            if probity_platform::error::is_unique_violation(&e) {
-                ApiError::Internal(format!("a member row collided: {e}")).into()
-            } else {
-                Error::from(e)
-            }
-        })?;
-    }
+    })?;
     Ok(())
 }
 
@@ -206,22 +206,20 @@ async fn write_periods(conn: &mut AnyConnection, rows: &[NewMember<'_>]) -> Resu
             std::iter::once(probationary).chain(official)
         })
         .collect();
-    for chunk in periods.chunks(rows_per_statement(5)) {
-        let sql = format!(
-            "INSERT INTO member_periods (member_id, organization_id, status, valid_from, valid_to) VALUES {}",
-            values_list(chunk.len(), 5, 1)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (m, status, from, to) in chunk {
-            q = q
-                .bind(&m.id)
+    insert_rows(
+        conn,
+        "INSERT INTO member_periods (member_id, organization_id, status, valid_from, valid_to) VALUES {values}",
+        5,
+        &periods,
+        |q, (m, status, from, to)| {
+            q.bind(&m.id)
                 .bind(&m.org)
                 .bind(*status as i64)
                 .bind(*from)
-                .bind(*to);
-        }
-        q.execute(&mut *conn).await?;
-    }
+                .bind(*to)
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -262,16 +260,14 @@ async fn write_events(conn: &mut AnyConnection, rows: &[NewMember<'_>], now: i64
             std::iter::once(admitted).chain(official)
         })
         .collect();
-    for chunk in events.chunks(rows_per_statement(11)) {
-        let sql = format!(
-            "INSERT INTO member_events (id, member_id, seq, kind, effective_date, from_org, to_org, \
-             from_status, to_status, note, create_micros) VALUES {}",
-            values_list(chunk.len(), 11, 1)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (m, seq, kind, date, from_org, from_status, to_status) in chunk {
-            q = q
-                .bind(new_id())
+    insert_rows(
+        conn,
+        "INSERT INTO member_events (id, member_id, seq, kind, effective_date, from_org, to_org, \
+         from_status, to_status, note, create_micros) VALUES {values}",
+        11,
+        &events,
+        |q, (m, seq, kind, date, from_org, from_status, to_status)| {
+            q.bind(new_id())
                 .bind(&m.id)
                 .bind(*seq)
                 .bind(*kind as i64)
@@ -281,10 +277,10 @@ async fn write_events(conn: &mut AnyConnection, rows: &[NewMember<'_>], now: i64
                 .bind(*from_status as i64)
                 .bind(*to_status as i64)
                 .bind("")
-                .bind(now);
-        }
-        q.execute(&mut *conn).await?;
-    }
+                .bind(now)
+        },
+    )
+    .await?;
     Ok(())
 }
 

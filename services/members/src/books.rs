@@ -4,8 +4,9 @@
 use std::{collections::HashMap, sync::Arc};
 
 use probity_platform::{
-    ApiError, Call, Database, Violations, dates,
-    db::placeholders,
+    ApiError, Call, Database, Violations,
+    bulk::placeholders,
+    dates,
     pagination::PageRequest,
     resource::{check_current_etag, etag, new_id},
     symbol, unary,

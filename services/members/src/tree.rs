@@ -166,11 +166,11 @@ pub async fn placements(
     ids: &[&str],
 ) -> Result<HashMap<String, Vec<(OrgRow, Option<String>)>>> {
     let mut out: HashMap<String, Vec<(OrgRow, Option<String>)>> = HashMap::new();
-    for chunk in ids.chunks(probity_platform::db::rows_per_statement(1)) {
+    for chunk in ids.chunks(probity_platform::bulk::IN_LIST_PARAMETERS) {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORG_COLUMNS}, p.valid_to AS placed_to FROM organizations o \
              JOIN organization_placements p ON p.org_id = o.id WHERE o.id IN ({}) ORDER BY o.id, p.valid_from",
-            probity_platform::db::placeholders(1, chunk.len())
+            probity_platform::bulk::placeholders(1, chunk.len())
         )));
         for id in chunk {
             q = q.bind(*id);

@@ -9,12 +9,8 @@
 use std::collections::HashMap;
 
 use probity_platform::{
-    ApiError, Call, Violations, dates,
-    db::{rows_per_statement, values_list},
-    error::Violation,
-    pagination::PageRequest,
-    resource::parse_name,
-    text,
+    ApiError, Call, Violations, bulk::insert_rows, dates, error::Violation,
+    pagination::PageRequest, resource::parse_name, text,
 };
 use probity_proto::probity::study::v1::{
     AttendanceEntry, AttendanceRecord, ClassState, ListAttendanceRequest, ListAttendanceResponse,
@@ -26,7 +22,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::{
     class_record::{self, ClassRecord},
-    classes::{Classes, for_change, reload},
+    classes::{Classes, changeable, reload},
     error::{Error, Result},
     plan_record::{self, PlanRecord},
     snapshot::{self, Recount},
@@ -126,28 +122,26 @@ fn check_entries(
 async fn upsert(conn: &mut AnyConnection, class: &ClassRecord, rows: &[Checked]) -> Result<()> {
     let class_id = class.id.as_str();
     let now = dates::now_micros();
-    for chunk in rows.chunks(rows_per_statement(8)) {
-        let sql = format!(
-            "INSERT INTO attendance (class_id, member_id, status, attended, remark, org_id, defaulted, update_micros) \
-             VALUES {} ON CONFLICT (class_id, member_id) DO UPDATE SET status = excluded.status, \
-             attended = excluded.attended, remark = excluded.remark, org_id = excluded.org_id, defaulted = 0, \
-             update_micros = excluded.update_micros",
-            values_list(chunk.len(), 8, 1)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for r in chunk {
-            q = q
-                .bind(class_id)
+    insert_rows(
+        conn,
+        "INSERT INTO attendance (class_id, member_id, status, attended, remark, org_id, defaulted, update_micros) \
+         VALUES {values} ON CONFLICT (class_id, member_id) DO UPDATE SET status = excluded.status, \
+         attended = excluded.attended, remark = excluded.remark, org_id = excluded.org_id, defaulted = 0, \
+         update_micros = excluded.update_micros",
+        8,
+        rows,
+        |q, r| {
+            q.bind(class_id)
                 .bind(&r.member_id)
                 .bind(&r.status)
                 .bind(i64::from(r.attended))
                 .bind(&r.remark)
                 .bind(&r.org_id)
                 .bind(0_i64)
-                .bind(now);
-        }
-        q.execute(&mut *conn).await?;
-    }
+                .bind(now)
+        },
+    )
+    .await?;
     let ids: Vec<String> = rows.iter().map(|r| r.member_id.clone()).collect();
     snapshot::recount(conn, &class.plan_id, Recount::Members(&ids)).await
 }
@@ -238,7 +232,7 @@ impl Classes {
         if let Some(done) = w.replayed::<RecordAttendanceResponse>()? {
             return Ok(done);
         }
-        for_change(w.conn(), &call, &req.study_class, "").await?;
+        changeable(w.conn(), &call, &req.study_class, "").await?;
         upsert(w.conn(), &class, &rows).await?;
         let mut records = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -328,7 +322,7 @@ impl Classes {
                 .begin_write(&call, &batch.request_id, &batch)
                 .await?;
             if w.replayed::<StreamAttendanceResponse>()?.is_none() {
-                for_change(w.conn(), &call, &class.class.name, "").await?;
+                changeable(w.conn(), &call, &class.class.name, "").await?;
                 upsert(w.conn(), class, &rows).await?;
                 let ack = StreamAttendanceResponse {
                     batches: 1,
@@ -442,28 +436,27 @@ impl Classes {
         if let Some(done) = w.replayed::<StudyClass>()? {
             return Ok(done);
         }
-        let class = for_change(w.conn(), &call, &req.study_class, "").await?;
+        let class = changeable(w.conn(), &call, &req.study_class, "").await?;
         sqlx::query("DELETE FROM non_members WHERE class_id = $1")
             .bind(&class.id)
             .execute(w.conn())
             .await?;
-        let per_statement = rows_per_statement(5);
-        for (chunk_no, chunk) in attendees.chunks(per_statement).enumerate() {
-            let sql = format!(
-                "INSERT INTO non_members (class_id, position, full_name, identity_number, note) VALUES {}",
-                values_list(chunk.len(), 5, 1)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (i, (name, id, note)) in chunk.iter().enumerate() {
-                q = q
-                    .bind(&class.id)
-                    .bind((chunk_no * per_statement + i) as i64)
+        let positioned: Vec<(i64, &(String, String, String))> =
+            (0_i64..).zip(attendees.iter()).collect();
+        insert_rows(
+            w.conn(),
+            "INSERT INTO non_members (class_id, position, full_name, identity_number, note) VALUES {values}",
+            5,
+            &positioned,
+            |q, (position, (name, id, note))| {
+                q.bind(&class.id)
+                    .bind(*position)
                     .bind(name)
                     .bind(id)
-                    .bind(note);
-            }
-            q.execute(w.conn()).await?;
-        }
+                    .bind(note)
+            },
+        )
+        .await?;
         sqlx::query("UPDATE classes SET head_count = $1, revision = revision + 1, update_micros = $2 WHERE id = $3")
             .bind(i64::from(req.head_count))
             .bind(dates::now_micros())

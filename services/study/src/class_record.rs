@@ -138,6 +138,41 @@ pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<ClassReco
     }))
 }
 
+/// What a change to a class checks, read in one light statement (no
+/// counts, presenters or materials): writes that only add to a class
+/// (attendance, non-members, closing) take it inside their transaction.
+#[derive(Debug, Clone)]
+pub struct ClassHead {
+    /// The class id.
+    pub id: String,
+    /// Its plan's id.
+    pub plan_id: String,
+    /// Ids from the root down to the organising organisation, `/a/b/`.
+    pub org_lineage: String,
+    /// Its state.
+    pub state: ClassState,
+    /// Its revision, the etag's number.
+    pub revision: i64,
+}
+
+/// Loads a class's [`ClassHead`] by id.
+pub async fn head(conn: &mut AnyConnection, id: &str) -> Result<Option<ClassHead>> {
+    let row: Option<(String, String, i64, i64)> =
+        sqlx::query_as("SELECT plan_id, org_lineage, state, revision FROM classes WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(
+        row.map(|(plan_id, org_lineage, state, revision)| ClassHead {
+            id: id.to_string(),
+            plan_id,
+            org_lineage,
+            state: ClassState::try_from(state as i32).unwrap_or(ClassState::Unspecified),
+            revision,
+        }),
+    )
+}
+
 /// Loads the class named `name` (in request field `field`) that the caller
 /// may read: `NOT_FOUND` otherwise.
 pub async fn visible(

@@ -4,10 +4,10 @@
 use probity_platform::{
     ApiError, Call, Database, Violations,
     auth::ROLE_WRITER,
+    bulk::insert_rows,
     dates,
-    db::{rows_per_statement, values_list},
     pagination::PageRequest,
-    resource::{check_current_etag, new_id, parse_name},
+    resource::{check_current_etag, etag as etag_of, new_id, parse_name},
     text,
 };
 use probity_proto::probity::study::v1::{
@@ -17,10 +17,10 @@ use probity_proto::probity::study::v1::{
 use sqlx::AnyConnection;
 
 use crate::{
-    class_record::{self, ClassRecord},
+    class_record::{self, ClassHead, ClassRecord},
     documents,
     error::{Error, Result},
-    members::MembersPeer,
+    members::{MembersPeer, lineage_ids},
     plan_record::{self, PlanRecord},
     snapshot::{self, Recount},
 };
@@ -251,17 +251,25 @@ pub async fn reload(conn: &mut AnyConnection, id: &str) -> Result<ClassRecord> {
         .ok_or_else(|| ApiError::Internal("class vanished".into()).into())
 }
 
-/// Loads a class for a change: visible, writable, not cancelled, etag
-/// current.
-pub async fn for_change(
+/// Checks a change to the class named `name`: visible to the caller
+/// (`NOT_FOUND` otherwise), writable by them, not cancelled, `etag` (when
+/// given) current. Reads only the class's [`ClassHead`].
+pub async fn changeable(
     conn: &mut AnyConnection,
     call: &Call,
     name: &str,
     etag: &str,
-) -> Result<ClassRecord> {
-    let class = class_record::visible(conn, call, "name", name).await?;
-    class.check_write(call)?;
-    check_current_etag(name, etag, &class.class.etag)?;
+) -> Result<ClassHead> {
+    let id = parse_name("name", name, "classes")?;
+    let class = class_record::head(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(name))?;
+    let name = &format!("classes/{id}");
+    call.caller
+        .check_read(lineage_ids(&class.org_lineage), name)?;
+    call.caller
+        .check_write(lineage_ids(&class.org_lineage), name)?;
+    check_current_etag(name, etag, &etag_of(class.revision))?;
     if class.state == ClassState::Cancelled {
         return Err(Error::state(
             "CLASS_CANCELLED",
@@ -269,6 +277,17 @@ pub async fn for_change(
         ));
     }
     Ok(class)
+}
+
+/// Loads a class for a change, whole: [`changeable`], then the record.
+pub async fn for_change(
+    conn: &mut AnyConnection,
+    call: &Call,
+    name: &str,
+    etag: &str,
+) -> Result<ClassRecord> {
+    let head = changeable(conn, call, name, etag).await?;
+    reload(conn, &head.id).await
 }
 
 /// `ClassService` over one database and the members service.
@@ -618,7 +637,7 @@ impl Classes {
         if let Some(done) = w.replayed::<StudyClass>()? {
             return Ok(done);
         }
-        let again = for_change(w.conn(), &call, &req.name, &req.etag).await?;
+        let again = changeable(w.conn(), &call, &req.name, &req.etag).await?;
         if again.state != ClassState::Scheduled {
             return Err(Error::state(
                 "CLASS_CLOSED",
@@ -626,26 +645,24 @@ impl Classes {
             ));
         }
         let now = dates::now_micros();
-        for chunk in expected.chunks(rows_per_statement(8)) {
-            let sql = format!(
-                "INSERT INTO attendance (class_id, member_id, status, attended, remark, org_id, defaulted, \
-                 update_micros) VALUES {} ON CONFLICT (class_id, member_id) DO NOTHING",
-                values_list(chunk.len(), 8, 1)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for m in chunk {
-                q = q
-                    .bind(&current.id)
+        insert_rows(
+            w.conn(),
+            "INSERT INTO attendance (class_id, member_id, status, attended, remark, org_id, defaulted, \
+             update_micros) VALUES {values} ON CONFLICT (class_id, member_id) DO NOTHING",
+            8,
+            &expected,
+            |q, m| {
+                q.bind(&current.id)
                     .bind(m.member.trim_start_matches("members/"))
                     .bind(&status.code)
                     .bind(i64::from(status.attended))
                     .bind("")
                     .bind(m.organization.trim_start_matches("organizations/"))
                     .bind(1_i64)
-                    .bind(now);
-            }
-            q.execute(w.conn()).await?;
-        }
+                    .bind(now)
+            },
+        )
+        .await?;
         set_state(w.conn(), &current.id, ClassState::Closed).await?;
         let updated = reload(w.conn(), &current.id).await?.class;
         w.commit(&updated.name, &updated).await?;

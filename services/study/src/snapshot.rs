@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use probity_platform::{
     ApiError, Call,
-    db::{placeholders, rows_per_statement, values_list},
+    bulk::{IN_LIST_PARAMETERS, insert_rows, placeholders},
 };
 use probity_proto::probity::members::v1::StreamRosterResponse;
 use sqlx::AnyConnection;
@@ -98,40 +98,36 @@ pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot)
         .execute(&mut *conn)
         .await?;
     }
-    for chunk in snapshot.orgs.chunks(rows_per_statement(6)) {
-        let sql = format!(
-            "INSERT INTO plan_orgs (plan_id, org_id, parent_id, path, depth, display_name) VALUES {}",
-            values_list(chunk.len(), 6, 1)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for o in chunk {
-            q = q
-                .bind(plan_id)
+    insert_rows(
+        conn,
+        "INSERT INTO plan_orgs (plan_id, org_id, parent_id, path, depth, display_name) VALUES {values}",
+        6,
+        &snapshot.orgs,
+        |q, o| {
+            q.bind(plan_id)
                 .bind(&o.id)
                 .bind(&o.parent_id)
                 .bind(&o.path)
                 .bind(o.depth)
-                .bind(&o.display_name);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    for chunk in snapshot.members.chunks(rows_per_statement(6)) {
-        let sql = format!(
-            "INSERT INTO plan_roster (plan_id, member_id, org_id, full_name, card, attended_classes) VALUES {}",
-            values_list(chunk.len(), 6, 1)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for m in chunk {
-            q = q
-                .bind(plan_id)
+                .bind(&o.display_name)
+        },
+    )
+    .await?;
+    insert_rows(
+        conn,
+        "INSERT INTO plan_roster (plan_id, member_id, org_id, full_name, card, attended_classes) VALUES {values}",
+        6,
+        &snapshot.members,
+        |q, m| {
+            q.bind(plan_id)
                 .bind(m.member.trim_start_matches("members/"))
                 .bind(m.organization.trim_start_matches("organizations/"))
                 .bind(&m.full_name)
                 .bind(&m.party_card_number)
-                .bind(0_i64);
-        }
-        q.execute(&mut *conn).await?;
-    }
+                .bind(0_i64)
+        },
+    )
+    .await?;
     recount(conn, plan_id, Recount::All).await
 }
 
@@ -166,7 +162,7 @@ pub async fn recount(conn: &mut AnyConnection, plan_id: &str, who: Recount<'_>) 
             .await?;
         }
         Recount::Members(ids) => {
-            for chunk in ids.chunks(rows_per_statement(1)) {
+            for chunk in ids.chunks(IN_LIST_PARAMETERS) {
                 let list = placeholders(2, chunk.len());
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "{SET} AND member_id IN ({list})"
