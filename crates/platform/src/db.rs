@@ -77,6 +77,10 @@ pub struct Database {
     statistics: Arc<std::sync::Mutex<Statistics>>,
 }
 
+/// The least time between two rounds of [`Database::refresh_statistics`]:
+/// tables asked for meanwhile wait for the next round.
+pub const STATISTICS_INTERVAL: Duration = Duration::from_secs(1);
+
 /// The state of the background statistics refresh.
 #[derive(Debug, Default)]
 struct Statistics {
@@ -232,8 +236,9 @@ impl Database {
     /// Autovacuum does the same, but up to a minute later: queries right
     /// after an import were planned for the empty tables of before it (a
     /// roster of 33,000 members sorted whole for every batch, a recount
-    /// scanning the whole plan for 120 members). Nothing on SQLite, whose
-    /// planner does not use collected statistics here.
+    /// scanning the whole plan for 120 members). Rounds start at least
+    /// [`STATISTICS_INTERVAL`] apart. Nothing on SQLite, whose planner does
+    /// not use collected statistics here.
     pub fn refresh_statistics(&self, tables: &[&'static str]) {
         if self.backend != Backend::Postgres || tables.is_empty() {
             return;
@@ -266,6 +271,9 @@ impl Database {
                 if let Err(e) = pool.execute(sqlx::AssertSqlSafe(sql)).await {
                     tracing::warn!(error = %e, ?tables, "refreshing statistics failed");
                 }
+                // Writes that come one at a time (organisations) would
+                // otherwise keep a refresh running all along.
+                tokio::time::sleep(STATISTICS_INTERVAL).await;
             }
         });
     }

@@ -733,10 +733,16 @@ fn stream_roster(
     let (sql, tail_sql) = if roster.members_first {
         let tables = "members m CROSS JOIN member_periods mp CROSS JOIN organization_placements p";
         (
+            // The window's bounds on the periods' key too: PostgreSQL then
+            // reads the window's periods by that key, where it otherwise
+            // read every period of the subtree for each window.
             format!(
-                "SELECT {columns} FROM {tables} WHERE {conditions} AND m.id <= $5 ORDER BY m.id"
+                "SELECT {columns} FROM {tables} WHERE {conditions} AND m.id <= $5 \
+                 AND mp.member_id > $4 AND mp.member_id <= $5 ORDER BY m.id"
             ),
-            format!("SELECT {columns} FROM {tables} WHERE {conditions} ORDER BY m.id"),
+            format!(
+                "SELECT {columns} FROM {tables} WHERE {conditions} AND mp.member_id > $4 ORDER BY m.id"
+            ),
         )
     } else {
         let tables = "organization_placements p CROSS JOIN member_periods mp CROSS JOIN members m";

@@ -118,6 +118,12 @@ fn unique_code(err: sqlx::Error, code: &str) -> Error {
     }
 }
 
+/// The tables an organisation write changes whose statistics the planner
+/// needs (PostgreSQL): a tree is built one organisation at a time, and
+/// rosters planned while the placements still "had one row" read the whole
+/// province for every window of 1,000 members.
+const TREE_TABLES: &[&str] = &["organizations", "organization_placements"];
+
 impl Organizations {
     async fn create(&self, call: Call, req: CreateOrganizationRequest) -> Result<Organization> {
         let org = req.organization.clone().unwrap_or_default();
@@ -180,6 +186,7 @@ impl Organizations {
             .ok_or_else(|| ApiError::Internal("row vanished".into()))?;
         let created = created.to_proto()?;
         w.commit(&created.name, &created).await?;
+        self.db.refresh_statistics(TREE_TABLES);
         Ok(created)
     }
 
@@ -358,6 +365,7 @@ impl Organizations {
             .ok_or_else(|| ApiError::not_found(&req.name))?;
         let moved = moved.to_proto()?;
         w.commit(&moved.name, &moved).await?;
+        self.db.refresh_statistics(TREE_TABLES);
         Ok(moved)
     }
 
@@ -454,6 +462,7 @@ impl Organizations {
             .ok_or_else(|| ApiError::not_found(&req.target))?;
         let merged = merged.to_proto()?;
         w.commit(&merged.name, &merged).await?;
+        self.db.refresh_statistics(TREE_TABLES);
         Ok(merged)
     }
 }

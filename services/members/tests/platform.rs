@@ -494,11 +494,12 @@ async fn streams_a_roster_of_a_hundred_thousand() {
     }
 }
 
-/// After a member batch, PostgreSQL's planner statistics of the member
-/// tables are refreshed in the background (queries right after an import
-/// are otherwise planned for the empty tables of before it).
+/// After organisation writes and a member batch, PostgreSQL's planner
+/// statistics of the tree and member tables are refreshed in the
+/// background (queries right after an import are otherwise planned for the
+/// empty tables of before it).
 #[tokio::test]
-async fn statistics_are_refreshed_after_a_member_batch() {
+async fn statistics_are_refreshed_after_tree_writes_and_a_member_batch() {
     for backend in backends() {
         let server = start(&backend).await;
         if server.db.backend() != probity_platform::db::Backend::Postgres {
@@ -525,17 +526,21 @@ async fn statistics_are_refreshed_after_a_member_batch() {
         for _ in 0..100 {
             let (n,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM pg_stat_user_tables WHERE schemaname = current_schema() \
-                 AND relname IN ('members', 'member_periods', 'member_events') AND last_analyze IS NOT NULL",
+                 AND relname IN ('organizations', 'organization_placements', 'members', 'member_periods', \
+                 'member_events') AND last_analyze IS NOT NULL",
             )
             .fetch_one(server.db.pool())
             .await
             .unwrap();
-            if n == 3 {
+            if n == 5 {
                 analyzed = true;
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(analyzed, "{backend}: the three member tables were analyzed");
+        assert!(
+            analyzed,
+            "{backend}: the two tree tables and the three member tables were analyzed"
+        );
     }
 }
