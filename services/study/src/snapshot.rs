@@ -113,11 +113,24 @@ pub async fn store(conn: &mut AnyConnection, plan_id: &str, snapshot: &Snapshot)
         },
     )
     .await?;
+    // Stored in tree order: the members of one organisation's subtree (a
+    // class's audience) then sit on a few neighbouring pages, so a class's
+    // recount changes those instead of one page per member.
+    let path: HashMap<&str, &str> = snapshot
+        .orgs
+        .iter()
+        .map(|o| (o.id.as_str(), o.path.as_str()))
+        .collect();
+    let mut members: Vec<&StreamRosterResponse> = snapshot.members.iter().collect();
+    members.sort_by_cached_key(|m| {
+        let org = m.organization.trim_start_matches("organizations/");
+        (path.get(org).copied().unwrap_or("~"), m.member.as_str())
+    });
     insert_rows(
         conn,
         "INSERT INTO plan_roster (plan_id, member_id, org_id, full_name, card, attended_classes) VALUES {values}",
         6,
-        &snapshot.members,
+        &members,
         |q, m| {
             q.bind(plan_id)
                 .bind(m.member.trim_start_matches("members/"))
