@@ -158,7 +158,7 @@ impl Database {
             .after_connect(move |conn, _meta| {
                 let statements = match backend {
                     Backend::Sqlite => "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                                        PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA mmap_size = 1073741824;"
+                                        PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
                         .to_string(),
                     Backend::Postgres => format!("SET search_path TO \"{schema}\""),
                 };
