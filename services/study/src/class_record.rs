@@ -25,6 +25,8 @@ pub struct ClassRecord {
     pub class_date: Date,
     /// Its state.
     pub state: ClassState,
+    /// Its revision, the etag's number.
+    pub revision: i64,
     /// The class as on the wire.
     pub class: StudyClass,
 }
@@ -43,6 +45,17 @@ impl ClassRecord {
     /// `PERMISSION_DENIED` unless the caller may write for the organiser.
     pub fn check_write(&self, call: &Call) -> Result<(), ApiError> {
         call.caller.check_write(self.lineage(), &self.class.name)
+    }
+
+    /// The part of the record a change checks.
+    pub fn head(&self) -> ClassHead {
+        ClassHead {
+            id: self.id.clone(),
+            plan_id: self.plan_id.clone(),
+            org_lineage: self.org_lineage.clone(),
+            state: self.state,
+            revision: self.revision,
+        }
     }
 }
 
@@ -88,11 +101,13 @@ pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<ClassReco
     let end: Option<i64> = row.try_get("end_micros")?;
     let make_up: Option<String> = row.try_get("make_up_for")?;
     let head_count: i64 = row.try_get("head_count")?;
+    let revision: i64 = row.try_get("revision")?;
     Ok(Some(ClassRecord {
         id: id.to_string(),
         org_lineage: row.try_get("org_lineage")?,
         class_date,
         state,
+        revision,
         class: StudyClass {
             name: format!("classes/{id}"),
             plan: format!("plans/{plan_id}"),
@@ -128,7 +143,7 @@ pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<ClassReco
             members_recorded: recorded as i32,
             members_attended: attended as i32,
             non_members: (head_count + named) as i32,
-            etag: etag(row.try_get("revision")?),
+            etag: etag(revision),
             create_time: Some(dates::timestamp(row.try_get("create_micros")?)),
             update_time: Some(dates::timestamp(row.try_get("update_micros")?)),
             cancel_reason: row.try_get("cancel_reason")?,

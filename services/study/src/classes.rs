@@ -264,7 +264,29 @@ pub async fn changeable(
     let class = class_record::head(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(name))?;
-    let name = &format!("classes/{id}");
+    check_change(call, &class, etag)?;
+    Ok(class)
+}
+
+/// Loads a class for a change, whole, with the checks of [`changeable`].
+pub async fn for_change(
+    conn: &mut AnyConnection,
+    call: &Call,
+    name: &str,
+    etag: &str,
+) -> Result<ClassRecord> {
+    let id = parse_name("name", name, "classes")?;
+    let class = class_record::load(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(name))?;
+    check_change(call, &class.head(), etag)?;
+    Ok(class)
+}
+
+/// The checks of a change on a loaded class: scope (read, then write),
+/// etag, not cancelled.
+fn check_change(call: &Call, class: &ClassHead, etag: &str) -> Result<()> {
+    let name = &format!("classes/{}", class.id);
     call.caller
         .check_read(lineage_ids(&class.org_lineage), name)?;
     call.caller
@@ -276,18 +298,7 @@ pub async fn changeable(
             format!("{name} was cancelled"),
         ));
     }
-    Ok(class)
-}
-
-/// Loads a class for a change, whole: [`changeable`], then the record.
-pub async fn for_change(
-    conn: &mut AnyConnection,
-    call: &Call,
-    name: &str,
-    etag: &str,
-) -> Result<ClassRecord> {
-    let head = changeable(conn, call, name, etag).await?;
-    reload(conn, &head.id).await
+    Ok(())
 }
 
 /// `ClassService` over one database and the members service.
