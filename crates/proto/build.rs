@@ -8,6 +8,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
     let mut files = Vec::new();
     collect_protos(&root.join("probity"), &mut files)?;
+    // The standard error details every status carries: compiled too, so that
+    // reflection serves them and grpcurl or buf curl decode `ErrorInfo` and
+    // `BadRequest` in the statuses Probity returns.
+    collect_protos(&root.join("google/rpc"), &mut files)?;
     files.sort();
     println!("cargo:rerun-if-changed={}", root.display());
 

@@ -53,7 +53,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             key,
         }) => {
             let key = read_key(&key)?;
-            let now = probity_platform::dates::now_micros() / 1_000_000;
+            let now = probity_platform::Clock::system().now_seconds();
             let claims = Claims {
                 sub,
                 agency,
@@ -152,7 +152,7 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let key = dev_key(&args.key)?;
-    let now = probity_platform::dates::now_micros() / 1_000_000;
+    let now = probity_platform::Clock::system().now_seconds();
     let token = key.sign(&Claims {
         sub: "dev-admin".into(),
         agency: "probity-dev".into(),

@@ -2,7 +2,7 @@
 //! the request id, taken from the request extensions that the server layer
 //! filled in.
 
-use crate::{auth::Caller, error::ApiError};
+use crate::{auth::Caller, clock::Clock, error::ApiError};
 
 /// Put in the request extensions by the server layer for every call.
 #[derive(Debug, Clone)]
@@ -17,6 +17,8 @@ pub struct CallInfo {
     /// When the caller stops waiting (from `grpc-timeout`), for the calls
     /// this call makes to other services.
     pub deadline: Option<std::time::Instant>,
+    /// The server's clock.
+    pub clock: Clock,
 }
 
 /// The context of one authenticated call.
@@ -32,6 +34,8 @@ pub struct Call {
     pub authorization: Option<String>,
     /// The caller's deadline, to propagate.
     pub deadline: Option<std::time::Instant>,
+    /// The server's clock: the one source of "now" and "today".
+    pub clock: Clock,
 }
 
 impl Call {
@@ -53,6 +57,7 @@ impl Call {
                 request_id: String::new(),
                 authorization: None,
                 deadline: None,
+                clock: Clock::system(),
             });
         Ok(Self {
             caller,
@@ -60,7 +65,18 @@ impl Call {
             request_id: info.request_id,
             authorization: info.authorization,
             deadline: info.deadline,
+            clock: info.clock,
         })
+    }
+
+    /// Today in Vietnam, by the server's clock.
+    pub fn today(&self) -> time::Date {
+        self.clock.today()
+    }
+
+    /// Now, in microseconds since the epoch, by the server's clock.
+    pub fn now_micros(&self) -> i64 {
+        self.clock.now_micros()
     }
 }
 

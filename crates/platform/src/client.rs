@@ -81,6 +81,7 @@ mod tests {
             request_id: "req-1".into(),
             authorization: Some("Bearer abc".into()),
             deadline,
+            clock: crate::Clock::system(),
         }
     }
 

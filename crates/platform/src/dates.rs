@@ -2,27 +2,18 @@
 //! `google.protobuf.Timestamp`), Rust (`time::Date`) and storage (dates as
 //! ISO `YYYY-MM-DD` text, which sorts correctly on both backends; times as
 //! integer microseconds since the Unix epoch).
+//!
+//! The current date and time come from a [`crate::clock::Clock`], never
+//! from here.
 
 use probity_proto::google::r#type::Date as ProtoDate;
 use time::{
-    Date, Month, OffsetDateTime, UtcOffset, format_description::FormatItem,
-    macros::format_description,
+    Date, Month, OffsetDateTime, format_description::FormatItem, macros::format_description,
 };
 
-use crate::error::Violation;
+use crate::{clock::VIETNAM, error::Violation};
 
 const ISO: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]");
-
-/// Vietnam's offset (UTC+7): "today" is today in Vietnam.
-const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => UtcOffset::UTC,
-};
-
-/// Today's date in Vietnam (UTC+7).
-pub fn today() -> Date {
-    OffsetDateTime::now_utc().to_offset(VIETNAM).date()
-}
 
 /// The calendar day in Vietnam (UTC+7) of a protobuf timestamp; `None`
 /// when it is out of range.
@@ -38,12 +29,6 @@ pub fn micros_of(ts: &prost_types::Timestamp) -> Option<i64> {
     ts.seconds
         .checked_mul(1_000_000)?
         .checked_add(i64::from(ts.nanos) / 1_000)
-}
-
-/// The current time as microseconds since the Unix epoch.
-pub fn now_micros() -> i64 {
-    let now = OffsetDateTime::now_utc();
-    (now.unix_timestamp_nanos() / 1_000) as i64
 }
 
 /// Microseconds since the epoch as a protobuf timestamp.

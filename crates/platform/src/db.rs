@@ -13,7 +13,7 @@ use std::{borrow::Cow, path::Path, str::FromStr, sync::Arc, time::Duration};
 use sqlx::{
     AnyPool, Executor,
     any::{AnyConnectOptions, AnyPoolOptions},
-    migrate::{Migration as SqlxMigration, MigrationType, Migrator},
+    migrate::{Migration, Migrator},
 };
 
 /// Which database engine a [`Database`] talks to.
@@ -25,24 +25,27 @@ pub enum Backend {
     Postgres,
 }
 
-/// One embedded migration step.
-#[derive(Debug, Clone, Copy)]
-pub struct Migration {
-    /// Version; steps run in increasing order, once each.
-    pub version: i64,
-    /// What the step does.
-    pub description: &'static str,
-    /// The SQL, possibly several statements.
-    pub sql: &'static str,
-}
-
-/// A service's migrations, written once per backend.
-#[derive(Debug, Clone, Copy)]
+/// A service's migrations, one directory of SQL files per backend
+/// (`migrations/sqlite`, `migrations/postgres`), embedded at build time by
+/// [`migration_set!`](crate::migration_set). A file's name is its version
+/// and description (`0100_organizations_members.sql`); every file of the
+/// directory runs, in version order, once.
+#[derive(Debug)]
 pub struct MigrationSet {
     /// Steps for SQLite.
-    pub sqlite: &'static [Migration],
+    pub sqlite: Migrator,
     /// Steps for PostgreSQL.
-    pub postgres: &'static [Migration],
+    pub postgres: Migrator,
+}
+
+impl MigrationSet {
+    /// The steps for `backend`.
+    pub fn for_backend(&self, backend: Backend) -> &Migrator {
+        match backend {
+            Backend::Sqlite => &self.sqlite,
+            Backend::Postgres => &self.postgres,
+        }
+    }
 }
 
 /// Why the database could not be opened or prepared.
@@ -90,16 +93,10 @@ struct Statistics {
 
 /// Platform tables every service has: the audit log and the idempotency
 /// records. Their versions (1..=99) come before any service's own.
-const PLATFORM_SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    description: "platform: audit log and idempotency records",
-    sql: include_str!("../migrations/sqlite/0001_platform.sql"),
-}];
-const PLATFORM_POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    description: "platform: audit log and idempotency records",
-    sql: include_str!("../migrations/postgres/0001_platform.sql"),
-}];
+static PLATFORM: MigrationSet = MigrationSet {
+    sqlite: sqlx::migrate!("migrations/sqlite"),
+    postgres: sqlx::migrate!("migrations/postgres"),
+};
 
 impl Database {
     /// Opens the database at `url`: `sqlite://path/to/file.db` (created if
@@ -181,22 +178,11 @@ impl Database {
     /// Runs the platform's and the service's migrations that have not run
     /// yet, in version order.
     pub async fn migrate(&self, set: &MigrationSet) -> Result<(), DbError> {
-        let (platform, own) = match self.backend {
-            Backend::Sqlite => (PLATFORM_SQLITE, set.sqlite),
-            Backend::Postgres => (PLATFORM_POSTGRES, set.postgres),
-        };
-        let migrations: Vec<SqlxMigration> = platform
+        let migrations: Vec<Migration> = PLATFORM
+            .for_backend(self.backend)
             .iter()
-            .chain(own)
-            .map(|m| {
-                SqlxMigration::new(
-                    m.version,
-                    Cow::Borrowed(m.description),
-                    MigrationType::Simple,
-                    sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(m.sql)),
-                    false,
-                )
-            })
+            .chain(set.for_backend(self.backend).iter())
+            .cloned()
             .collect();
         let migrator = Migrator {
             migrations: Cow::Owned(migrations),
@@ -338,29 +324,20 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// A service's [`MigrationSet`] from one list of steps, each written once
-/// per backend as `migrations/sqlite/FILE` and `migrations/postgres/FILE`
-/// in the invoking crate:
+/// A service's [`MigrationSet`]: every SQL file of the invoking crate's
+/// `migrations/sqlite` and `migrations/postgres` folders, embedded with
+/// sqlx's `migrate!`. The crate's build script must say
+/// `cargo:rerun-if-changed=migrations`, so that a new file is picked up.
 ///
 /// ```ignore
-/// pub const MIGRATIONS: MigrationSet = migration_set![
-///     (100, "0100_tables.sql", "tables"),
-/// ];
+/// pub static MIGRATIONS: MigrationSet = probity_platform::migration_set!();
 /// ```
 #[macro_export]
 macro_rules! migration_set {
-    ($(($version:literal, $file:literal, $description:literal)),* $(,)?) => {
+    () => {
         $crate::db::MigrationSet {
-            sqlite: &[$($crate::db::Migration {
-                version: $version,
-                description: $description,
-                sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite/", $file)),
-            }),*],
-            postgres: &[$($crate::db::Migration {
-                version: $version,
-                description: $description,
-                sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres/", $file)),
-            }),*],
+            sqlite: ::sqlx::migrate!("migrations/sqlite"),
+            postgres: ::sqlx::migrate!("migrations/postgres"),
         }
     };
 }

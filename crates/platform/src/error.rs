@@ -6,6 +6,7 @@
 //! field violations. Messages never contain SQL, file paths or other
 //! internals: those go to the log only.
 
+use probity_proto::probity::common::v1::ErrorReason;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
@@ -83,7 +84,8 @@ pub enum ApiError {
     /// A resource with the same unique key already exists.
     #[error("{message}")]
     AlreadyExists {
-        /// Stable reason, e.g. `PARTY_CARD_NUMBER_TAKEN`.
+        /// Stable reason, e.g. `PARTY_CARD_NUMBER_TAKEN`: the name of a value
+        /// of the service's `ErrorReason` enum (`as_str_name()`).
         reason: &'static str,
         /// For a person to read.
         message: String,
@@ -91,7 +93,8 @@ pub enum ApiError {
     /// The request is valid but the system is not in a state that allows it.
     #[error("{message}")]
     FailedPrecondition {
-        /// Stable reason, e.g. `EVENT_OUT_OF_ORDER`.
+        /// Stable reason, e.g. `EVENT_OUT_OF_ORDER`: the name of a value of
+        /// the service's `ErrorReason` enum (`as_str_name()`).
         reason: &'static str,
         /// For a person to read.
         message: String,
@@ -168,18 +171,23 @@ impl ApiError {
         }
     }
 
-    /// The `ErrorInfo.reason`: stable, UPPER_SNAKE, for programs to branch on.
+    /// The `ErrorInfo.reason`: stable, UPPER_SNAKE, for programs to branch
+    /// on; the name of a value of `probity.common.v1.ErrorReason` or, for
+    /// refusals particular to a service, of the service's own enum.
     pub fn reason(&self) -> &'static str {
-        match self {
-            Self::InvalidArgument(_) => "INVALID_ARGUMENT",
-            Self::NotFound { .. } => "RESOURCE_NOT_FOUND",
-            Self::AlreadyExists { reason, .. } | Self::FailedPrecondition { reason, .. } => reason,
-            Self::StaleEtag { .. } => "ETAG_MISMATCH",
-            Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::PermissionDenied(_) => "OUT_OF_SCOPE",
-            Self::Unavailable(_) => "BACKEND_UNAVAILABLE",
-            Self::Internal(_) => "INTERNAL",
-        }
+        let common = match self {
+            Self::AlreadyExists { reason, .. } | Self::FailedPrecondition { reason, .. } => {
+                return reason;
+            }
+            Self::InvalidArgument(_) => ErrorReason::InvalidArgument,
+            Self::NotFound { .. } => ErrorReason::ResourceNotFound,
+            Self::StaleEtag { .. } => ErrorReason::EtagMismatch,
+            Self::Unauthenticated(_) => ErrorReason::Unauthenticated,
+            Self::PermissionDenied(_) => ErrorReason::OutOfScope,
+            Self::Unavailable(_) => ErrorReason::BackendUnavailable,
+            Self::Internal(_) => ErrorReason::Internal,
+        };
+        common.as_str_name()
     }
 
     /// Converts into a [`Status`] for the service whose error domain is
@@ -280,7 +288,7 @@ mod tests {
         let bad = details.bad_request().expect("bad request");
         assert_eq!(bad.field_violations[0].field, "member.full_name");
         let info = details.error_info().expect("error info");
-        assert_eq!(info.reason, "INVALID_ARGUMENT");
+        assert_eq!(info.reason, ErrorReason::InvalidArgument.as_str_name());
         assert_eq!(info.domain, "members.probity");
     }
 

@@ -23,6 +23,7 @@ use tracing::Instrument;
 use crate::{
     auth::{Caller, TokenKey},
     call::CallInfo,
+    clock::Clock,
     error::ApiError,
 };
 
@@ -35,17 +36,19 @@ pub struct GatewayLayer {
     key: Arc<TokenKey>,
     ready: Arc<AtomicBool>,
     domain: Arc<str>,
+    clock: Clock,
 }
 
 impl GatewayLayer {
-    /// A gateway that verifies tokens with `key` and serves business calls
-    /// only once `ready` is set. `domain` is the error domain of its own
-    /// refusals.
-    pub fn new(key: TokenKey, ready: Arc<AtomicBool>, domain: &str) -> Self {
+    /// A gateway that verifies tokens with `key` against `clock` and serves
+    /// business calls only once `ready` is set. `domain` is the error domain
+    /// of its own refusals. Every call gets `clock` in its [`CallInfo`].
+    pub fn new(key: TokenKey, ready: Arc<AtomicBool>, domain: &str, clock: Clock) -> Self {
         Self {
             key: Arc::new(key),
             ready,
             domain: domain.into(),
+            clock,
         }
     }
 }
@@ -70,10 +73,6 @@ pub struct Gateway<S> {
 
 fn is_open(path: &str) -> bool {
     path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.")
-}
-
-fn seconds_now() -> i64 {
-    crate::dates::now_micros() / 1_000_000
 }
 
 impl<S> Service<Request<Body>> for Gateway<S>
@@ -111,7 +110,7 @@ where
                 None => Some(ApiError::Unauthenticated(
                     "missing `authorization: Bearer <token>` metadata".into(),
                 )),
-                Some(token) => match self.layer.key.verify(token, seconds_now()) {
+                Some(token) => match self.layer.key.verify(token, self.layer.clock.now_seconds()) {
                     Ok(claims) => {
                         span.record("caller", claims.sub.as_str());
                         req.extensions_mut().insert(Caller::from(claims));
@@ -137,6 +136,7 @@ where
             request_id: request_id.clone(),
             authorization,
             deadline,
+            clock: self.layer.clock.clone(),
         });
         let header = HeaderValue::from_str(&request_id).ok();
         let domain = self.layer.domain.clone();

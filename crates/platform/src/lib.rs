@@ -13,6 +13,7 @@
 //! - [`pagination`], [`resource`], [`dates`], [`text`], [`symbol`]: request
 //!   helpers (document number-symbols in [`symbol`]).
 //! - [`call`]: the per-call context handlers read.
+//! - [`clock`]: the one source of "now" and "today".
 //! - [`client`]: channels that carry a bearer token, for callers.
 
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod bulk;
 pub mod call;
 pub mod client;
+pub mod clock;
 pub mod dates;
 pub mod db;
 pub mod error;
@@ -34,6 +36,7 @@ pub mod text;
 pub mod write;
 
 pub use call::{Call, unary};
+pub use clock::Clock;
 pub use db::Database;
 pub use error::{ApiError, Violations};
 #[cfg(feature = "testing")]

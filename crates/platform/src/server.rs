@@ -26,6 +26,7 @@ use tonic_health::ServingStatus;
 
 use crate::{
     auth::TokenKey,
+    clock::Clock,
     db::{Database, MigrationSet},
     gateway::GatewayLayer,
 };
@@ -45,6 +46,9 @@ pub struct ServerConfig {
     pub drain_deadline: Duration,
     /// The error domain for the server's own refusals.
     pub error_domain: String,
+    /// The clock every call reads "now" and "today" from (default: the
+    /// system's).
+    pub clock: Clock,
 }
 
 impl ServerConfig {
@@ -56,6 +60,7 @@ impl ServerConfig {
             shutdown_grace: Duration::ZERO,
             drain_deadline: Duration::from_secs(10),
             error_domain: "probity".into(),
+            clock: Clock::system(),
         }
     }
 }
@@ -82,7 +87,7 @@ pub struct ServerBuilder {
     config: ServerConfig,
     routes: RoutesBuilder,
     names: Vec<&'static str>,
-    databases: Vec<(Database, MigrationSet)>,
+    databases: Vec<(Database, &'static MigrationSet)>,
     start_gate: Option<oneshot::Receiver<()>>,
 }
 
@@ -103,6 +108,11 @@ impl ServerBuilder {
         self.config.max_message_bytes
     }
 
+    /// The server's clock, for services that need "now" outside a call.
+    pub fn clock(&self) -> &Clock {
+        &self.config.clock
+    }
+
     /// Adds a generated gRPC server; its health status follows the server's.
     pub fn add_service<S>(&mut self, service: S) -> &mut Self
     where
@@ -120,7 +130,7 @@ impl ServerBuilder {
     }
 
     /// Adds a database whose migrations must run before the server is ready.
-    pub fn add_database(&mut self, db: Database, migrations: MigrationSet) -> &mut Self {
+    pub fn add_database(&mut self, db: Database, migrations: &'static MigrationSet) -> &mut Self {
         self.databases.push((db, migrations));
         self
     }
@@ -175,6 +185,7 @@ impl ServerBuilder {
             config.token_key.clone(),
             ready.clone(),
             &config.error_domain,
+            config.clock.clone(),
         );
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let router = tonic::transport::Server::builder()
@@ -328,6 +339,28 @@ impl RunningServer {
             }
         }
     }
+}
+
+/// Adds generated gRPC servers to a [`ServerBuilder`], each with the
+/// builder's message size limits in both directions:
+///
+/// ```ignore
+/// probity_platform::add_services!(server, [
+///     OrganizationServiceServer::new(organizations),
+///     MemberServiceServer::new(members),
+/// ]);
+/// ```
+#[macro_export]
+macro_rules! add_services {
+    ($server:expr, [$($service:expr),* $(,)?]) => {{
+        let server: &mut $crate::server::ServerBuilder = $server;
+        let limit = server.max_message_bytes();
+        $(server.add_service(
+            $service
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(limit),
+        );)*
+    }};
 }
 
 /// Resolves when the process gets Ctrl-C or SIGTERM.

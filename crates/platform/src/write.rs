@@ -14,7 +14,6 @@ use sqlx::{Any, AnyConnection, Transaction};
 use crate::{
     audit::{self, EntryFields},
     call::Call,
-    dates,
     db::Database,
     error::ApiError,
 };
@@ -132,7 +131,7 @@ impl Write {
     /// [`commit`]: Self::commit
     /// [`commit_batch`]: Self::commit_batch
     pub fn record(&mut self, resource: &str) -> Result<(), ApiError> {
-        let at_micros = dates::now_micros();
+        let at_micros = self.call.now_micros();
         let fields = EntryFields {
             seq: self.next_seq,
             at_micros,
@@ -189,7 +188,7 @@ impl Write {
             .bind(request_id)
             .bind(payload_hash)
             .bind(response.encode_to_vec())
-            .bind(dates::now_micros())
+            .bind(self.call.now_micros())
             .execute(&mut *self.tx)
             .await?;
         }

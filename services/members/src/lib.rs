@@ -1,24 +1,25 @@
 //! The members service (`probity.members.v1`): the Party organisation tree
 //! with its history, members with their dated status and transfers, the
-//! roster other services ask for, and this service's audit log.
+//! roster other services ask for, the books, annual reviews, asset
+//! declarations, and this service's audit log.
+//!
+//! The service has the shape every Probity service has:
+//! - [`grpc`]: the adapter, one file per resource;
+//! - [`rules`]: pure rules, tested without a database;
+//! - [`store`]: all SQL, one file per resource;
+//! - [`peers`]: the other services it reads from, as traits;
+//! - [`error`]: its error enum and the one mapping to `tonic::Status`.
 //!
 //! [`register`] adds the service to a server; `probity up` and
 //! `probity serve members` both go through it, and so do the tests.
 
-mod admission;
-pub mod audit_api;
-pub mod books;
-pub mod declaration_rules;
-pub mod declarations;
 pub mod error;
-pub mod lifecycle;
-pub mod manifestations;
-pub mod members;
-pub mod organizations;
+pub mod grpc;
 pub mod peers;
-pub mod reviews;
-pub mod roster;
-pub mod tree;
+pub mod rules;
+pub mod store;
+
+use std::sync::Arc;
 
 use probity_platform::{Database, db::MigrationSet, server::ServerBuilder};
 use probity_proto::probity::members::v1::{
@@ -33,39 +34,9 @@ use probity_proto::probity::members::v1::{
 /// The service's PostgreSQL schema (and default SQLite file stem).
 pub const SCHEMA: &str = "members";
 
-/// The members schema, per backend.
-pub const MIGRATIONS: MigrationSet = probity_platform::migration_set![
-    (
-        100,
-        "0100_organizations_members.sql",
-        "members: organisations, placements, members, periods, events"
-    ),
-    (
-        200,
-        "0200_books.sql",
-        "members: self-improvement and commitment books"
-    ),
-    (
-        210,
-        "0210_register_order.sql",
-        "members: registers ordered by organisation, kind and id"
-    ),
-    (
-        300,
-        "0300_reviews.sql",
-        "members: annual review and classification, dated rules"
-    ),
-    (
-        400,
-        "0400_declarations.sql",
-        "members: asset and income declarations, dated rules, verification draws"
-    ),
-    (
-        500,
-        "0500_id_collation.sql",
-        "members: id columns compare in the C collation (PostgreSQL)"
-    ),
-];
+/// The members schema, per backend: every file of `migrations/sqlite` and
+/// `migrations/postgres`.
+pub static MIGRATIONS: MigrationSet = probity_platform::migration_set!();
 
 /// Why the service could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -88,46 +59,23 @@ pub fn register_with(
     db: Database,
     peers: peers::Peers,
 ) -> Result<(), SetupError> {
-    let catalogue = std::sync::Arc::new(
-        manifestations::Catalogue::shipped().map_err(SetupError::ReferenceData)?,
+    let catalogue =
+        Arc::new(rules::manifestations::Catalogue::shipped().map_err(SetupError::ReferenceData)?);
+    probity_platform::add_services!(
+        server,
+        [
+            OrganizationServiceServer::new(grpc::organizations::Organizations::new(db.clone())),
+            MemberServiceServer::new(grpc::members::Members::new(db.clone())),
+            AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
+            ManifestationServiceServer::new(grpc::manifestations::Manifestations::new(
+                db.clone(),
+                catalogue.clone()
+            )),
+            BookServiceServer::new(grpc::books::Books::new(db.clone(), catalogue)),
+            ReviewServiceServer::new(grpc::reviews::Reviews::new(db.clone(), peers)),
+            DeclarationServiceServer::new(grpc::declarations::Declarations::new(db.clone())),
+        ]
     );
-    let limit = server.max_message_bytes();
-    // Every generated server gets the configured message size limits.
-    macro_rules! limited {
-        ($server:ident, $service:expr) => {
-            $server::new($service)
-                .max_decoding_message_size(limit)
-                .max_encoding_message_size(limit)
-        };
-    }
-    server.add_service(limited!(
-        OrganizationServiceServer,
-        organizations::Organizations::new(db.clone())
-    ));
-    server.add_service(limited!(
-        MemberServiceServer,
-        members::Members::new(db.clone())
-    ));
-    server.add_service(limited!(
-        AuditServiceServer,
-        audit_api::AuditLog::new(db.clone())
-    ));
-    server.add_service(limited!(
-        ManifestationServiceServer,
-        manifestations::Manifestations::new(db.clone(), catalogue.clone())
-    ));
-    server.add_service(limited!(
-        BookServiceServer,
-        books::Books::new(db.clone(), catalogue)
-    ));
-    server.add_service(limited!(
-        ReviewServiceServer,
-        reviews::Reviews::new(db.clone(), peers)
-    ));
-    server.add_service(limited!(
-        DeclarationServiceServer,
-        declarations::Declarations::new(db.clone())
-    ));
-    server.add_database(db, MIGRATIONS);
+    server.add_database(db, &MIGRATIONS);
     Ok(())
 }

@@ -1,6 +1,12 @@
 //! The study service's errors and their one mapping to `tonic::Status`.
+//!
+//! Refusals particular to study records carry a value of the contract's
+//! `probity.study.v1.ErrorReason`; the shared ones (bad request, not found,
+//! scope, outage — the members service's included) are the platform's
+//! [`ApiError`].
 
 use probity_platform::ApiError;
+use probity_proto::probity::study::v1::ErrorReason;
 use tonic::Status;
 
 /// The error domain in every `ErrorInfo` this service returns.
@@ -24,19 +30,20 @@ pub enum Error {
     /// The members service refused the forwarded call for the caller.
     #[error("the members service refused: {0}")]
     MembersRefused(String),
-    /// The request is valid but the study record's state forbids it.
+    /// The request is valid but the study record's state forbids it
+    /// (`FAILED_PRECONDITION`).
     #[error("{message}")]
     State {
-        /// Stable reason, e.g. `CLASS_CANCELLED`.
-        reason: &'static str,
-        /// For a person to read.
+        /// Why, for programs.
+        reason: ErrorReason,
+        /// Why, for people.
         message: String,
     },
 }
 
 impl Error {
-    /// A `FAILED_PRECONDITION` with a stable reason.
-    pub fn state(reason: &'static str, message: impl Into<String>) -> Self {
+    /// A `FAILED_PRECONDITION` with its reason.
+    pub fn state(reason: ErrorReason, message: impl Into<String>) -> Self {
         Self::State {
             reason,
             message: message.into(),
@@ -62,12 +69,15 @@ impl From<Error> for ApiError {
         match err {
             Error::Api(api) => api,
             Error::SymbolTaken(_) => ApiError::AlreadyExists {
-                reason: "SYMBOL_TAKEN",
+                reason: ErrorReason::SymbolTaken.as_str_name(),
                 message,
             },
             Error::MembersUnavailable(_) => ApiError::Unavailable(message),
             Error::MembersRefused(_) => ApiError::PermissionDenied(message),
-            Error::State { reason, message } => ApiError::FailedPrecondition { reason, message },
+            Error::State { reason, message } => ApiError::FailedPrecondition {
+                reason: reason.as_str_name(),
+                message,
+            },
         }
     }
 }
@@ -80,3 +90,24 @@ impl From<Error> for Status {
 
 /// Result of the service's internal functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use tonic::Code;
+
+    use super::*;
+
+    #[test]
+    fn a_state_refusal_carries_its_reason_from_the_contract() {
+        let api = ApiError::from(Error::state(ErrorReason::ClassCancelled, "cancelled"));
+        assert_eq!(api.code(), Code::FailedPrecondition);
+        assert_eq!(api.reason(), ErrorReason::ClassCancelled.as_str_name());
+    }
+
+    #[test]
+    fn members_down_is_unavailable_and_says_nothing_was_recorded() {
+        let api = ApiError::from(Error::MembersUnavailable("unavailable: x".into()));
+        assert_eq!(api.code(), Code::Unavailable);
+        assert!(api.to_string().contains("nothing was recorded"));
+    }
+}

@@ -3,24 +3,24 @@
 //! reports, supervision visits, and plan progress rolled up the
 //! organisation tree.
 //!
-//! Study talks to members only through members' gRPC API ([`members`]),
+//! The service has the shape every Probity service has:
+//! - [`grpc`]: the adapter, one file per resource;
+//! - [`rules`]: pure rules, tested without a database;
+//! - [`store`]: all SQL, one file per resource;
+//! - [`peers`]: the members service, as a trait with its gRPC client;
+//! - [`error`]: its error enum and the one mapping to `tonic::Status`.
+//!
+//! Study talks to members only through members' gRPC API ([`MembersPeer`]),
 //! on behalf of the caller. [`register`] adds the services to a server;
 //! `probity up`, `probity serve study` and the tests all go through it.
 
-pub mod api;
-pub mod attendance;
-pub mod audit_api;
-pub mod class_record;
-pub mod classes;
-pub mod documents;
 pub mod error;
-pub mod members;
-pub mod plan_record;
-pub mod plans;
-pub mod progress;
-pub mod reports;
-pub mod snapshot;
-pub mod supervision;
+pub mod grpc;
+pub mod peers;
+pub mod rules;
+pub mod store;
+
+use std::sync::Arc;
 
 use probity_platform::{Database, db::MigrationSet, server::ServerBuilder};
 use probity_proto::probity::study::v1::{
@@ -30,59 +30,35 @@ use probity_proto::probity::study::v1::{
     plan_service_server::PlanServiceServer, supervision_service_server::SupervisionServiceServer,
 };
 
-pub use members::MembersPeer;
+pub use peers::members::{Members, MembersPeer};
 
 /// The service's PostgreSQL schema (and default SQLite file stem).
 pub const SCHEMA: &str = "study";
 
-/// The study schema, per backend.
-pub const MIGRATIONS: MigrationSet = probity_platform::migration_set![
-    (100, "0100_documents.sql", "study: documents"),
-    (
-        200,
-        "0200_plans.sql",
-        "study: plans, classes, attendance, reports, supervision"
-    ),
-];
+/// The study schema, per backend: every file of `migrations/sqlite` and
+/// `migrations/postgres`.
+pub static MIGRATIONS: MigrationSet = probity_platform::migration_set!();
 
-/// Adds the study services over `db` to `server`, calling members at
-/// `members`, and `db`'s migrations to its start-up.
+/// Adds the study services over `db` to `server`, calling members through
+/// `members` (a [`MembersPeer`] in deployments), and `db`'s migrations to
+/// its start-up.
 pub fn register(
     server: &mut ServerBuilder,
     db: Database,
-    members: MembersPeer,
+    members: impl Members,
 ) -> Result<(), std::convert::Infallible> {
-    let limit = server.max_message_bytes();
-    macro_rules! add {
-        ($server:ident, $svc:expr) => {
-            server.add_service(
-                $server::new($svc)
-                    .max_decoding_message_size(limit)
-                    .max_encoding_message_size(limit),
-            )
-        };
-    }
-    add!(DocumentServiceServer, documents::Documents::new(db.clone()));
-    add!(
-        PlanServiceServer,
-        api::PlanApi {
-            plans: plans::Plans::new(db.clone(), members.clone()),
-            progress: progress::Progress::new(db.clone()),
-        }
+    let members: Arc<dyn Members> = Arc::new(members);
+    probity_platform::add_services!(
+        server,
+        [
+            DocumentServiceServer::new(grpc::documents::Documents::new(db.clone())),
+            PlanServiceServer::new(grpc::plans::PlanApi::new(db.clone(), members.clone())),
+            ClassServiceServer::new(grpc::classes::Classes::new(db.clone(), members.clone())),
+            LearningReportServiceServer::new(grpc::reports::Reports::new(db.clone())),
+            SupervisionServiceServer::new(grpc::supervision::Supervision::new(db.clone(), members)),
+            AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
+        ]
     );
-    add!(
-        ClassServiceServer,
-        classes::Classes::new(db.clone(), members.clone())
-    );
-    add!(
-        LearningReportServiceServer,
-        reports::Reports::new(db.clone())
-    );
-    add!(
-        SupervisionServiceServer,
-        supervision::Supervision::new(db.clone(), members)
-    );
-    add!(AuditServiceServer, audit_api::AuditLog::new(db.clone()));
-    server.add_database(db, MIGRATIONS);
+    server.add_database(db, &MIGRATIONS);
     Ok(())
 }

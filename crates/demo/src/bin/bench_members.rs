@@ -97,7 +97,7 @@ async fn bench(label: &str, url: &str, schema: &str, args: &Args) -> Result<()> 
     probity_members::register(&mut builder, db)?;
     let server = builder.spawn("127.0.0.1:0".parse()?).await?;
     let channel = tonic::transport::Channel::from_shared(server.url())?.connect_lazy();
-    let now = probity_platform::dates::now_micros() / 1_000_000;
+    let now = probity_platform::Clock::system().now_seconds();
     let token = key.sign(&Claims {
         sub: "bench".into(),
         agency: "bench".into(),

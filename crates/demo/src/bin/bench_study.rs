@@ -87,7 +87,7 @@ async fn bench(label: &str, urls: (&str, &str), runs: usize) -> Result<()> {
         probity_study::register(b, db, peer).map_err(|e| anyhow::anyhow!("{e:?}"))
     })
     .await?;
-    let now = probity_platform::dates::now_micros() / 1_000_000;
+    let now = probity_platform::Clock::system().now_seconds();
     let token = key.sign(&Claims {
         sub: "bench".into(),
         agency: "bench".into(),

@@ -1,0 +1,212 @@
+//! Test harness shared by every service's tests: starts a server in-process
+//! on an ephemeral loopback port over a fresh database, and mints tokens.
+//!
+//! [`backends`] lists the databases to run on: always a temporary SQLite
+//! file, and PostgreSQL too when `PROBITY_TEST_POSTGRES_URL` is set (each
+//! test gets its own schema there). [`schema`] compares what a service's
+//! migrations make on the two.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use tonic::transport::Channel;
+
+use crate::{
+    Database,
+    auth::{Claims, ROLE_ADMIN, TokenKey},
+    clock::Clock,
+    server::{RunningServer, ServerBuilder, ServerConfig},
+};
+
+/// A database a test runs on.
+#[derive(Debug, Clone)]
+pub enum TestBackend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A fresh schema in the PostgreSQL at this URL.
+    Postgres(String),
+}
+
+impl std::fmt::Display for TestBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite => f.write_str("sqlite"),
+            Self::Postgres(_) => f.write_str("postgres"),
+        }
+    }
+}
+
+/// SQLite, plus PostgreSQL when `PROBITY_TEST_POSTGRES_URL` is set.
+pub fn backends() -> Vec<TestBackend> {
+    let mut out = vec![TestBackend::Sqlite];
+    if let Ok(url) = std::env::var("PROBITY_TEST_POSTGRES_URL")
+        && !url.is_empty()
+    {
+        out.push(TestBackend::Postgres(url));
+    }
+    out
+}
+
+/// A fresh, empty database on `backend` for service schema `schema`, and
+/// the folder that holds it (SQLite) to keep alive.
+pub async fn fresh_database(
+    backend: &TestBackend,
+    schema: &str,
+) -> (Database, Option<tempfile::TempDir>) {
+    match backend {
+        TestBackend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/{schema}.db", dir.path().display());
+            (
+                Database::connect(&url, schema, 4)
+                    .await
+                    .expect("open sqlite"),
+                Some(dir),
+            )
+        }
+        TestBackend::Postgres(url) => {
+            let unique = format!("{schema}_t{}", &crate::resource::new_id()[20..]);
+            (
+                Database::connect(url, &unique, 4)
+                    .await
+                    .expect("open postgres"),
+                None,
+            )
+        }
+    }
+}
+
+pub use crate::client::{Authed, Bearer};
+
+/// A running test server.
+pub struct TestServer {
+    /// The server.
+    pub server: RunningServer,
+    /// The key its tokens are checked with.
+    pub key: TokenKey,
+    /// The database it serves (for tests that reach behind the API).
+    pub db: Database,
+    /// Which backend.
+    pub backend: TestBackend,
+    /// The server's clock (fixed when the options asked for one).
+    pub clock: Clock,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// How to start a test server.
+pub struct TestOptions {
+    /// The service schema (PostgreSQL) / file stem (SQLite).
+    pub schema: &'static str,
+    /// A gate that holds start-up before migrations.
+    pub start_gate: Option<tokio::sync::oneshot::Receiver<()>>,
+    /// Grace period after shutdown.
+    pub shutdown_grace: Duration,
+    /// The token key; unset: a new one. Servers that stand for one
+    /// deployment share a key, so that one token works on all of them.
+    pub key: Option<TokenKey>,
+    /// The server's clock; unset: the system's.
+    pub clock: Option<Clock>,
+}
+
+impl TestOptions {
+    /// Defaults for `schema`.
+    pub fn new(schema: &'static str) -> Self {
+        Self {
+            schema,
+            start_gate: None,
+            shutdown_grace: Duration::ZERO,
+            key: None,
+            clock: None,
+        }
+    }
+}
+
+impl TestServer {
+    /// Starts a server over a fresh database; `register` adds the service.
+    pub async fn start<E: std::fmt::Debug>(
+        backend: &TestBackend,
+        options: TestOptions,
+        register: impl FnOnce(&mut ServerBuilder, Database) -> Result<(), E>,
+    ) -> Self {
+        let key = options.key.clone().unwrap_or_else(TokenKey::generate);
+        let (db, dir) = fresh_database(backend, options.schema).await;
+        let clock = options.clock.clone().unwrap_or_default();
+        let mut config = ServerConfig::new(key.clone());
+        config.clock = clock.clone();
+        config.shutdown_grace = options.shutdown_grace;
+        config.drain_deadline = Duration::from_secs(5);
+        let mut builder = ServerBuilder::new(config);
+        register(&mut builder, db.clone()).expect("service set-up");
+        let waiting = options.start_gate.is_some();
+        if let Some(gate) = options.start_gate {
+            builder.hold_start_until(gate);
+        }
+        let server = builder
+            .spawn("127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("bind");
+        let me = Self {
+            server,
+            key,
+            db,
+            backend: backend.clone(),
+            clock,
+            _dir: dir,
+        };
+        if !waiting {
+            me.wait_serving().await;
+        }
+        me
+    }
+
+    /// Waits (up to 30 s) until health reports SERVING.
+    pub async fn wait_serving(&self) {
+        use tonic_health::pb::{
+            HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+        };
+        let mut client = HealthClient::new(self.channel());
+        for _ in 0..600 {
+            let request = HealthCheckRequest {
+                service: String::new(),
+            };
+            if let Ok(r) = client.check(request).await
+                && r.into_inner().status() == ServingStatus::Serving
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not become SERVING");
+    }
+
+    /// A plain channel to the server.
+    pub fn channel(&self) -> Channel {
+        Channel::from_shared(self.server.url())
+            .expect("url")
+            .connect_lazy()
+    }
+
+    /// A channel that sends `token`.
+    pub fn with_token(&self, token: &str) -> Authed {
+        crate::client::with_token(self.channel(), token).expect("ascii token")
+    }
+
+    /// A token for `sub` with `roles` and `scope` (organisation ids or `*`).
+    pub fn token(&self, sub: &str, roles: &[&str], scope: &[&str]) -> String {
+        let now = self.clock.now_seconds();
+        self.key.sign(&Claims {
+            sub: sub.into(),
+            agency: "test-agency".into(),
+            roles: roles.iter().map(|s| s.to_string()).collect(),
+            scope: scope.iter().map(|s| s.to_string()).collect(),
+            exp: now + 3600,
+            iat: now,
+        })
+    }
+
+    /// A channel with an admin token over the whole tree.
+    pub fn admin(&self) -> Authed {
+        self.with_token(&self.token("admin", &[ROLE_ADMIN], &["*"]))
+    }
+}
