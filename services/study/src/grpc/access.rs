@@ -11,7 +11,7 @@ use sqlx::AnyConnection;
 
 use crate::{
     error::Result,
-    rules::{classes::check_not_cancelled, names::lineage_ids},
+    rules::{class_lifecycle::check_not_cancelled, names::lineage_ids},
     store::{
         classes::{self, ClassHead, ClassRecord},
         plans::{self, PlanRecord},

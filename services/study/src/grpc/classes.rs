@@ -27,6 +27,7 @@ use crate::{
     error::Result,
     peers::members::Members,
     rules::{
+        class_lifecycle as lifecycle,
         classes::{self as rules, Fields, Original, SETTABLE},
         names::lineage_ids,
     },
@@ -272,7 +273,7 @@ impl Classes {
         v.into_result()?;
         let f = f.ok_or_else(|| ApiError::Internal("validated fields missing".into()))?;
         check_materials(w.conn(), &f).await?;
-        rules::check_date_change(
+        lifecycle::check_date_change(
             &c.name,
             current.class_date,
             f.class_date,
@@ -293,13 +294,13 @@ impl Classes {
     }
 
     async fn cancel(&self, call: Call, req: CancelClassRequest) -> Result<StudyClass> {
-        rules::validate_reason(&req.reason, "reason")?;
+        lifecycle::validate_reason(&req.reason, "reason")?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
         if let Some(done) = w.replayed::<StudyClass>()? {
             return Ok(done);
         }
         let current = for_change(w.conn(), &call, &req.name, &req.etag).await?;
-        rules::check_cancellable(&req.name, current.state, current.members_attended as i32)?;
+        lifecycle::check_cancellable(&req.name, current.state, current.members_attended as i32)?;
         store::cancel(
             w.conn(),
             &current.id,
@@ -327,7 +328,7 @@ impl Classes {
                     return Ok(done);
                 }
             }
-            rules::check_open(&req.name, current.state)?;
+            lifecycle::check_open(&req.name, current.state)?;
         }
         let expected = self
             .members
@@ -348,7 +349,7 @@ impl Classes {
                 Some(attendance::missed(&mut conn, original).await?)
             }
         };
-        let expected = rules::expected_at_closing(expected, missed.as_ref(), |m| &m.member_id);
+        let expected = lifecycle::expected_at_closing(expected, missed.as_ref(), |m| &m.member_id);
         let status = plan
             .status(&plan.fields.unmarked_status)
             .cloned()
@@ -358,7 +359,7 @@ impl Classes {
             return Ok(done);
         }
         let again = changeable(w.conn(), &call, &req.name, &req.etag).await?;
-        rules::check_open(&req.name, again.state)?;
+        lifecycle::check_open(&req.name, again.state)?;
         let now = call.now_micros();
         attendance::give_defaults(
             w.conn(),

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use probity_platform::{ApiError, Violations, error::Violation, resource::parse_name, text};
 use probity_proto::probity::study::v1::{AttendanceEntry, NonMemberAttendee};
 
-use super::plans::Status;
+use super::statuses::Status;
 use crate::error::Result;
 
 /// Most entries in one RecordAttendance call.
@@ -199,7 +199,7 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::rules::plans::default_statuses;
+    use crate::rules::statuses::default_statuses;
 
     fn entry(member: &str, status: &str) -> AttendanceEntry {
         AttendanceEntry {

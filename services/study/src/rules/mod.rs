@@ -4,6 +4,7 @@
 //! either, and takes "today" as an argument.
 
 pub mod attendance;
+pub mod class_lifecycle;
 pub mod classes;
 pub mod documents;
 pub mod names;
@@ -12,4 +13,5 @@ pub mod plans;
 pub mod progress;
 pub mod reports;
 pub mod rosters;
+pub mod statuses;
 pub mod supervision;

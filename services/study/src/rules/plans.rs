@@ -12,42 +12,13 @@ use probity_platform::{
 use probity_proto::probity::study::v1::{CreatePlanRequest, ErrorReason, Plan, ReportCondition};
 use time::Date;
 
+use super::statuses::{self, Status, default_statuses};
 use crate::error::{Error, Result};
 
 /// Longest title.
 pub const MAX_TITLE: usize = 1000;
 /// Most documents a plan names.
 pub const MAX_DOCUMENTS: usize = 50;
-/// Most attendance statuses a plan defines.
-pub const MAX_STATUSES: usize = 20;
-
-/// One attendance status of a plan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Status {
-    /// The code, e.g. `present`.
-    pub code: String,
-    /// The label.
-    pub label: String,
-    /// Whether it counts as attended.
-    pub attended: bool,
-}
-
-/// The statuses a plan gets when it names none.
-pub fn default_statuses() -> Vec<Status> {
-    [
-        ("present", "Có mặt", true),
-        ("late", "Đến muộn", true),
-        ("excused", "Vắng có lý do", false),
-        ("absent", "Vắng không lý do", false),
-    ]
-    .into_iter()
-    .map(|(code, label, attended)| Status {
-        code: code.into(),
-        label: label.into(),
-        attended,
-    })
-    .collect()
-}
 
 /// A plan's settable fields, checked and normalised.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,77 +174,17 @@ impl Fields {
             "a report condition needs learning reports to be required",
         );
         if has("attendance_statuses") {
-            self.statuses = if p.attendance_statuses.is_empty() {
-                default_statuses()
-            } else {
-                p.attendance_statuses
-                    .iter()
-                    .map(|s| Status {
-                        code: s.code.trim().to_string(),
-                        label: text::tidy(&s.label),
-                        attended: s.counts_as_attended,
-                    })
-                    .collect()
-            };
-            v.check(
-                self.statuses.len() > MAX_STATUSES,
-                "plan.attendance_statuses",
-                "at most 20 statuses",
-            );
-            for (i, s) in self.statuses.iter().enumerate() {
-                let ok = !s.code.is_empty()
-                    && s.code.len() <= 32
-                    && s.code
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-                v.check(
-                    !ok,
-                    &format!("plan.attendance_statuses[{i}].code"),
-                    "1 to 32 of a-z, 0-9 and _",
-                );
-                v.check(
-                    self.statuses[..i].iter().any(|o| o.code == s.code),
-                    &format!("plan.attendance_statuses[{i}].code"),
-                    "listed twice",
-                );
-            }
-            v.check(
-                !self.statuses.iter().any(|s| s.attended),
-                "plan.attendance_statuses",
-                "at least one status must count as attended",
-            );
+            self.statuses = statuses::of(&p.attendance_statuses);
+            statuses::check(v, &self.statuses);
         }
         if has("unmarked_status") || has("attendance_statuses") {
-            let wanted = p.unmarked_status.trim();
-            if has("unmarked_status") && !wanted.is_empty() {
-                self.unmarked_status = wanted.to_string();
-            } else if !self.statuses.iter().any(|s| s.code == self.unmarked_status) {
-                self.unmarked_status = if self.statuses.iter().any(|s| s.code == "absent") {
-                    "absent".into()
-                } else {
-                    self.statuses
-                        .iter()
-                        .find(|s| !s.attended)
-                        .map(|s| s.code.clone())
-                        .unwrap_or_default()
-                };
-            }
+            self.unmarked_status = statuses::unmarked(
+                &self.statuses,
+                &self.unmarked_status,
+                has("unmarked_status").then(|| p.unmarked_status.trim()),
+            );
         }
-        match self
-            .statuses
-            .iter()
-            .find(|s| s.code == self.unmarked_status)
-        {
-            None => v.add(
-                "plan.unmarked_status",
-                "must be one of the plan's attendance statuses that does not count as attended",
-            ),
-            Some(s) if s.attended => v.add(
-                "plan.unmarked_status",
-                "must not count as attended: unmarked members did not attend",
-            ),
-            Some(_) => {}
-        }
+        statuses::check_unmarked(v, &self.statuses, &self.unmarked_status);
     }
 }
 
@@ -291,7 +202,7 @@ pub fn blank() -> Fields {
         min_classes: 1,
         report_condition: ReportCondition::Unspecified,
         statuses: default_statuses(),
-        unmarked_status: "absent".into(),
+        unmarked_status: statuses::ABSENT.into(),
     }
 }
 

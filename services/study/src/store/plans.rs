@@ -8,10 +8,7 @@ use time::Date;
 
 use crate::{
     error::Result,
-    rules::{
-        names::lineage_ids,
-        plans::{Fields, Status},
-    },
+    rules::{names::lineage_ids, plans::Fields, statuses::Status},
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
