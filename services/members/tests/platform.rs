@@ -419,6 +419,43 @@ async fn reflection_answers_in_v1_and_v1alpha() {
     ));
 }
 
+/// grpcurl and buf curl decode the details of an error status only when
+/// reflection serves their types: `google.rpc.ErrorInfo` and `BadRequest`,
+/// and the enums whose values are the reasons.
+#[tokio::test]
+async fn reflection_serves_the_error_details_and_the_reasons() {
+    use tonic_reflection::pb::v1;
+    let server = start(&backends()[0]).await;
+    let mut client = v1::server_reflection_client::ServerReflectionClient::new(server.channel());
+    for symbol in [
+        "google.rpc.ErrorInfo",
+        "google.rpc.BadRequest",
+        "google.rpc.Status",
+        "probity.common.v1.ErrorReason",
+        "probity.members.v1.ErrorReason",
+    ] {
+        let request = v1::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(
+                v1::server_reflection_request::MessageRequest::FileContainingSymbol(symbol.into()),
+            ),
+        };
+        let mut stream = client
+            .server_reflection_info(futures::stream::iter([request]))
+            .await
+            .unwrap()
+            .into_inner();
+        let response = stream.next().await.unwrap().unwrap().message_response;
+        assert!(
+            matches!(
+                response,
+                Some(v1::server_reflection_response::MessageResponse::FileDescriptorResponse(_))
+            ),
+            "{symbol}: {response:?}"
+        );
+    }
+}
+
 /// Loads `n` members straight into the tables (the API path is covered
 /// elsewhere; this is about streaming), then streams them back.
 #[tokio::test]
