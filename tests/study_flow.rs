@@ -17,52 +17,19 @@ use probity_proto::{
             organization_service_client::OrganizationServiceClient,
         },
         study::v1::{
-            AttendanceEntry, ClassFormat, CloseClassRequest, CreateClassRequest,
-            CreateDocumentRequest, CreatePlanRequest, Document, GetPlanProgressRequest,
-            GetPlanRequest, LearningReportRequirement, ListAttendanceRequest, ListClassesRequest,
-            Plan, RecordAttendanceRequest, StreamAttendanceRequest, StudyClass,
+            AttendanceEntry, CloseClassRequest, CreateClassRequest, CreateDocumentRequest,
+            Document, GetPlanProgressRequest, GetPlanRequest, ListAttendanceRequest,
+            ListClassesRequest, Plan, RecordAttendanceRequest, StreamAttendanceRequest, StudyClass,
             class_service_client::ClassServiceClient,
             document_service_client::DocumentServiceClient, plan_service_client::PlanServiceClient,
         },
     },
 };
+use requests::{class, date, entry, fields, plan_request};
 use tonic::Code;
-use tonic_types::StatusExt;
 
-fn date(y: i32, m: i32, d: i32) -> Option<Date> {
-    Some(Date {
-        year: y,
-        month: m,
-        day: d,
-    })
-}
-
-/// 09:00 in Vietnam on the day.
-fn at(y: i32, m: i32, d: i32) -> Option<prost_types::Timestamp> {
-    let days = days_from_civil(y, m, d);
-    Some(prost_types::Timestamp {
-        seconds: days * 86_400 + 2 * 3600,
-        nanos: 0,
-    })
-}
-
-fn days_from_civil(y: i32, m: i32, d: i32) -> i64 {
-    let y = i64::from(if m <= 2 { y - 1 } else { y });
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn fields(status: &tonic::Status) -> Vec<String> {
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default()
-}
+#[path = "../services/study/tests/common/requests.rs"]
+mod requests;
 
 struct World {
     province: String,
@@ -185,41 +152,6 @@ async fn world(stack: &Stack) -> World {
     }
 }
 
-fn plan_request(scope: &str, documents: Vec<String>) -> CreatePlanRequest {
-    CreatePlanRequest {
-        plan: Some(Plan {
-            symbol: "31-KH/TU".into(),
-            issue_date: date(2016, 11, 30),
-            title: "Học tập, quán triệt Nghị quyết Trung ương 4 khóa XII".into(),
-            documents,
-            scope: scope.into(),
-            audience: "Cán bộ, đảng viên".into(),
-            period_start: date(2016, 12, 1),
-            period_end: date(2017, 2, 28),
-            reference_date: date(2016, 11, 30),
-            learning_report: Some(LearningReportRequirement {
-                required: true,
-                due_days: 10,
-                cutoff_date: date(2017, 3, 15),
-            }),
-            ..Default::default()
-        }),
-        request_id: String::new(),
-    }
-}
-
-fn class(plan: &str, org: &str, title: &str, day: (i32, i32, i32)) -> StudyClass {
-    StudyClass {
-        plan: plan.into(),
-        organization: org.into(),
-        title: title.into(),
-        start_time: at(day.0, day.1, day.2),
-        format: ClassFormat::InPerson as i32,
-        venue: "Hội trường xã".into(),
-        ..Default::default()
-    }
-}
-
 /// Schedules a class that must be accepted.
 async fn schedule(client: &mut ClassServiceClient<Authed>, c: StudyClass) -> StudyClass {
     client
@@ -230,14 +162,6 @@ async fn schedule(client: &mut ClassServiceClient<Authed>, c: StudyClass) -> Stu
         .await
         .unwrap()
         .into_inner()
-}
-
-fn entry(member: &str, status: &str) -> AttendanceEntry {
-    AttendanceEntry {
-        member: member.into(),
-        status: status.into(),
-        remark: String::new(),
-    }
 }
 
 /// Records document 04-NQ/TW and plan 31-KH/TU over the province.

@@ -8,6 +8,7 @@ use sqlx::AnyConnection;
 
 use crate::{
     error::Result,
+    rules::years::reference_date,
     store::{
         members::{self, MemberRow},
         organizations::{self, OrgRow},
@@ -41,6 +42,22 @@ pub async fn subtree_on(
 ) -> Result<Option<OrgRow>> {
     let org = visible(conn, call, field, name).await?;
     organizations::on_date(conn, &org.id, date).await
+}
+
+/// The subtree a yearly register or statistic reads: `name` on the year's
+/// reference date (its last day, or today while it lasts), checked for the
+/// caller, with that date; `None` when the organisation did not exist then.
+pub async fn year_subtree(
+    conn: &mut AnyConnection,
+    call: &Call,
+    field: &str,
+    name: &str,
+    year: i32,
+) -> Result<Option<(String, OrgRow)>> {
+    let date = reference_date(year, call.today());
+    Ok(subtree_on(conn, call, field, name, &date)
+        .await?
+        .map(|root| (date, root)))
 }
 
 /// Like [`visible`], and checks the caller may write under it.

@@ -21,14 +21,14 @@ use probity_proto::probity::members::v1::{
 use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
 
-use super::access::{self, subtree_on};
+use super::access::{self, year_subtree};
 use crate::{
     error::{Error, Result},
     rules::{
         books::{self as rules, kind_of, parse_entry_name},
         manifestations::Catalogue,
         names::{member_id, member_name, org_name},
-        years::{reference_date, validate_year},
+        years::validate_year,
     },
     store::{
         books::{self as store, EntryRecord, NewEntry, RegisterKey},
@@ -381,8 +381,8 @@ impl Books {
         validate_year("year", year, call.today())?;
         let page = PageRequest::parse(page_size, token, &format!("{org};{year};{pending}"))?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let date = reference_date(year, call.today());
-        let Some(root) = subtree_on(&mut conn, call, "organization", org, &date).await? else {
+        let Some((date, root)) = year_subtree(&mut conn, call, "organization", org, year).await?
+        else {
             return Ok((Vec::new(), String::new()));
         };
         let after = RegisterKey::parse(page.after.as_deref().unwrap_or_default());
@@ -413,9 +413,14 @@ impl Books {
             &format!("{};{}", req.organization, req.year),
         )?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let date = reference_date(req.year, call.today());
-        let Some(root) =
-            subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?
+        let Some((date, root)) = year_subtree(
+            &mut conn,
+            &call,
+            "organization",
+            &req.organization,
+            req.year,
+        )
+        .await?
         else {
             return Ok(ListHeadsMissingCommitmentResponse::default());
         };

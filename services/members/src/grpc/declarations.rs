@@ -23,14 +23,14 @@ use probity_proto::probity::members::v1::{
 use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
 
-use super::access::{subtree_on, visible, writable_member};
+use super::access::{visible, writable_member, year_subtree};
 use crate::{
     error::Result,
     rules::{
         deadlines::{RuleBook, day, deadlines},
         declarations::{self as rules, ROLE_CONTROL, final_receipt, step_date},
         names::{member_name, org_name},
-        years::{reference_date, validate_year},
+        years::validate_year,
     },
     store::declarations::{self as store, DeclarationRow, NewDeclaration},
 };
@@ -185,9 +185,14 @@ impl Declarations {
             &format!("{};{};{}", req.organization, req.year, req.kind),
         )?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let date = reference_date(req.year, call.today());
-        let Some(root) =
-            subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?
+        let Some((date, root)) = year_subtree(
+            &mut conn,
+            &call,
+            "organization",
+            &req.organization,
+            req.year,
+        )
+        .await?
         else {
             return Ok(ListDeclarationsResponse::default());
         };

@@ -11,14 +11,10 @@ use probity_proto::probity::members::v1::{
 };
 use tonic::{Request, Response, Status};
 
-use super::access::subtree_on;
+use super::access::year_subtree;
 use crate::{
     error::Result,
-    rules::{
-        books::is_commitment,
-        manifestations::Catalogue,
-        years::{reference_date, validate_year},
-    },
+    rules::{books::is_commitment, manifestations::Catalogue, years::validate_year},
     store::books,
 };
 
@@ -62,8 +58,14 @@ impl Manifestations {
     ) -> Result<GetManifestationStatisticsResponse> {
         validate_year("year", req.year, call.today())?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let date = reference_date(req.year, call.today());
-        let root = subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?;
+        let root = year_subtree(
+            &mut conn,
+            &call,
+            "organization",
+            &req.organization,
+            req.year,
+        )
+        .await?;
         let mut counts: BTreeMap<String, ManifestationCount> = self
             .catalogue
             .by_code
@@ -78,7 +80,7 @@ impl Manifestations {
                 )
             })
             .collect();
-        if let Some(org) = root {
+        if let Some((date, org)) = root {
             for (code, kind, n) in
                 books::manifestation_counts(&mut conn, &date, &org.path, req.year).await?
             {

@@ -20,7 +20,7 @@ use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
 
 use super::{
-    access::{subtree_on, visible_member, writable_member},
+    access::{visible_member, writable_member, year_subtree},
     books::entries,
 };
 use crate::{
@@ -293,9 +293,14 @@ impl Reviews {
             &format!("{};{};{:?}", req.organization, req.year, grade_filter),
         )?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let date = reference_date(req.year, call.today());
-        let Some(root) =
-            subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?
+        let Some((date, root)) = year_subtree(
+            &mut conn,
+            &call,
+            "organization",
+            &req.organization,
+            req.year,
+        )
+        .await?
         else {
             return Ok(ListReviewsResponse::default());
         };
@@ -370,9 +375,14 @@ impl Reviews {
     ) -> Result<GetReviewStatisticsResponse> {
         validate_year("year", req.year, call.today())?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let date = reference_date(req.year, call.today());
-        let Some(root) =
-            subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?
+        let Some((date, root)) = year_subtree(
+            &mut conn,
+            &call,
+            "organization",
+            &req.organization,
+            req.year,
+        )
+        .await?
         else {
             return Ok(GetReviewStatisticsResponse::default());
         };

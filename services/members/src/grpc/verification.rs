@@ -18,7 +18,7 @@ use probity_proto::probity::members::v1::{
 use sqlx::AnyConnection;
 
 use super::{
-    access::{subtree_on, visible, visible_member},
+    access::{visible, visible_member, year_subtree},
     declarations::{Declarations, require_control},
 };
 use crate::{
@@ -150,9 +150,14 @@ impl Declarations {
             &format!("{};{}", req.organization, req.year),
         )?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let date = reference_date(req.year, call.today());
-        let Some(root) =
-            subtree_on(&mut conn, &call, "organization", &req.organization, &date).await?
+        let Some((date, root)) = year_subtree(
+            &mut conn,
+            &call,
+            "organization",
+            &req.organization,
+            req.year,
+        )
+        .await?
         else {
             return Ok(ListAssetChangeFlagsResponse::default());
         };

@@ -3,8 +3,9 @@
 //! the caller's scope as members does. The tests where members itself is
 //! the subject (the roster it computes, its scope over gRPC, its outage)
 //! are the workspace's end-to-end tests in `tests/`.
-#![allow(dead_code, missing_docs)]
+#![allow(dead_code, missing_docs, unused_imports)]
 
+pub mod requests;
 pub mod scenario;
 
 use std::sync::{Arc, Mutex};
@@ -13,64 +14,24 @@ use probity_platform::{
     ApiError, Call,
     testing::{Authed, TestBackend, TestOptions, TestServer},
 };
-use probity_proto::{
-    google::r#type::Date,
-    probity::study::v1::{
-        audit_service_client::AuditServiceClient, class_service_client::ClassServiceClient,
-        document_service_client::DocumentServiceClient,
-        learning_report_service_client::LearningReportServiceClient,
-        plan_service_client::PlanServiceClient,
-        supervision_service_client::SupervisionServiceClient,
-    },
+use probity_proto::probity::study::v1::{
+    audit_service_client::AuditServiceClient, class_service_client::ClassServiceClient,
+    document_service_client::DocumentServiceClient,
+    learning_report_service_client::LearningReportServiceClient,
+    plan_service_client::PlanServiceClient, supervision_service_client::SupervisionServiceClient,
 };
 use probity_study::{
     Members,
     error::{Error, Result},
     rules::organizations::{OrgInfo, RosterEntry},
 };
-use tonic_types::StatusExt;
 
 pub use probity_platform::testing::backends;
+pub use requests::{at, date, fields, reason};
 
 /// A day, as `time` has it.
 pub fn day(y: i32, m: u8, d: u8) -> time::Date {
     time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap()
-}
-
-/// A day on the wire.
-pub fn date(y: i32, m: i32, d: i32) -> Option<Date> {
-    Some(Date {
-        year: y,
-        month: m,
-        day: d,
-    })
-}
-
-/// 09:00 in Vietnam on the day.
-pub fn at(y: i32, m: i32, d: i32) -> Option<prost_types::Timestamp> {
-    let midnight = day(y, m as u8, d as u8).midnight().assume_utc();
-    Some(prost_types::Timestamp {
-        seconds: midnight.unix_timestamp() + 2 * 3600,
-        nanos: 0,
-    })
-}
-
-/// The fields named in a status's `BadRequest`.
-pub fn fields(status: &tonic::Status) -> Vec<String> {
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default()
-}
-
-/// The status's `ErrorInfo.reason`.
-pub fn reason(status: &tonic::Status) -> String {
-    status
-        .get_error_details()
-        .error_info()
-        .map(|i| i.reason.clone())
-        .unwrap_or_default()
 }
 
 /// One period of a member: an organisation, from a day, to a day (not

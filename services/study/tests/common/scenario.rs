@@ -6,16 +6,16 @@
 
 use probity_platform::testing::Authed;
 use probity_proto::probity::study::v1::{
-    AttendanceEntry, CancelClassRequest, ClassFormat, CloseClassRequest, CreateClassRequest,
-    CreateDocumentRequest, CreatePlanRequest, CreateSupervisionVisitRequest, Document,
-    EvaluateLearningReportRequest, GrantReportExtensionRequest, LearningReport,
-    LearningReportRequirement, NonMemberAttendee, Plan, RecordAttendanceRequest,
+    AttendanceEntry, CancelClassRequest, CloseClassRequest, CreateClassRequest,
+    CreateDocumentRequest, CreateSupervisionVisitRequest, Document, EvaluateLearningReportRequest,
+    GrantReportExtensionRequest, LearningReport, Plan, RecordAttendanceRequest,
     ReopenLearningReportRequest, ReportGrade, SetNonMemberAttendanceRequest,
     StreamAttendanceRequest, StreamAttendanceResponse, StudyClass, SubmitLearningReportRequest,
     SupervisionRating, SupervisionVisit, class_service_client::ClassServiceClient,
 };
 
-use super::{Study, at, date};
+pub use super::requests::{attendees, class, entry, plan_request, submission};
+use super::{Study, date};
 
 /// Records document 04-NQ/TW.
 pub async fn document(study: &Study) -> Document {
@@ -35,32 +35,6 @@ pub async fn document(study: &Study) -> Document {
         .into_inner()
 }
 
-/// Plan 31-KH/TU over `scope`: December 2016 to February 2017, the roster
-/// of 30/11/2016, learning reports due 10 days after a class, cut-off
-/// 15/03/2017.
-pub fn plan_request(scope: &str, documents: Vec<String>) -> CreatePlanRequest {
-    CreatePlanRequest {
-        plan: Some(Plan {
-            symbol: "31-KH/TU".into(),
-            issue_date: date(2016, 11, 30),
-            title: "Học tập, quán triệt Nghị quyết Trung ương 4 khóa XII".into(),
-            documents,
-            scope: scope.into(),
-            audience: "Cán bộ, đảng viên".into(),
-            period_start: date(2016, 12, 1),
-            period_end: date(2017, 2, 28),
-            reference_date: date(2016, 11, 30),
-            learning_report: Some(LearningReportRequirement {
-                required: true,
-                due_days: 10,
-                cutoff_date: date(2017, 3, 15),
-            }),
-            ..Default::default()
-        }),
-        request_id: String::new(),
-    }
-}
-
 /// Records the document and plan 31-KH/TU over the province.
 pub async fn plan(study: &Study) -> Plan {
     let doc = document(study).await;
@@ -70,19 +44,6 @@ pub async fn plan(study: &Study) -> Plan {
         .await
         .unwrap()
         .into_inner()
-}
-
-/// A class held in person by `org` under `plan` at 09:00 on `day`.
-pub fn class(plan: &str, org: &str, title: &str, day: (i32, i32, i32)) -> StudyClass {
-    StudyClass {
-        plan: plan.into(),
-        organization: org.into(),
-        title: title.into(),
-        start_time: at(day.0, day.1, day.2),
-        format: ClassFormat::InPerson as i32,
-        venue: "Hội trường xã".into(),
-        ..Default::default()
-    }
 }
 
 /// Schedules a class that must be accepted.
@@ -95,15 +56,6 @@ pub async fn schedule(client: &mut ClassServiceClient<Authed>, c: StudyClass) ->
         .await
         .unwrap()
         .into_inner()
-}
-
-/// An attendance entry without a remark.
-pub fn entry(member: &str, status: &str) -> AttendanceEntry {
-    AttendanceEntry {
-        member: member.into(),
-        status: status.into(),
-        remark: String::new(),
-    }
 }
 
 /// Records `entries` at `class` in one call that must be accepted.
@@ -152,33 +104,6 @@ pub async fn close(study: &Study, class: &str) -> StudyClass {
         .await
         .unwrap()
         .into_inner()
-}
-
-/// Named non-members, one per identity number (empty: without one).
-pub fn attendees(ids: &[&str]) -> Vec<NonMemberAttendee> {
-    ids.iter()
-        .enumerate()
-        .map(|(i, id)| NonMemberAttendee {
-            full_name: format!("Quần chúng {i}"),
-            identity_number: id.to_string(),
-            note: String::new(),
-        })
-        .collect()
-}
-
-/// A learning report of `member` about `class`, submitted on `day`.
-pub fn submission(
-    member: &str,
-    class: &str,
-    day: Option<probity_proto::google::r#type::Date>,
-) -> SubmitLearningReportRequest {
-    SubmitLearningReportRequest {
-        study_class: class.into(),
-        member: member.into(),
-        content: "Bản thu hoạch: những điểm mới của Nghị quyết…".into(),
-        submitted_on: day,
-        request_id: String::new(),
-    }
 }
 
 /// Submits a report that must be accepted.
