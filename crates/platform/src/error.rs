@@ -148,14 +148,6 @@ impl ApiError {
         }
     }
 
-    /// A `FAILED_PRECONDITION` error with a stable reason.
-    pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
-        Self::FailedPrecondition {
-            reason,
-            message: message.into(),
-        }
-    }
-
     /// The gRPC code this error is answered with.
     pub fn code(&self) -> Code {
         match self {

@@ -4,9 +4,9 @@
 //! declarations, and this service's audit log.
 //!
 //! The service has the shape every Probity service has:
-//! - [`grpc`]: the adapter, one file per resource;
-//! - [`rules`]: pure rules, tested without a database;
-//! - [`store`]: all SQL, one file per resource;
+//! - `grpc`: the adapter, one file per resource;
+//! - `rules`: pure rules, tested without a database;
+//! - `store`: all SQL, one file per resource;
 //! - [`peers`]: the other services it reads from, as traits;
 //! - [`error`]: its error enum and the one mapping to `tonic::Status`.
 //!
@@ -14,10 +14,10 @@
 //! `probity serve members` both go through it, and so do the tests.
 
 pub mod error;
-pub mod grpc;
+mod grpc;
 pub mod peers;
-pub mod rules;
-pub mod store;
+mod rules;
+mod store;
 
 use std::sync::Arc;
 

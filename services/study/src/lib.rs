@@ -4,9 +4,9 @@
 //! organisation tree.
 //!
 //! The service has the shape every Probity service has:
-//! - [`grpc`]: the adapter, one file per resource;
-//! - [`rules`]: pure rules, tested without a database;
-//! - [`store`]: all SQL, one file per resource;
+//! - `grpc`: the adapter, one file per resource;
+//! - `rules`: pure rules, tested without a database;
+//! - `store`: all SQL, one file per resource;
 //! - [`peers`]: the members service, as a trait with its gRPC client;
 //! - [`error`]: its error enum and the one mapping to `tonic::Status`.
 //!
@@ -15,10 +15,10 @@
 //! `probity up`, `probity serve study` and the tests all go through it.
 
 pub mod error;
-pub mod grpc;
+mod grpc;
 pub mod peers;
 pub mod rules;
-pub mod store;
+mod store;
 
 use std::sync::Arc;
 

@@ -99,7 +99,6 @@ impl ClassRecord {
     pub fn head(&self) -> ClassHead {
         ClassHead {
             id: self.id.clone(),
-            plan_id: self.plan_id.clone(),
             org_lineage: self.org_lineage.clone(),
             state: self.state,
             revision: self.revision,
@@ -175,8 +174,6 @@ pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<ClassReco
 pub struct ClassHead {
     /// The class id.
     pub id: String,
-    /// Its plan's id.
-    pub plan_id: String,
     /// Ids from the root down to the organising organisation, `/a/b/`.
     pub org_lineage: String,
     /// Its state.
@@ -194,20 +191,17 @@ impl ClassHead {
 
 /// Loads a class's [`ClassHead`] by id.
 pub async fn head(conn: &mut AnyConnection, id: &str) -> Result<Option<ClassHead>> {
-    let row: Option<(String, String, i64, i64)> =
-        sqlx::query_as("SELECT plan_id, org_lineage, state, revision FROM classes WHERE id = $1")
+    let row: Option<(String, i64, i64)> =
+        sqlx::query_as("SELECT org_lineage, state, revision FROM classes WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-    Ok(
-        row.map(|(plan_id, org_lineage, state, revision)| ClassHead {
-            id: id.to_string(),
-            plan_id,
-            org_lineage,
-            state: ClassState::try_from(state as i32).unwrap_or(ClassState::Unspecified),
-            revision,
-        }),
-    )
+    Ok(row.map(|(org_lineage, state, revision)| ClassHead {
+        id: id.to_string(),
+        org_lineage,
+        state: ClassState::try_from(state as i32).unwrap_or(ClassState::Unspecified),
+        revision,
+    }))
 }
 
 /// A new class's identity: what CreateClass sets besides its fields.
