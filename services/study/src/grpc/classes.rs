@@ -33,7 +33,7 @@ use crate::{
     },
     store::{
         attendance,
-        classes::{self as store, ClassRecord, NewClass},
+        classes::{self as store, ClassRecord, NewClassRow},
         documents,
         plans::{self as plans, PlanRecord},
         rosters::{self, Recount},
@@ -190,7 +190,7 @@ impl Classes {
         }
         let id = new_id();
         let lineage = org.lineage_text();
-        let row = NewClass {
+        let row = NewClassRow {
             id: &id,
             plan_id: &plan.id,
             org_id: &org.id,

@@ -31,7 +31,7 @@ use crate::{
     },
     store::{
         documents,
-        plans::{self as store, NewPlan, PlanRecord},
+        plans::{self as store, NewPlanRow, PlanRecord},
         rosters,
     },
 };
@@ -167,7 +167,7 @@ impl PlanApi {
         }
         let id = new_id();
         let lineage = scope.lineage_text();
-        let row = NewPlan {
+        let row = NewPlanRow {
             id: &id,
             symbol: &new.symbol.canonical,
             issue_date: new.issued,

@@ -21,7 +21,7 @@ use tonic::{Code, Status, transport::Channel};
 pub use crate::rules::organizations::{OrgInfo, RosterEntry};
 use crate::{
     error::{Error, Result},
-    rules::names::org_id,
+    rules::names::{member_id, org_id},
 };
 
 /// The longest a call to members may take when the caller set no deadline.
@@ -220,11 +220,7 @@ impl Members for MembersPeer {
         let mut out = Vec::new();
         while let Some(entry) = stream.message().await.map_err(|s| from_status(s, field))? {
             out.push(RosterEntry {
-                member_id: entry
-                    .member
-                    .strip_prefix("members/")
-                    .unwrap_or(&entry.member)
-                    .to_string(),
+                member_id: member_id(&entry.member).to_string(),
                 full_name: entry.full_name,
                 party_card_number: entry.party_card_number,
                 org_id: org_id(&entry.organization).to_string(),

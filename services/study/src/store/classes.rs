@@ -205,7 +205,7 @@ pub async fn head(conn: &mut AnyConnection, id: &str) -> Result<Option<ClassHead
 }
 
 /// A new class's identity: what CreateClass sets besides its fields.
-pub struct NewClass<'a> {
+pub struct NewClassRow<'a> {
     /// Its id.
     pub id: &'a str,
     /// Its plan's id.
@@ -221,7 +221,7 @@ pub struct NewClass<'a> {
 /// Schedules a class at `now`.
 pub async fn insert(
     conn: &mut AnyConnection,
-    c: &NewClass<'_>,
+    c: &NewClassRow<'_>,
     f: &Fields,
     now: i64,
 ) -> Result<()> {

@@ -183,7 +183,7 @@ pub async fn tree_holds_any(
 }
 
 /// A new plan's identity: what CreatePlan sets besides its fields.
-pub struct NewPlan<'a> {
+pub struct NewPlanRow<'a> {
     /// Its id.
     pub id: &'a str,
     /// Its canonical number-symbol.
@@ -202,7 +202,12 @@ pub struct NewPlan<'a> {
 
 /// Records a new plan with its fields at `now` (its roster taken now).
 /// A symbol already recorded is `SymbolTaken`.
-pub async fn insert(conn: &mut AnyConnection, p: &NewPlan<'_>, f: &Fields, now: i64) -> Result<()> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    p: &NewPlanRow<'_>,
+    f: &Fields,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO plans (id, symbol, issue_date, title, scope_id, scope_lineage, audience, period_start, \
          period_end, reference_date, report_required, report_due_days, report_cutoff, min_classes, \
