@@ -1,12 +1,15 @@
 //! Fixtures for the members API tests.
 #![allow(dead_code, missing_docs)]
 
+pub mod declarations;
+
 use probity_platform::testing::{Authed, TestBackend, TestOptions, TestServer};
 use probity_proto::{
     google::r#type::Date,
     probity::members::v1::{
-        CreateMemberRequest, CreateOrganizationRequest, Gender, Member, Organization,
-        OrganizationKind, member_service_client::MemberServiceClient,
+        CreateMemberRequest, CreateOrganizationRequest, Gender, Member, MemberEventKind,
+        Organization, OrganizationKind, RecordMemberEventRequest, StreamRosterRequest,
+        member_service_client::MemberServiceClient,
         organization_service_client::OrganizationServiceClient,
     },
 };
@@ -149,4 +152,44 @@ pub fn details(status: &tonic::Status) -> (String, Vec<String>) {
         .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
         .unwrap_or_default();
     (reason, fields)
+}
+
+/// A request to record `kind` for `member`, effective `when`.
+pub fn event(
+    member: &Member,
+    kind: MemberEventKind,
+    when: Option<Date>,
+) -> RecordMemberEventRequest {
+    RecordMemberEventRequest {
+        member: member.name.clone(),
+        kind: kind as i32,
+        effective_date: when,
+        ..Default::default()
+    }
+}
+
+/// The roster of `org` on `as_of` as sorted (full name, status) pairs.
+pub async fn roster(
+    members: &mut Members,
+    org: &str,
+    as_of: Option<Date>,
+    exclude_exempt: bool,
+) -> Vec<(String, i32)> {
+    use futures::StreamExt;
+    let mut stream = members
+        .stream_roster(StreamRosterRequest {
+            organization: org.into(),
+            as_of,
+            exclude_exempt,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut out = Vec::new();
+    while let Some(item) = stream.next().await {
+        let item = item.unwrap();
+        out.push((item.full_name, item.status));
+    }
+    out.sort();
+    out
 }

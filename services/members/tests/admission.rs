@@ -1,0 +1,194 @@
+//! Batch admission through the generated client, on every backend: up to
+//! 1,000 members in one all-or-nothing call.
+
+mod common;
+
+use common::*;
+use probity_proto::probity::members::v1::{
+    GetMemberRequest, ListMemberEventsRequest, ListMembersRequest, MemberEventKind, MemberStatus,
+    member_service_client::MemberServiceClient,
+    organization_service_client::OrganizationServiceClient,
+};
+use tonic::Code;
+
+#[tokio::test]
+async fn batch_creates_are_all_or_nothing() {
+    use probity_proto::probity::members::v1::{
+        BatchCreateMembersRequest, ListAuditEntriesRequest,
+        audit_service_client::AuditServiceClient,
+    };
+    for backend in backends() {
+        let server = start(&backend).await;
+        let mut orgs = OrganizationServiceClient::new(server.admin());
+        let mut members = MemberServiceClient::new(server.admin());
+        let mut audit = AuditServiceClient::new(server.admin());
+        let t = tree(&mut orgs).await;
+        let requests = |cards: &[&str]| -> Vec<_> {
+            cards
+                .iter()
+                .enumerate()
+                .map(|(i, c)| member_request(&t.a1.name, c, &format!("Lô {i}"), date(2013, 1, 1)))
+                .collect()
+        };
+        let count = |members: &mut Members| {
+            let mut members = members.clone();
+            let org = t.a1.name.clone();
+            async move {
+                members
+                    .list_members(ListMembersRequest {
+                        organization: org,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .members
+                    .len()
+            }
+        };
+
+        // A bad row is named by its index, and nothing is written.
+        let err = members
+            .batch_create_members(BatchCreateMembersRequest {
+                requests: requests(&["1110001", "12x", "1110003"]),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            details(&err).1,
+            ["requests[1].member.party_card_number"],
+            "{backend}"
+        );
+        assert_eq!(count(&mut members).await, 0);
+
+        // The same card number twice in one batch: the second is named.
+        let err = members
+            .batch_create_members(BatchCreateMembersRequest {
+                requests: requests(&["1110009", "1110009"]),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::AlreadyExists, "{backend}");
+        assert!(
+            err.message().starts_with("requests[1]:"),
+            "{}",
+            err.message()
+        );
+        assert_eq!(count(&mut members).await, 0);
+
+        let mut official = requests(&["1110001", "1110002", "1110003"]);
+        official[1].official_date = date(2014, 1, 1);
+        let batch = BatchCreateMembersRequest {
+            requests: official,
+            request_id: "batch-1".into(),
+        };
+        let created = members
+            .batch_create_members(batch.clone())
+            .await
+            .unwrap()
+            .into_inner()
+            .members;
+        assert_eq!(created.len(), 3);
+        assert_eq!(created[2].party_card_number, "1110003", "request order");
+        assert_eq!(created[1].status, MemberStatus::Official as i32);
+        // What the batch answered is what was stored, history included.
+        for m in &created {
+            let stored = members
+                .get_member(GetMemberRequest {
+                    name: m.name.clone(),
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(&stored, m, "{backend}");
+        }
+        let events = members
+            .list_member_events(ListMemberEventsRequest {
+                member: created[1].name.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .events;
+        let kinds: Vec<(i32, i32, i32)> = events
+            .iter()
+            .map(|e| (e.kind, e.from_status, e.to_status))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (
+                    MemberEventKind::Admitted as i32,
+                    MemberStatus::Unspecified as i32,
+                    MemberStatus::Probationary as i32
+                ),
+                (
+                    MemberEventKind::MadeOfficial as i32,
+                    MemberStatus::Probationary as i32,
+                    MemberStatus::Official as i32
+                )
+            ]
+        );
+        assert_eq!(events[1].effective_date, date(2014, 1, 1));
+        assert_eq!(events[1].from_organization, t.a1.name);
+        assert_eq!(
+            members
+                .batch_create_members(batch)
+                .await
+                .unwrap()
+                .into_inner()
+                .members,
+            created,
+            "retry"
+        );
+        assert_eq!(count(&mut members).await, 3);
+
+        // A conflict in the middle rolls back the whole batch.
+        let err = members
+            .batch_create_members(BatchCreateMembersRequest {
+                requests: requests(&["1110004", "1110002"]),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::AlreadyExists);
+        assert!(
+            err.message().starts_with("requests[1]:"),
+            "{}",
+            err.message()
+        );
+        assert_eq!(count(&mut members).await, 3);
+
+        // One audit entry per member, and the chain holds.
+        let entries = audit
+            .list_audit_entries(ListAuditEntriesRequest {
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .entries;
+        let batch_entries: Vec<_> = entries
+            .iter()
+            .filter(|e| e.method.ends_with("BatchCreateMembers"))
+            .collect();
+        assert_eq!(batch_entries.len(), 3);
+        assert!(
+            batch_entries
+                .iter()
+                .all(|e| created.iter().any(|m| m.name == e.resource))
+        );
+        let v = audit
+            .verify_audit_chain(probity_proto::probity::members::v1::VerifyAuditChainRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .verification
+            .unwrap();
+        assert!(v.valid, "{v:?}");
+    }
+}
