@@ -8,7 +8,7 @@
 
 use probity_proto::probity::common::v1::{AuditChainVerification, AuditEntry};
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
 
 use crate::{dates, db::Database, error::ApiError, pagination::PageRequest};
 
@@ -98,18 +98,34 @@ pub(crate) async fn append_all(
 const COLUMNS: &str =
     "seq, at_micros, caller, agency, method, resource, request_id, prev_hash, hash";
 
-fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
-    Ok(AuditEntry {
-        sequence: row.try_get("seq")?,
-        time: Some(dates::timestamp(row.try_get("at_micros")?)),
-        caller: row.try_get("caller")?,
-        agency: row.try_get("agency")?,
-        method: row.try_get("method")?,
-        resource: row.try_get("resource")?,
-        request_id: row.try_get("request_id")?,
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
+/// One `audit_log` row as stored.
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    seq: i64,
+    at_micros: i64,
+    caller: String,
+    agency: String,
+    method: String,
+    resource: String,
+    request_id: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            sequence: r.seq,
+            time: Some(dates::timestamp(r.at_micros)),
+            caller: r.caller,
+            agency: r.agency,
+            method: r.method,
+            resource: r.resource,
+            request_id: r.request_id,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
 }
 
 /// Lists entries oldest first, optionally only those about `resource`.
@@ -123,7 +139,7 @@ pub async fn list(
         .as_deref()
         .and_then(|k| k.parse().ok())
         .unwrap_or(0);
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 AND ($2 = '' OR resource = $2) ORDER BY seq LIMIT $3"
     )))
     .bind(after)
@@ -131,7 +147,7 @@ pub async fn list(
     .bind(page.limit())
     .fetch_all(db.pool())
     .await?;
-    let mut entries = rows.iter().map(entry).collect::<Result<Vec<_>, _>>()?;
+    let mut entries: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();
     let token = page.finish(&mut entries, |e| e.sequence.to_string());
     Ok((entries, token))
 }
@@ -174,7 +190,7 @@ pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
         head_hash: head.to_string(),
     };
     loop {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 1000"
         )))
         .bind(expected_seq)
@@ -183,10 +199,9 @@ pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
         if rows.is_empty() {
             break;
         }
-        for row in &rows {
-            let e = entry(row)?;
+        for e in rows {
             checked += 1;
-            if e.sequence != expected_seq {
+            if e.seq != expected_seq {
                 return Ok(fail(
                     expected_seq,
                     checked,
@@ -196,16 +211,15 @@ pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
             }
             if e.prev_hash != prev_hash {
                 return Ok(fail(
-                    e.sequence,
+                    e.seq,
                     checked,
                     "link to the previous entry does not match".into(),
                     &prev_hash,
                 ));
             }
-            let at_micros = row.try_get::<i64, _>("at_micros")?;
             let fields = EntryFields {
-                seq: e.sequence,
-                at_micros,
+                seq: e.seq,
+                at_micros: e.at_micros,
                 caller: &e.caller,
                 agency: &e.agency,
                 method: &e.method,
@@ -214,7 +228,7 @@ pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
             };
             if chain_hash(&prev_hash, &fields) != e.hash {
                 return Ok(fail(
-                    e.sequence,
+                    e.seq,
                     checked,
                     "entry content does not match its hash".into(),
                     &prev_hash,
