@@ -56,6 +56,12 @@ pub enum DemoCommand {
         /// Client settings.
         #[command(flatten)]
         client: ClientArgs,
+        /// Token of the review committee that decides the year's grades
+        /// (another caller than `--token`, who proposes them). Default:
+        /// `PROBITY_COMMITTEE_TOKEN`, else the one `probity up` left in
+        /// the data folder.
+        #[arg(long, env = "PROBITY_COMMITTEE_TOKEN", hide_env_values = true)]
+        committee_token: Option<String>,
         /// Members to create.
         #[arg(long, default_value_t = 33_000)]
         members: usize,
@@ -122,15 +128,17 @@ pub enum TokenCommand {
         /// The caller's agency.
         #[arg(long, default_value = "")]
         agency: String,
-        /// A role (repeat): admin, writer, reader, auditor.
-        #[arg(long = "role", default_value = "reader")]
+        /// A role (repeat): reader, writer, review-committee,
+        /// declaration-control, document-registrar, auditor, admin
+        /// (`docs/security.md` says what each may do).
+        #[arg(long = "role", default_value = "reader", value_parser = role_name)]
         roles: Vec<String>,
         /// An organisation id whose subtree the caller may touch (repeat);
         /// `*` for all.
         #[arg(long = "scope")]
         scope: Vec<String>,
-        /// Validity in hours.
-        #[arg(long, default_value_t = 24)]
+        /// Validity in hours, 1 to 8760 (a year).
+        #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(i64).range(1..=8760))]
         hours: i64,
         /// Key settings.
         #[command(flatten)]
@@ -218,4 +226,17 @@ impl ClientArgs {
                 .map(|t| t.trim().to_string())
         })
     }
+}
+
+/// A role name a token may carry; anything else is refused with the list.
+fn role_name(name: &str) -> Result<String, String> {
+    probity_platform::policy::Role::parse(name)
+        .map(|r| r.as_str().to_string())
+        .ok_or_else(|| {
+            let known: Vec<&str> = probity_platform::policy::Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect();
+            format!("unknown role; one of: {}", known.join(", "))
+        })
 }

@@ -26,6 +26,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify { client }) => audit_verify(client).await,
         Command::Demo(DemoCommand::GenerateProvince {
             client,
+            committee_token,
             members,
             districts,
             code,
@@ -39,7 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 first_card,
                 ..Default::default()
             };
-            generate(client, spec, year).await
+            generate(client, committee_token, spec, year).await
         }
         Command::Demo(DemoCommand::SeedScenario { client, study_addr }) => {
             seed(client, study_addr).await
@@ -67,6 +68,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
 }
+
+/// The file in the data folder holding `probity up`'s development token
+/// of the review committee (decisions of grades).
+const COMMITTEE_TOKEN_FILE: &str = "dev-committee-token";
 
 /// Installs logging from `PROBITY_LOG` (or `RUST_LOG`), default `info`.
 fn init_tracing() -> anyhow::Result<()> {
@@ -163,6 +168,21 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
     });
     let token_file = args.key.data_dir.join("dev-token");
     write_private(&token_file, &token)?;
+    // The review committee decides grades; the admin who proposes may not
+    // (separation of duties), so the demo's decisions need a second caller.
+    let committee = key.sign(&Claims {
+        sub: "dev-committee".into(),
+        agency: "probity-dev".into(),
+        roles: vec![
+            probity_platform::policy::Role::ReviewCommittee
+                .as_str()
+                .into(),
+        ],
+        scope: vec!["*".into()],
+        exp: now + 30 * 24 * 3600,
+        iat: now,
+    });
+    write_private(&args.key.data_dir.join(COMMITTEE_TOKEN_FILE), &committee)?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -367,6 +387,7 @@ async fn seed(client: ClientArgs, study_addr: Option<String>) -> anyhow::Result<
 
 async fn generate(
     client: ClientArgs,
+    committee_token: Option<String>,
     spec: probity_demo::ProvinceSpec,
     year: Option<i32>,
 ) -> anyhow::Result<ExitCode> {
@@ -375,12 +396,24 @@ async fn generate(
             "no token: give --token, set PROBITY_TOKEN, or run `probity up` with the same --data-dir"
         );
     };
-    let channel = tonic::transport::Endpoint::from_shared(client.addr.clone())
+    let plain = tonic::transport::Endpoint::from_shared(client.addr.clone())
         .context("--addr is not a URL")?
         .connect_lazy();
-    let channel =
-        probity_platform::client::with_token(channel, &token).context("the token is not ASCII")?;
+    let channel = probity_platform::client::with_token(plain.clone(), &token)
+        .context("the token is not ASCII")?;
     let start = std::time::Instant::now();
+    let committee = match committee_token.or_else(|| {
+        std::fs::read_to_string(client.data_dir.join(COMMITTEE_TOKEN_FILE))
+            .ok()
+            .map(|t| t.trim().to_string())
+    }) {
+        Some(t) => probity_platform::client::with_token(plain, &t)
+            .context("the committee token is not ASCII")?,
+        None if year.is_some() => bail!(
+            "deciding grades needs a review-committee token other than the proposer's: give --committee-token, or run `probity up` with the same --data-dir"
+        ),
+        None => channel.clone(),
+    };
     let province = probity_demo::generate_province(channel.clone(), &spec).await?;
     println!(
         "province {}: {} districts, {} grassroots organisations, {} cells, {} members ({:.1} s)",
@@ -393,8 +426,15 @@ async fn generate(
     );
     if let Some(year) = year {
         let start = std::time::Instant::now();
-        let a = probity_demo::record_year(channel, &province, year, spec.seed, spec.concurrency)
-            .await?;
+        let a = probity_demo::record_year(
+            channel,
+            committee,
+            &province,
+            year,
+            spec.seed,
+            spec.concurrency,
+        )
+        .await?;
         println!(
             "{year}: {} book entries, {} commitment results, {} reviews decided ({:.1} s)",
             a.book_entries,

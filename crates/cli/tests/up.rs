@@ -100,6 +100,8 @@ fn up_serves_answers_and_stops_on_sigterm() {
         "auditor-1",
         "--role",
         "auditor",
+        "--scope",
+        "*",
         "--data-dir",
         data_dir,
     ]);

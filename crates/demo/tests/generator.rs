@@ -58,9 +58,16 @@ async fn generates_a_province_and_its_year() {
         }
         assert_eq!(n, 300);
 
-        let activity = record_year(server.admin(), &province, 2025, spec.seed, spec.concurrency)
-            .await
-            .unwrap();
+        let activity = record_year(
+            server.admin(),
+            server.committee(),
+            &province,
+            2025,
+            spec.seed,
+            spec.concurrency,
+        )
+        .await
+        .unwrap();
         assert_eq!(activity.book_entries, 300 * 2 + 12);
         assert_eq!(activity.reviews, 300);
         let rows = ReviewServiceClient::new(server.admin())

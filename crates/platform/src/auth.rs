@@ -15,14 +15,16 @@ use sha2::Sha256;
 
 use crate::error::ApiError;
 
+pub use crate::policy::Role;
+
 /// Role that may do everything, including creating root organisations.
-pub const ROLE_ADMIN: &str = "admin";
+pub const ROLE_ADMIN: &str = Role::Admin.as_str();
 /// Role that may change records inside the caller's scope.
-pub const ROLE_WRITER: &str = "writer";
+pub const ROLE_WRITER: &str = Role::Writer.as_str();
 /// Role that may read records inside the caller's scope.
-pub const ROLE_READER: &str = "reader";
+pub const ROLE_READER: &str = Role::Reader.as_str();
 /// Role that may read and verify the audit log.
-pub const ROLE_AUDITOR: &str = "auditor";
+pub const ROLE_AUDITOR: &str = Role::Auditor.as_str();
 
 /// The claims of a Probity token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +33,9 @@ pub struct Claims {
     pub sub: String,
     /// The calling agency (cơ quan), e.g. `ban-to-chuc-tinh-uy`.
     pub agency: String,
-    /// Roles: `admin`, `writer`, `reader`, `auditor`.
+    /// Roles, by [`Role::as_str`]: `reader`, `writer`, `review-committee`,
+    /// `declaration-control`, `document-registrar`, `auditor`, `admin`.
+    /// Names of no role are ignored.
     #[serde(default)]
     pub roles: Vec<String>,
     /// Organisation ids whose subtrees the caller may touch; `*` for all.
@@ -178,20 +182,17 @@ impl From<Claims> for Caller {
 }
 
 impl Caller {
-    /// True when the caller has `role`, or is an admin.
-    pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role || r == ROLE_ADMIN)
+    /// True when one of the caller's roles grants `role` ([`Role::grants`]).
+    pub fn holds(&self, role: Role) -> bool {
+        self.roles
+            .iter()
+            .filter_map(|r| Role::parse(r))
+            .any(|held| held.grants(role))
     }
 
-    /// `PERMISSION_DENIED` unless the caller has `role` (or is an admin).
-    pub fn require_role(&self, role: &str) -> Result<(), ApiError> {
-        if self.has_role(role) {
-            Ok(())
-        } else {
-            Err(ApiError::PermissionDenied(format!(
-                "this call needs the `{role}` role"
-            )))
-        }
+    /// True when the caller holds any of `roles`.
+    pub fn holds_any(&self, roles: &[Role]) -> bool {
+        roles.iter().any(|r| self.holds(*r))
     }
 
     /// The organisation ids at the roots of the caller's scope (empty when
@@ -212,38 +213,6 @@ impl Caller {
             || lineage
                 .into_iter()
                 .any(|id| self.scope.iter().any(|s| s == id))
-    }
-
-    /// For reads: `NOT_FOUND` (naming `resource`) unless the scope covers
-    /// the organisation, so that objects out of scope do not leak their
-    /// existence.
-    pub fn check_read<'a>(
-        &self,
-        lineage: impl IntoIterator<Item = &'a str>,
-        resource: &str,
-    ) -> Result<(), ApiError> {
-        if self.covers(lineage) {
-            Ok(())
-        } else {
-            Err(ApiError::not_found(resource))
-        }
-    }
-
-    /// For writes: `PERMISSION_DENIED` unless the caller is a writer whose
-    /// scope covers the organisation.
-    pub fn check_write<'a>(
-        &self,
-        lineage: impl IntoIterator<Item = &'a str>,
-        what: &str,
-    ) -> Result<(), ApiError> {
-        self.require_role(ROLE_WRITER)?;
-        if self.covers(lineage) {
-            Ok(())
-        } else {
-            Err(ApiError::PermissionDenied(format!(
-                "{what} is outside your organisation scope"
-            )))
-        }
     }
 }
 
@@ -291,16 +260,16 @@ mod tests {
         assert!(caller.covers(["province", "district", "cell"]));
         assert!(!caller.covers(["province", "other", "cell"]));
         assert!(Caller::from(claims(&["*"])).covers(["anything"]));
-        assert_eq!(
-            caller
-                .check_read(["province"], "organizations/province")
-                .unwrap_err()
-                .code(),
-            tonic::Code::NotFound
-        );
-        assert_eq!(
-            caller.check_write(["province"], "x").unwrap_err().code(),
-            tonic::Code::PermissionDenied
-        );
+    }
+
+    #[test]
+    fn roles_are_read_by_name_and_unknown_names_grant_nothing() {
+        let mut c = claims(&["x"]);
+        c.roles = vec!["superuser".into(), "writer".into()];
+        let caller = Caller::from(c);
+        assert!(caller.holds(Role::Reader));
+        assert!(caller.holds(Role::Writer));
+        assert!(!caller.holds(Role::Admin));
+        assert!(!caller.holds(Role::DeclarationControl));
     }
 }

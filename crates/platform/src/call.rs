@@ -2,7 +2,17 @@
 //! the request id, taken from the request extensions that the server layer
 //! filled in.
 
-use crate::{auth::Caller, clock::Clock, error::ApiError};
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
+use crate::{
+    auth::Caller,
+    clock::Clock,
+    error::ApiError,
+    policy::{Access, Rule},
+};
 
 /// Put in the request extensions by the server layer for every call.
 #[derive(Debug, Clone)]
@@ -19,6 +29,8 @@ pub struct CallInfo {
     pub deadline: Option<std::time::Instant>,
     /// The server's clock.
     pub clock: Clock,
+    /// The method's policy rule (the gateway found it and checked its roles).
+    pub rule: Option<Rule>,
 }
 
 /// The context of one authenticated call.
@@ -36,6 +48,11 @@ pub struct Call {
     pub deadline: Option<std::time::Instant>,
     /// The server's clock: the one source of "now" and "today".
     pub clock: Clock,
+    /// The method's policy rule; `None` only for calls that did not pass
+    /// the gateway (which then have no caller either).
+    pub rule: Option<Rule>,
+    /// Set once the handler has checked the caller's scope.
+    authorized: Arc<AtomicBool>,
 }
 
 impl Call {
@@ -58,15 +75,88 @@ impl Call {
                 authorization: None,
                 deadline: None,
                 clock: Clock::system(),
+                rule: None,
             });
-        Ok(Self {
+        Ok(Self::from_parts(caller, info))
+    }
+
+    /// A call of `caller` with what the server layer knows of it; for the
+    /// layer itself and for tests.
+    pub fn from_parts(caller: Caller, info: CallInfo) -> Self {
+        Self {
             caller,
             method: info.method,
             request_id: info.request_id,
             authorization: info.authorization,
             deadline: info.deadline,
             clock: info.clock,
-        })
+            rule: info.rule,
+            authorized: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The scope check of a request naming a record owned by an organisation
+    /// whose lineage on today's tree (root first, the owner last) is
+    /// `lineage`: `NOT_FOUND` for `name` unless the caller's scope covers
+    /// it, exactly as if `name` did not exist. Every handler of a
+    /// [`Access::Read`] or [`Access::Write`] method calls this (or
+    /// [`scoped`](Self::scoped)) before it answers.
+    pub fn authorize<'a>(
+        &self,
+        lineage: impl IntoIterator<Item = &'a str>,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        self.authorized.store(true, Ordering::Relaxed);
+        if self.caller.covers(lineage) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(name))
+        }
+    }
+
+    /// The scope check of a change to a record the caller has been shown
+    /// (a cell reads its province's plan): `PERMISSION_DENIED` unless the
+    /// caller's scope covers the owner. Use only after the record passed a
+    /// read check, so the refusal reveals nothing.
+    pub fn authorize_change<'a>(
+        &self,
+        lineage: impl IntoIterator<Item = &'a str>,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        self.authorized.store(true, Ordering::Relaxed);
+        if self.caller.covers(lineage) {
+            Ok(())
+        } else {
+            Err(ApiError::PermissionDenied(format!(
+                "{name} is outside your organisation scope: you may read it, not change it"
+            )))
+        }
+    }
+
+    /// Marks the call as checked by other means (a list whose query keeps
+    /// only what the caller's scope covers) and returns the caller to filter
+    /// with.
+    pub fn scoped(&self) -> &Caller {
+        self.authorized.store(true, Ordering::Relaxed);
+        &self.caller
+    }
+
+    /// `INTERNAL` when the method's rule asks for a scope check and the
+    /// handler made none: a bug, never an answer.
+    pub fn check_authorized(&self) -> Result<(), ApiError> {
+        let needed = self.rule.is_none_or(|r| r.access.needs_owner());
+        if needed && !self.authorized.load(Ordering::Relaxed) {
+            return Err(ApiError::Internal(format!(
+                "{} answered without checking the caller's scope",
+                self.method
+            )));
+        }
+        Ok(())
+    }
+
+    /// The method's access kind (`Read` when no rule is known).
+    pub fn access(&self) -> Access {
+        self.rule.map_or(Access::Read, |r| r.access)
     }
 
     /// Today in Vietnam, by the server's clock.
@@ -82,7 +172,9 @@ impl Call {
 
 /// Runs a unary handler: reads the call context, hands the message to `f`
 /// and maps its error (the service's own error type) to a `Status`. Every
-/// unary method of every service goes through here.
+/// unary method of every service goes through here. A handler that answers
+/// without the scope check its method's rule asks for is turned into
+/// `INTERNAL` ([`Call::check_authorized`]).
 pub async fn unary<T, R, E, Fut>(
     request: tonic::Request<T>,
     f: impl FnOnce(Call, T) -> Fut,
@@ -92,10 +184,22 @@ where
     E: From<ApiError> + Into<tonic::Status>,
 {
     let call = Call::of(&request).map_err(|e| E::from(e).into())?;
-    f(call, request.into_inner())
+    let outcome = f(call.clone(), request.into_inner())
         .await
-        .map(tonic::Response::new)
-        .map_err(Into::into)
+        .map_err(Into::into);
+    // An answer, or a refusal that tells something about stored data, is
+    // given only after the scope check.
+    let tells_data = match &outcome {
+        Ok(_) => true,
+        Err(status) => matches!(
+            status.code(),
+            tonic::Code::AlreadyExists | tonic::Code::FailedPrecondition | tonic::Code::Aborted
+        ),
+    };
+    if tells_data {
+        call.check_authorized().map_err(|e| E::from(e).into())?;
+    }
+    outcome.map(tonic::Response::new)
 }
 
 /// Reads a `grpc-timeout` header value (`<digits><unit>`, units `H M S m u

@@ -68,21 +68,25 @@ mod tests {
     use crate::auth::{Caller, Claims};
 
     fn call(deadline: Option<Instant>) -> crate::Call {
-        crate::Call {
-            caller: Caller::from(Claims {
-                sub: "s".into(),
-                agency: "a".into(),
-                roles: vec![],
-                scope: vec![],
-                exp: 0,
-                iat: 0,
-            }),
-            method: "/x.Y/Z".into(),
-            request_id: "req-1".into(),
-            authorization: Some("Bearer abc".into()),
-            deadline,
-            clock: crate::Clock::system(),
-        }
+        let caller = Caller::from(Claims {
+            sub: "s".into(),
+            agency: "a".into(),
+            roles: vec![],
+            scope: vec![],
+            exp: 0,
+            iat: 0,
+        });
+        crate::Call::from_parts(
+            caller,
+            crate::call::CallInfo {
+                method: "/x.Y/Z".into(),
+                request_id: "req-1".into(),
+                authorization: Some("Bearer abc".into()),
+                deadline,
+                clock: crate::Clock::system(),
+                rule: None,
+            },
+        )
     }
 
     fn timeout_of<T>(r: &tonic::Request<T>) -> Duration {

@@ -114,9 +114,14 @@ pub enum ApiError {
     /// No valid credentials.
     #[error("{0}")]
     Unauthenticated(String),
-    /// Valid credentials, but not allowed to do this.
+    /// Valid credentials, but the record's organisation is outside the
+    /// caller's scope for this change (the record itself is visible).
     #[error("{0}")]
     PermissionDenied(String),
+    /// Valid credentials without a role the method needs (or without the
+    /// whole-tree scope it needs); decided before any data is read.
+    #[error("{0}")]
+    MissingRole(String),
     /// A dependency (the database, another service) cannot be reached now,
     /// or the server is starting or stopping. The text is shown to the
     /// caller: no internals.
@@ -157,7 +162,7 @@ impl ApiError {
             Self::FailedPrecondition { .. } => Code::FailedPrecondition,
             Self::StaleEtag { .. } => Code::Aborted,
             Self::Unauthenticated(_) => Code::Unauthenticated,
-            Self::PermissionDenied(_) => Code::PermissionDenied,
+            Self::PermissionDenied(_) | Self::MissingRole(_) => Code::PermissionDenied,
             Self::Unavailable(_) => Code::Unavailable,
             Self::Internal(_) => Code::Internal,
         }
@@ -176,6 +181,7 @@ impl ApiError {
             Self::StaleEtag { .. } => ErrorReason::EtagMismatch,
             Self::Unauthenticated(_) => ErrorReason::Unauthenticated,
             Self::PermissionDenied(_) => ErrorReason::OutOfScope,
+            Self::MissingRole(_) => ErrorReason::MissingRole,
             Self::Unavailable(_) => ErrorReason::BackendUnavailable,
             Self::Internal(_) => ErrorReason::Internal,
         };

@@ -4,7 +4,12 @@
 //! - lets health and reflection through unauthenticated;
 //! - answers `UNAVAILABLE` until the server is ready (migrations done);
 //! - verifies the bearer token and puts the [`Caller`] and [`CallInfo`] in
-//!   the request extensions, or answers `UNAUTHENTICATED`.
+//!   the request extensions, or answers `UNAUTHENTICATED`;
+//! - looks the method up in the server's [`Policy`] and answers
+//!   `PERMISSION_DENIED` (`MISSING_ROLE`) when it has no rule (deny by
+//!   default) or the caller lacks the rule's roles or, for a whole-tree
+//!   method, the whole tree in scope. The rule goes into the [`CallInfo`]
+//!   for the handler's scope check.
 
 use std::{
     sync::{
@@ -25,6 +30,7 @@ use crate::{
     call::CallInfo,
     clock::Clock,
     error::ApiError,
+    policy::{Access, Policy, Rule},
 };
 
 /// The metadata key carrying the request id.
@@ -37,18 +43,27 @@ pub struct GatewayLayer {
     ready: Arc<AtomicBool>,
     domain: Arc<str>,
     clock: Clock,
+    policy: Arc<Policy>,
 }
 
 impl GatewayLayer {
-    /// A gateway that verifies tokens with `key` against `clock` and serves
-    /// business calls only once `ready` is set. `domain` is the error domain
-    /// of its own refusals. Every call gets `clock` in its [`CallInfo`].
-    pub fn new(key: TokenKey, ready: Arc<AtomicBool>, domain: &str, clock: Clock) -> Self {
+    /// A gateway that verifies tokens with `key` against `clock`, admits
+    /// calls by `policy` and serves business calls only once `ready` is set.
+    /// `domain` is the error domain of its own refusals. Every call gets
+    /// `clock` in its [`CallInfo`].
+    pub fn new(
+        key: TokenKey,
+        ready: Arc<AtomicBool>,
+        domain: &str,
+        clock: Clock,
+        policy: Policy,
+    ) -> Self {
         Self {
             key: Arc::new(key),
             ready,
             domain: domain.into(),
             clock,
+            policy: Arc::new(policy),
         }
     }
 }
@@ -99,6 +114,7 @@ where
         let method = req.uri().path().to_string();
         let span = tracing::info_span!("rpc", method = %method, request_id = %request_id, caller = tracing::field::Empty);
 
+        let rule = self.layer.policy.get(&method).copied();
         let refusal = if is_open(&method) {
             None
         } else if !self.layer.ready.load(Ordering::Acquire) {
@@ -113,8 +129,10 @@ where
                 Some(token) => match self.layer.key.verify(token, self.layer.clock.now_seconds()) {
                     Ok(claims) => {
                         span.record("caller", claims.sub.as_str());
-                        req.extensions_mut().insert(Caller::from(claims));
-                        None
+                        let caller = Caller::from(claims);
+                        let refusal = admit(&method, rule.as_ref(), &caller).err();
+                        req.extensions_mut().insert(caller);
+                        refusal
                     }
                     Err(e) => Some(e),
                 },
@@ -137,6 +155,7 @@ where
             authorization,
             deadline,
             clock: self.layer.clock.clone(),
+            rule,
         });
         let header = HeaderValue::from_str(&request_id).ok();
         let domain = self.layer.domain.clone();
@@ -159,6 +178,30 @@ where
             .instrument(span),
         )
     }
+}
+
+/// Whether the policy lets `caller` call `method` at all: the method has a
+/// rule, the caller holds one of its roles, and a whole-tree method is
+/// called with the whole tree in scope. Decided from the token alone.
+pub fn admit(method: &str, rule: Option<&Rule>, caller: &Caller) -> Result<(), ApiError> {
+    let Some(rule) = rule else {
+        return Err(ApiError::MissingRole(format!(
+            "{method} is not open to any role"
+        )));
+    };
+    if !caller.holds_any(rule.roles) {
+        let roles: Vec<&str> = rule.roles.iter().map(|r| r.as_str()).collect();
+        return Err(ApiError::MissingRole(format!(
+            "{method} needs one of the roles: {}",
+            roles.join(", ")
+        )));
+    }
+    if rule.access == Access::WholeTree && !caller.sees_everything() {
+        return Err(ApiError::MissingRole(format!(
+            "{method} concerns the whole province and needs a token whose scope is the whole tree"
+        )));
+    }
+    Ok(())
 }
 
 fn bearer<B>(req: &Request<B>) -> Option<&str> {

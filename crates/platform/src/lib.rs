@@ -5,6 +5,7 @@
 //! - [`write`]: the write transaction: audit chain, idempotency, commit.
 //! - [`audit`]: listing and verifying the audit chain.
 //! - [`auth`]: tokens, callers, organisation scope.
+//! - [`policy`]: roles and each method's rule; the gateway enforces them.
 //! - [`gateway`]: the tower layer: request id, tracing, authentication.
 //! - [`logging`]: log output.
 //! - [`mask`]: field masks of Update methods.
@@ -14,6 +15,7 @@
 //!   helpers (document number-symbols in [`symbol`]).
 //! - [`call`]: the per-call context handlers read.
 //! - [`clock`]: the one source of "now" and "today".
+//! - [`tree`]: the process-wide signal that the organisation tree changed.
 //! - [`client`]: channels that carry a bearer token, for callers.
 
 pub mod audit;
@@ -29,10 +31,12 @@ pub mod gateway;
 pub mod logging;
 pub mod mask;
 pub mod pagination;
+pub mod policy;
 pub mod resource;
 pub mod server;
 pub mod symbol;
 pub mod text;
+pub mod tree;
 pub mod write;
 
 pub use call::{Call, unary};

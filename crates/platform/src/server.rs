@@ -29,6 +29,7 @@ use crate::{
     clock::Clock,
     db::{Database, MigrationSet},
     gateway::GatewayLayer,
+    policy::{Policy, ServicePolicy},
 };
 
 /// Settings shared by every server.
@@ -89,6 +90,7 @@ pub struct ServerBuilder {
     names: Vec<&'static str>,
     databases: Vec<(Database, &'static MigrationSet)>,
     start_gate: Option<oneshot::Receiver<()>>,
+    policy: Policy,
 }
 
 impl ServerBuilder {
@@ -100,6 +102,7 @@ impl ServerBuilder {
             names: Vec::new(),
             databases: Vec::new(),
             start_gate: None,
+            policy: Policy::default(),
         }
     }
 
@@ -129,6 +132,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds a service package's policy: the gateway admits a call only by
+    /// the rule of its method (a method with no rule is refused to all).
+    pub fn add_policy(&mut self, policy: &ServicePolicy) -> &mut Self {
+        self.policy.add(policy);
+        self
+    }
+
     /// Adds a database whose migrations must run before the server is ready.
     pub fn add_database(&mut self, db: Database, migrations: &'static MigrationSet) -> &mut Self {
         self.databases.push((db, migrations));
@@ -154,6 +164,7 @@ impl ServerBuilder {
             names,
             databases,
             start_gate,
+            policy,
         } = self;
         let (reporter, health) = tonic_health::server::health_reporter();
         reporter
@@ -186,6 +197,7 @@ impl ServerBuilder {
             ready.clone(),
             &config.error_domain,
             config.clock.clone(),
+            policy,
         );
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let router = tonic::transport::Server::builder()

@@ -39,6 +39,12 @@ pub struct Write {
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
+/// Whose retries an idempotency record answers: the agency and the subject
+/// together (one agency's `clerk-01` is not another's).
+fn idempotency_caller(call: &Call) -> String {
+    format!("{}\u{1f}{}", call.caller.agency, call.caller.subject)
+}
+
 impl Database {
     /// Begins a write for `call`. `request_id` is the request's idempotency
     /// key (empty for none) and `request` the whole request message, whose
@@ -81,7 +87,7 @@ impl Database {
             let found: Option<(String, Vec<u8>)> = sqlx::query_as(
                 "SELECT payload_hash, response FROM idempotency WHERE caller = $1 AND method = $2 AND request_id = $3",
             )
-            .bind(&call.caller.subject)
+            .bind(idempotency_caller(call))
             .bind(&call.method)
             .bind(request_id)
             .fetch_optional(&mut *write.tx)
@@ -104,7 +110,15 @@ impl Database {
 impl Write {
     /// When this request is a retry of one already done: its first
     /// response. The caller should return it and drop the write.
+    ///
+    /// Only after the handler's scope check ([`Call::authorize`]): a caller
+    /// whose scope no longer covers the record (a narrower token, a moved
+    /// organisation) is refused, not answered from the record. Asking
+    /// before is a bug and fails `INTERNAL`.
     pub fn replayed<R: Message + Default>(&self) -> Result<Option<R>, ApiError> {
+        if self.replay.is_some() {
+            self.call.check_authorized()?;
+        }
         self.replay
             .as_deref()
             .map(|bytes| {
@@ -183,7 +197,7 @@ impl Write {
                 "INSERT INTO idempotency (caller, method, request_id, payload_hash, response, created_micros) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(&self.call.caller.subject)
+            .bind(idempotency_caller(&self.call))
             .bind(&self.call.method)
             .bind(request_id)
             .bind(payload_hash)

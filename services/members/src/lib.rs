@@ -16,6 +16,7 @@
 pub mod error;
 mod grpc;
 pub mod peers;
+pub mod policy;
 mod rules;
 mod store;
 
@@ -76,6 +77,7 @@ pub fn register_with(
             DeclarationServiceServer::new(grpc::declarations::Declarations::new(db.clone())),
         ]
     );
+    server.add_policy(&policy::POLICY);
     server.add_database(db, &MIGRATIONS);
     Ok(())
 }

@@ -117,7 +117,7 @@ async fn callers_see_and_change_only_their_subtree() {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::PermissionDenied);
-        assert_eq!(details(&err).0, "OUT_OF_SCOPE");
+        assert_eq!(details(&err).0, "MISSING_ROLE");
         // A reader of the whole tree sees district B but cannot write there.
         let reader = server.token("reader-all", &["reader"], &["*"]);
         let mut read_only = OrganizationServiceClient::new(server.with_token(&reader));

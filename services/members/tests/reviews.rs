@@ -23,7 +23,35 @@ use probity_proto::probity::members::v1::{
 use tonic::Code;
 
 const YEAR: i32 = 2025;
-type Reviews = ReviewServiceClient<probity_platform::testing::Authed>;
+
+/// The review desk: the admin who self-assesses (for the member) and
+/// proposes, and the committee, another person, who decides.
+struct Reviews {
+    clerk: ReviewServiceClient<probity_platform::testing::Authed>,
+    committee: ReviewServiceClient<probity_platform::testing::Authed>,
+}
+
+impl Reviews {
+    fn new(server: &TestServer) -> Self {
+        Self {
+            clerk: ReviewServiceClient::new(server.admin()),
+            committee: ReviewServiceClient::new(server.committee()),
+        }
+    }
+}
+
+impl std::ops::Deref for Reviews {
+    type Target = ReviewServiceClient<probity_platform::testing::Authed>;
+    fn deref(&self) -> &Self::Target {
+        &self.clerk
+    }
+}
+
+impl std::ops::DerefMut for Reviews {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.clerk
+    }
+}
 
 fn review_name(m: &Member) -> String {
     format!("{}/reviews/{YEAR}", m.name)
@@ -68,6 +96,7 @@ async fn decide(
     day: i32,
 ) -> Result<probity_proto::probity::members::v1::Review, tonic::Status> {
     reviews
+        .committee
         .decide_grade(DecideGradeRequest {
             name: review_name(m),
             grade: grade as i32,
@@ -96,7 +125,7 @@ async fn steps_come_in_order() {
         let server = start(&backend).await;
         let mut orgs = OrganizationServiceClient::new(server.admin());
         let mut members = MemberServiceClient::new(server.admin());
-        let mut reviews = ReviewServiceClient::new(server.admin());
+        let mut reviews = Reviews::new(&server);
         let t = tree(&mut orgs).await;
         let m = member(&mut members, &t.a1.name, "9500001", "An", date(2012, 1, 1)).await;
 
@@ -152,6 +181,7 @@ async fn steps_come_in_order() {
             .unwrap();
         propose(&mut reviews, &other, Grade::Good).await.unwrap();
         let err = reviews
+            .committee
             .decide_grade(DecideGradeRequest {
                 name: review_name(&other),
                 grade: Grade::Good as i32,
@@ -170,7 +200,7 @@ async fn the_excellent_quota_is_enforced_by_the_rule_in_force() {
         let server = start(&backend).await;
         let mut orgs = OrganizationServiceClient::new(server.admin());
         let mut members = MemberServiceClient::new(server.admin());
-        let mut reviews = ReviewServiceClient::new(server.admin());
+        let mut reviews = Reviews::new(&server);
         let t = tree(&mut orgs).await;
         let mut cell = Vec::new();
         for i in 0..8 {
@@ -319,7 +349,7 @@ async fn a_disciplined_member_is_capped_and_the_evidence_shows_why() {
         .await;
         let mut orgs = OrganizationServiceClient::new(server.admin());
         let mut members = MemberServiceClient::new(server.admin());
-        let mut reviews = ReviewServiceClient::new(server.admin());
+        let mut reviews = Reviews::new(&server);
         let mut books = BookServiceClient::new(server.admin());
         let t = tree(&mut orgs).await;
         let m = member(&mut members, &t.a1.name, "9700001", "An", date(2012, 1, 1)).await;
@@ -389,7 +419,7 @@ async fn statistics_roll_up_the_tree() {
         let server = start(&backend).await;
         let mut orgs = OrganizationServiceClient::new(server.admin());
         let mut members = MemberServiceClient::new(server.admin());
-        let mut reviews = ReviewServiceClient::new(server.admin());
+        let mut reviews = Reviews::new(&server);
         let t = tree(&mut orgs).await;
         let plan = [
             (&t.a1, Grade::Good, 5),

@@ -17,6 +17,7 @@
 pub mod error;
 mod grpc;
 pub mod peers;
+pub mod policy;
 pub mod rules;
 mod store;
 
@@ -47,18 +48,22 @@ pub fn register(
     db: Database,
     members: impl Members,
 ) -> Result<(), std::convert::Infallible> {
-    let members: Arc<dyn Members> = Arc::new(members);
+    let members: Arc<dyn Members> = Arc::new(peers::scopes::CachedScopes::new(members));
     probity_platform::add_services!(
         server,
         [
             DocumentServiceServer::new(grpc::documents::Documents::new(db.clone())),
             PlanServiceServer::new(grpc::plans::PlanApi::new(db.clone(), members.clone())),
             ClassServiceServer::new(grpc::classes::Classes::new(db.clone(), members.clone())),
-            LearningReportServiceServer::new(grpc::reports::Reports::new(db.clone())),
+            LearningReportServiceServer::new(grpc::reports::Reports::new(
+                db.clone(),
+                members.clone()
+            )),
             SupervisionServiceServer::new(grpc::supervision::Supervision::new(db.clone(), members)),
             AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
         ]
     );
+    server.add_policy(&policy::POLICY);
     server.add_database(db, &MIGRATIONS);
     Ok(())
 }

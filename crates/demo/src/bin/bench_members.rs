@@ -106,7 +106,20 @@ async fn bench(label: &str, url: &str, schema: &str, args: &Args) -> Result<()> 
         exp: now + 24 * 3600,
         iat: now,
     });
-    let authed: Authed = with_token(channel, &token).context("token")?;
+    let authed: Authed = with_token(channel.clone(), &token).context("token")?;
+    let committee_token = key.sign(&Claims {
+        sub: "bench-committee".into(),
+        agency: "bench".into(),
+        roles: vec![
+            probity_platform::policy::Role::ReviewCommittee
+                .as_str()
+                .into(),
+        ],
+        scope: vec!["*".into()],
+        exp: now + 24 * 3600,
+        iat: now,
+    });
+    let committee: Authed = with_token(channel, &committee_token).context("token")?;
     // Wait for readiness.
     let mut orgs = OrganizationServiceClient::new(authed.clone());
     for _ in 0..200 {
@@ -128,6 +141,7 @@ async fn bench(label: &str, url: &str, schema: &str, args: &Args) -> Result<()> 
     let start = Instant::now();
     let activity = record_year(
         authed.clone(),
+        committee,
         &province,
         YEAR,
         args.spec.seed,

@@ -194,10 +194,21 @@ impl TestServer {
 
     /// A token for `sub` with `roles` and `scope` (organisation ids or `*`).
     pub fn token(&self, sub: &str, roles: &[&str], scope: &[&str]) -> String {
+        self.token_of_agency("test-agency", sub, roles, scope)
+    }
+
+    /// [`token`](Self::token) of another agency than the default one.
+    pub fn token_of_agency(
+        &self,
+        agency: &str,
+        sub: &str,
+        roles: &[&str],
+        scope: &[&str],
+    ) -> String {
         let now = self.clock.now_seconds();
         self.key.sign(&Claims {
             sub: sub.into(),
-            agency: "test-agency".into(),
+            agency: agency.into(),
             roles: roles.iter().map(|s| s.to_string()).collect(),
             scope: scope.iter().map(|s| s.to_string()).collect(),
             exp: now + 3600,
@@ -208,5 +219,12 @@ impl TestServer {
     /// A channel with an admin token over the whole tree.
     pub fn admin(&self) -> Authed {
         self.with_token(&self.token("admin", &[ROLE_ADMIN], &["*"]))
+    }
+
+    /// A channel of the review committee over the whole tree: decides the
+    /// grades the admin proposed (another person, another role).
+    pub fn committee(&self) -> Authed {
+        let role = crate::policy::Role::ReviewCommittee.as_str();
+        self.with_token(&self.token("committee", &[role], &["*"]))
     }
 }

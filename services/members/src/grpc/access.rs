@@ -1,7 +1,8 @@
 //! Who may see and change what: organisations and members looked up for a
 //! caller, checked against the caller's scope on the organisation's
-//! current lineage. Not yours is answered like does not exist (`NOT_FOUND`)
-//! for reads; a write outside the scope is `PERMISSION_DENIED`.
+//! current lineage ([`Call::authorize`]). Not yours is answered like does
+//! not exist (`NOT_FOUND`), for reads and writes alike; the roles a method
+//! needs were checked by the gateway (`crate::policy`).
 
 use probity_platform::{ApiError, Call, resource::parse_name};
 use sqlx::AnyConnection;
@@ -26,7 +27,7 @@ pub async fn visible(
     let org = organizations::latest(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(name))?;
-    call.caller.check_read(org.lineage(), name)?;
+    call.authorize(org.lineage(), name)?;
     Ok(org)
 }
 
@@ -60,24 +61,23 @@ pub async fn year_subtree(
         .map(|root| (date, root)))
 }
 
-/// Like [`visible`], and checks the caller may write under it.
+/// An organisation the caller changes (or changes records under): the
+/// same check as [`visible`], under the name that says what the handler
+/// does. The writer role was checked by the gateway.
 pub async fn writable(
     conn: &mut AnyConnection,
     call: &Call,
     field: &str,
     name: &str,
 ) -> Result<OrgRow> {
-    let org = visible(conn, call, field, name).await?;
-    call.caller.check_write(org.lineage(), name)?;
-    Ok(org)
+    visible(conn, call, field, name).await
 }
 
 /// The checks of [`writable`] on an organisation `name` already loaded in
 /// its latest state (`None`: there is none).
 pub fn check_writable(call: &Call, name: &str, latest: Option<&OrgRow>) -> Result<()> {
     let org = latest.ok_or_else(|| ApiError::not_found(name))?;
-    call.caller.check_read(org.lineage(), name)?;
-    call.caller.check_write(org.lineage(), name)?;
+    call.authorize(org.lineage(), name)?;
     Ok(())
 }
 
@@ -112,14 +112,13 @@ pub async fn visible_member(
     Ok(Visible { member, org })
 }
 
-/// Like [`visible_member`], and checks the caller may change the member.
+/// A member the caller changes: the same check as [`visible_member`]
+/// (the writer role was checked by the gateway).
 pub async fn writable_member(
     conn: &mut AnyConnection,
     call: &Call,
     field: &str,
     name: &str,
 ) -> Result<Visible> {
-    let found = visible_member(conn, call, field, name).await?;
-    call.caller.check_write(found.org.lineage(), name)?;
-    Ok(found)
+    visible_member(conn, call, field, name).await
 }

@@ -188,10 +188,10 @@ impl Books {
         let content = rules::validate_content(&mut v, "entry", kind, &e, &self.catalogue);
         v.into_result()?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let owner = owner(w.conn(), &call, "entry.member", &e.member, true).await?;
         if let Some(done) = w.replayed::<BookEntry>()? {
             return Ok(done);
         }
-        let owner = owner(w.conn(), &call, "entry.member", &e.member, true).await?;
         rules::check_head(kind, &e.member, &owner.head_position)?;
         let id = new_id();
         let new = NewEntry {
@@ -253,10 +253,10 @@ impl Books {
 
     async fn correct(&self, call: Call, req: CorrectBookEntryRequest) -> Result<BookEntry> {
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let (original, owner) = entry_for_change(w.conn(), &call, &req.name, "").await?;
         if let Some(done) = w.replayed::<BookEntry>()? {
             return Ok(done);
         }
-        let (original, owner) = entry_for_change(w.conn(), &call, &req.name, "").await?;
         rules::require_submitted(&original, "correcting it (change the draft instead)")?;
         rules::require_current(&original)?;
         let kind = kind_of(&original);
@@ -291,10 +291,10 @@ impl Books {
     async fn comment(&self, call: Call, req: AddEntryCommentRequest) -> Result<BookEntry> {
         let text = rules::validate_comment(&req.text)?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let (current, owner) = entry_for_change(w.conn(), &call, &req.name, "").await?;
         if let Some(done) = w.replayed::<BookEntry>()? {
             return Ok(done);
         }
-        let (current, owner) = entry_for_change(w.conn(), &call, &req.name, "").await?;
         rules::require_submitted(&current, "commenting")?;
         let id = entry_id(&current).to_string();
         store::add_comment(
@@ -335,10 +335,10 @@ impl Books {
     ) -> Result<BookEntry> {
         let outcome = rules::validate_result(req.outcome, &req.comment)?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let (current, owner) = entry_for_change(w.conn(), &call, &req.name, "").await?;
         if let Some(done) = w.replayed::<BookEntry>()? {
             return Ok(done);
         }
-        let (current, owner) = entry_for_change(w.conn(), &call, &req.name, "").await?;
         rules::check_result_recordable(&current)?;
         let id = entry_id(&current).to_string();
         store::record_result(

@@ -4,7 +4,9 @@
 //! [`super::verification`].
 
 use probity_platform::{
-    ApiError, Call, Database, Violations, dates,
+    ApiError, Call, Database, Violations,
+    auth::Role,
+    dates,
     pagination::PageRequest,
     resource::{check_current_etag, etag, new_id, parse_name},
     unary,
@@ -28,7 +30,7 @@ use crate::{
     error::Result,
     rules::{
         deadlines::{RuleBook, day, deadlines},
-        declarations::{self as rules, ROLE_CONTROL, final_receipt, step_date},
+        declarations::{self as rules, final_receipt, step_date},
         names::{member_name, org_name},
         years::validate_year,
     },
@@ -39,11 +41,6 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct Declarations {
     pub(super) db: Database,
-}
-
-/// `PERMISSION_DENIED` unless the caller has the control role.
-pub(super) fn require_control(call: &Call) -> Result<(), ApiError> {
-    call.caller.require_role(ROLE_CONTROL)
 }
 
 fn opt_date(
@@ -91,7 +88,7 @@ async fn complete(
     mut d: Declaration,
     book: &RuleBook,
 ) -> Result<Declaration> {
-    if call.caller.has_role(ROLE_CONTROL) {
+    if call.caller.holds(Role::DeclarationControl) {
         d.items = store::items(conn, d.name.trim_start_matches("declarations/")).await?;
     } else {
         rules::redact(&mut d);
@@ -112,20 +109,19 @@ impl Declarations {
     }
 
     async fn submit(&self, call: Call, req: SubmitDeclarationRequest) -> Result<Declaration> {
-        require_control(&call)?;
         let d = req.declaration.clone().unwrap_or_default();
         let mut v = Violations::new();
         let submission = rules::validate_submission(&mut v, &d, call.today());
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        if let Some(done) = w.replayed::<Declaration>()? {
-            return Ok(done);
-        }
         let book = store::rule_book(w.conn()).await?;
         let as_of = dates::to_sql(submission.as_of);
         let total = rules::validate_items(&mut v, "declaration.items", &d.items, &as_of, &book)?;
         v.into_result()?;
         let declarant =
             writable_member(w.conn(), &call, "declaration.declarant", &d.declarant).await?;
+        if let Some(done) = w.replayed::<Declaration>()? {
+            return Ok(done);
+        }
         let id = new_id();
         let new = NewDeclaration {
             id: &id,
@@ -143,30 +139,26 @@ impl Declarations {
         Self::finish(&call, w, &id, &book).await
     }
 
-    /// Loads a declaration the caller may see; `write` also checks write
-    /// scope on the declarant's organisation.
+    /// Loads a declaration the caller may see (the declarant's organisation
+    /// is in scope); `NOT_FOUND` otherwise.
     pub(super) async fn for_caller(
         conn: &mut AnyConnection,
         call: &Call,
         name: &str,
-        write: bool,
     ) -> Result<Declaration> {
         let id = parse_name("name", name, "declarations")?;
         let row = store::load(conn, id)
             .await?
             .ok_or_else(|| ApiError::not_found(name))?;
-        let org = visible(conn, call, "name", &org_name(&row.organization_id))
+        visible(conn, call, "name", &org_name(&row.organization_id))
             .await
             .map_err(|e| e.not_found_as(name))?;
-        if write {
-            call.caller.check_write(org.lineage(), name)?;
-        }
         Ok(declaration(&row)?)
     }
 
     async fn get(&self, call: Call, req: GetDeclarationRequest) -> Result<Declaration> {
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let d = Self::for_caller(&mut conn, &call, &req.name, false).await?;
+        let d = Self::for_caller(&mut conn, &call, &req.name).await?;
         let book = store::rule_book(&mut conn).await?;
         complete(&mut conn, &call, d, &book).await
     }
@@ -232,7 +224,7 @@ impl Declarations {
         name: &str,
     ) -> Result<(Write, Declaration, RuleBook)> {
         let mut w = self.db.begin_write(call, request_id, request).await?;
-        let d = Self::for_caller(w.conn(), call, name, true).await?;
+        let d = Self::for_caller(w.conn(), call, name).await?;
         let book = store::rule_book(w.conn()).await?;
         Ok((w, d, book))
     }
@@ -282,7 +274,6 @@ impl Declarations {
     }
 
     async fn resubmit(&self, call: Call, req: ResubmitDeclarationRequest) -> Result<Declaration> {
-        require_control(&call)?;
         let mut v = Violations::new();
         let when = step_date(
             &mut v,

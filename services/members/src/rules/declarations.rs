@@ -16,8 +16,6 @@ use time::Date;
 use super::{deadlines::RuleBook, names::member_name};
 use crate::error::{Error, Result};
 
-/// The role that sees declaration contents and records their control.
-pub const ROLE_CONTROL: &str = "declaration-control";
 /// Longest free text (origin, reason, findings, item description).
 pub const MAX_TEXT: usize = 4000;
 /// Most items in one declaration.

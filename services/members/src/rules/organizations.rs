@@ -1,7 +1,12 @@
 //! The rules of the organisation tree: what a code and a name may be, which
 //! level may sit under which, and when a move or a merge is allowed.
 
-use probity_platform::{Violations, dates, resource::parse_name};
+use probity_platform::{
+    ApiError, Violations,
+    auth::{Caller, Role},
+    dates,
+    resource::parse_name,
+};
 use probity_proto::probity::members::v1::{Organization, OrganizationKind};
 use time::Date;
 
@@ -226,6 +231,20 @@ pub fn check_relocatable(org_id: &str, valid_from: &str, ended: bool, date: &str
     Ok(())
 }
 
+/// A root organisation (one without a parent) is the top of a tree every
+/// scope lies in: only an admin whose scope is the whole tree creates one.
+/// An admin scoped to a subtree is refused like any other caller.
+pub fn check_may_create_root(caller: &Caller) -> Result<()> {
+    if caller.holds(Role::Admin) && caller.sees_everything() {
+        Ok(())
+    } else {
+        Err(ApiError::MissingRole(
+            "a root organisation needs an admin whose scope is the whole tree; give organization.parent".into(),
+        )
+        .into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use OrganizationKind::*;
@@ -314,5 +333,23 @@ mod tests {
         let s = "organizations/s".to_string();
         assert!(validate_merge_sources(&[s.clone(), s.clone()], &t).is_err());
         assert!(validate_merge_sources(&[s], &t).is_ok());
+    }
+
+    fn caller(roles: &[&str], scope: &[&str]) -> Caller {
+        Caller::from(probity_platform::auth::Claims {
+            sub: "t".into(),
+            agency: "a".into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            scope: scope.iter().map(|r| r.to_string()).collect(),
+            exp: 0,
+            iat: 0,
+        })
+    }
+
+    #[test]
+    fn only_an_admin_over_the_whole_tree_creates_a_root() {
+        assert!(check_may_create_root(&caller(&["admin"], &["*"])).is_ok());
+        assert!(check_may_create_root(&caller(&["admin"], &["district"])).is_err());
+        assert!(check_may_create_root(&caller(&["writer"], &["*"])).is_err());
     }
 }

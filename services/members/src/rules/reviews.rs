@@ -237,6 +237,23 @@ pub fn validate_rule(rule: &ReviewRule) -> Result<NewRule> {
     })
 }
 
+/// Separation of duties: whoever proposed the grade, or wrote the
+/// self-assessment, may not decide it. `decider` and the authors are token
+/// subjects.
+pub fn check_separate_decider(
+    decider: &str,
+    proposal_author: Option<&str>,
+    self_author: Option<&str>,
+) -> Result<(), Error> {
+    if proposal_author == Some(decider) || self_author == Some(decider) {
+        return Err(Error::refused(
+            ErrorReason::SamePersonDecides,
+            format!("{decider} took an earlier step of this review and may not decide it"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::date;
@@ -361,5 +378,21 @@ mod tests {
         assert_eq!((new.percent, new.cap), (20, 0));
         rule.percent = 120;
         assert!(validate_rule(&rule).is_err());
+    }
+
+    #[test]
+    fn the_proposer_may_not_decide() {
+        let refused = check_separate_decider("clerk", Some("clerk"), Some("member")).unwrap_err();
+        assert!(format!("{refused}").contains("may not decide"));
+    }
+
+    #[test]
+    fn the_self_assessor_may_not_decide() {
+        assert!(check_separate_decider("member", Some("clerk"), Some("member")).is_err());
+    }
+
+    #[test]
+    fn someone_else_decides() {
+        assert!(check_separate_decider("committee", Some("clerk"), Some("member")).is_ok());
     }
 }

@@ -1,7 +1,13 @@
 //! Who may see and change what: plans and classes looked up for a caller,
-//! checked against the caller's scope on the organisations' lineages. Not
-//! yours is answered like does not exist (`NOT_FOUND`) for reads; a write
-//! outside the scope is `PERMISSION_DENIED`.
+//! checked against what the caller's scope covers on today's tree
+//! ([`ScopeView`], from members; never the lineage stored when the record
+//! was made). Not yours is answered like does not exist (`NOT_FOUND`), for
+//! reads and writes alike; the roles a method needs were checked by the
+//! gateway (`crate::policy`).
+//!
+//! A handler takes the view (`Members::scope_view`) before it opens a
+//! connection or a write transaction: no call to members while the write
+//! lock is held.
 
 use probity_platform::{
     ApiError, Call,
@@ -11,27 +17,40 @@ use sqlx::AnyConnection;
 
 use crate::{
     error::Result,
-    rules::{class_lifecycle::check_not_cancelled, names::lineage_ids},
+    rules::{class_lifecycle::check_not_cancelled, names::lineage_ids, scope::ScopeView},
     store::{
         classes::{self, ClassHead, ClassRecord},
         plans::{self, PlanRecord},
     },
 };
 
+/// The organisation a stored lineage (`/root/…/id/`) ends with.
+pub fn owner_of(lineage: &str) -> &str {
+    lineage_ids(lineage).last().unwrap_or_default()
+}
+
+/// `NOT_FOUND` for `name` unless the caller's scope covers organisation
+/// `org_id` today.
+pub fn authorize_org(call: &Call, view: &ScopeView, org_id: &str, name: &str) -> Result<()> {
+    Ok(call.authorize(view.lineage(org_id), name)?)
+}
+
 /// `NOT_FOUND` unless the caller may read `plan`: their scope covers the
-/// plan's scope, or lies inside it (a cell reads the province's plan it
-/// carries out).
-pub async fn check_plan_read(
-    conn: &mut AnyConnection,
-    call: &Call,
-    plan: &PlanRecord,
-) -> Result<()> {
-    if call.caller.covers(plan.lineage())
-        || plans::tree_holds_any(conn, &plan.id, call.caller.scope_roots()).await?
-    {
+/// plan's scope organisation today, or lies inside it (a cell reads the
+/// province's plan it carries out).
+pub fn check_plan_read(call: &Call, view: &ScopeView, plan: &PlanRecord) -> Result<()> {
+    if !view.covers(&plan.scope_id) && view.reaches(&plan.scope_id) {
+        call.scoped();
         return Ok(());
     }
-    Err(ApiError::not_found(plan.name()).into())
+    authorize_org(call, view, &plan.scope_id, &plan.name())
+}
+
+/// `PERMISSION_DENIED` unless the caller's scope covers the scope of a
+/// plan it may read (a cell may read its province's plan, not change it).
+pub fn check_plan_change(call: &Call, view: &ScopeView, plan: &PlanRecord) -> Result<()> {
+    check_plan_read(call, view, plan)?;
+    Ok(call.authorize_change(view.lineage(&plan.scope_id), &plan.name())?)
 }
 
 /// Loads the plan named `name` (in request field `field`) that the caller
@@ -39,6 +58,7 @@ pub async fn check_plan_read(
 pub async fn visible_plan(
     conn: &mut AnyConnection,
     call: &Call,
+    view: &ScopeView,
     field: &str,
     name: &str,
 ) -> Result<PlanRecord> {
@@ -46,15 +66,17 @@ pub async fn visible_plan(
     let plan = plans::load(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(name))?;
-    check_plan_read(conn, call, &plan).await?;
+    check_plan_read(call, view, &plan)?;
     Ok(plan)
 }
 
-/// Loads the class named `name` (in request field `field`) that the caller
-/// may read: `NOT_FOUND` otherwise.
+/// Loads the class named `name` (in request field `field`) whose organiser
+/// the caller's scope covers today: `NOT_FOUND` otherwise. The same check
+/// serves reads and changes.
 pub async fn visible_class(
     conn: &mut AnyConnection,
     call: &Call,
+    view: &ScopeView,
     field: &str,
     name: &str,
 ) -> Result<ClassRecord> {
@@ -62,24 +84,15 @@ pub async fn visible_class(
     let class = classes::load(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(name))?;
-    call.caller.check_read(class.lineage(), name)?;
+    authorize_org(call, view, &class.org_id, name)?;
     Ok(class)
 }
 
-/// `PERMISSION_DENIED` unless the caller may write for the class's
-/// organiser.
-pub fn check_class_write(call: &Call, class: &ClassRecord) -> Result<()> {
-    Ok(call.caller.check_write(class.lineage(), &class.name())?)
-}
-
-/// The checks of a change on a loaded class: scope (read, then write),
-/// etag (when given), not cancelled.
-pub fn check_change(call: &Call, class: &ClassHead, etag: &str) -> Result<()> {
+/// The checks of a change on a loaded class: scope, etag (when given), not
+/// cancelled.
+pub fn check_change(call: &Call, view: &ScopeView, class: &ClassHead, etag: &str) -> Result<()> {
     let name = &class.name();
-    call.caller
-        .check_read(lineage_ids(&class.org_lineage), name)?;
-    call.caller
-        .check_write(lineage_ids(&class.org_lineage), name)?;
+    authorize_org(call, view, owner_of(&class.org_lineage), name)?;
     check_current_etag(name, etag, &etag_of(class.revision))?;
     check_not_cancelled(name, class.state)
 }
@@ -89,6 +102,7 @@ pub fn check_change(call: &Call, class: &ClassHead, etag: &str) -> Result<()> {
 pub async fn changeable(
     conn: &mut AnyConnection,
     call: &Call,
+    view: &ScopeView,
     name: &str,
     etag: &str,
 ) -> Result<ClassHead> {
@@ -96,7 +110,7 @@ pub async fn changeable(
     let class = classes::head(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(name))?;
-    check_change(call, &class, etag)?;
+    check_change(call, view, &class, etag)?;
     Ok(class)
 }
 
@@ -104,6 +118,7 @@ pub async fn changeable(
 pub async fn for_change(
     conn: &mut AnyConnection,
     call: &Call,
+    view: &ScopeView,
     name: &str,
     etag: &str,
 ) -> Result<ClassRecord> {
@@ -111,6 +126,6 @@ pub async fn for_change(
     let class = classes::load(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(name))?;
-    check_change(call, &class.head(), etag)?;
+    check_change(call, view, &class.head(), etag)?;
     Ok(class)
 }

@@ -16,7 +16,7 @@ use probity_proto::probity::study::v1::{
 use sqlx::AnyConnection;
 
 use super::{
-    access::{changeable, check_class_write, visible_class},
+    access::{changeable, visible_class},
     classes::{Classes, plan_of, reload, study_class},
 };
 use crate::{
@@ -24,6 +24,7 @@ use crate::{
     rules::{
         attendance::{self as rules, Checked, ClassAt, Roster},
         names::member_id,
+        scope::ScopeView,
     },
     store::{
         attendance::{self as store, RecordRow},
@@ -81,12 +82,12 @@ impl Classes {
     async fn class_and_plan(
         &self,
         call: &Call,
+        view: &ScopeView,
         field: &str,
         name: &str,
     ) -> Result<(ClassRecord, PlanRecord)> {
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let class = visible_class(&mut conn, call, field, name).await?;
-        check_class_write(call, &class)?;
+        let class = visible_class(&mut conn, call, view, field, name).await?;
         if class.state == ClassState::Cancelled {
             return Err(Error::state(
                 ErrorReason::ClassCancelled,
@@ -116,8 +117,9 @@ impl Classes {
         req: RecordAttendanceRequest,
     ) -> Result<RecordAttendanceResponse> {
         rules::check_unary_count(req.entries.len())?;
+        let view = self.members.scope_view(&call).await?;
         let (class, plan) = self
-            .class_and_plan(&call, "study_class", &req.study_class)
+            .class_and_plan(&call, &view, "study_class", &req.study_class)
             .await?;
         let roster = self.roster_of(&call, "study_class", &class).await?;
         let organization = class.organization();
@@ -131,7 +133,7 @@ impl Classes {
         if let Some(done) = w.replayed::<RecordAttendanceResponse>()? {
             return Ok(done);
         }
-        changeable(w.conn(), &call, &req.study_class, "").await?;
+        changeable(w.conn(), &call, &view, &req.study_class, "").await?;
         upsert(w.conn(), &class, &rows, call.now_micros()).await?;
         let mut records = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -152,6 +154,7 @@ impl Classes {
         call: Call,
         mut batches: tonic::Streaming<StreamAttendanceRequest>,
     ) -> Result<StreamAttendanceResponse> {
+        let view = self.members.scope_view(&call).await?;
         let mut state: Option<StreamState> = None;
         let mut done = 0_i32;
         let mut entries = 0_i32;
@@ -169,7 +172,7 @@ impl Classes {
                     .into());
                 }
                 let (class, plan) = self
-                    .class_and_plan(&call, "batches[0].study_class", &batch.study_class)
+                    .class_and_plan(&call, &view, "batches[0].study_class", &batch.study_class)
                     .await?;
                 let roster = self
                     .roster_of(&call, "batches[0].study_class", &class)
@@ -223,7 +226,7 @@ impl Classes {
                 .begin_write(&call, &batch.request_id, &batch)
                 .await?;
             if w.replayed::<StreamAttendanceResponse>()?.is_none() {
-                changeable(w.conn(), &call, &class_name, "").await?;
+                changeable(w.conn(), &call, &view, &class_name, "").await?;
                 upsert(w.conn(), &s.class, &rows, call.now_micros()).await?;
                 let ack = StreamAttendanceResponse {
                     batches: 1,
@@ -256,8 +259,9 @@ impl Classes {
         call: Call,
         req: ListAttendanceRequest,
     ) -> Result<ListAttendanceResponse> {
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let class = visible_class(&mut conn, &call, "study_class", &req.study_class).await?;
+        let class = visible_class(&mut conn, &call, &view, "study_class", &req.study_class).await?;
         let page = PageRequest::parse(
             req.page_size,
             &req.page_token,
@@ -286,11 +290,12 @@ impl Classes {
         req: SetNonMemberAttendanceRequest,
     ) -> Result<StudyClass> {
         let attendees = rules::validate_non_members(req.head_count, &req.attendees)?;
+        let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let class = changeable(w.conn(), &call, &view, &req.study_class, "").await?;
         if let Some(done) = w.replayed::<StudyClass>()? {
             return Ok(done);
         }
-        let class = changeable(w.conn(), &call, &req.study_class, "").await?;
         store::set_non_members(
             w.conn(),
             &class.id,
@@ -311,8 +316,9 @@ impl Classes {
         call: Call,
         req: ListNonMemberAttendeesRequest,
     ) -> Result<ListNonMemberAttendeesResponse> {
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let class = visible_class(&mut conn, &call, "study_class", &req.study_class).await?;
+        let class = visible_class(&mut conn, &call, &view, "study_class", &req.study_class).await?;
         let page = PageRequest::parse(req.page_size, &req.page_token, &class.id)?;
         let after: i64 = page
             .after

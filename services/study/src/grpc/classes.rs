@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use probity_platform::{
-    ApiError, Call, Database, Violations,
-    auth::ROLE_WRITER,
-    dates,
+    ApiError, Call, Database, Violations, dates,
     pagination::PageRequest,
     resource::{etag, new_id, parse_name},
     text, unary,
@@ -22,14 +20,13 @@ use probity_proto::probity::study::v1::{
 use sqlx::AnyConnection;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::access::{changeable, for_change, visible_class, visible_plan};
+use super::access::{changeable, check_change, for_change, owner_of, visible_class, visible_plan};
 use crate::{
     error::Result,
     peers::members::Members,
     rules::{
         class_lifecycle as lifecycle,
         classes::{self as rules, Fields, Original, SETTABLE},
-        names::lineage_ids,
     },
     store::{
         attendance,
@@ -144,11 +141,11 @@ impl Classes {
     }
 
     async fn create(&self, call: Call, req: CreateClassRequest) -> Result<StudyClass> {
-        call.caller.require_role(ROLE_WRITER)?;
         let c = req.study_class.clone().unwrap_or_default();
+        let view = self.members.scope_view(&call).await?;
         let plan = {
             let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-            visible_plan(&mut conn, &call, "study_class.plan", &c.plan).await?
+            visible_plan(&mut conn, &call, &view, "study_class.plan", &c.plan).await?
         };
         let period = (plan.fields.period_start, plan.fields.period_end);
         let new = rules::validate_new(&c, period)?;
@@ -157,7 +154,11 @@ impl Classes {
             let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
             check_materials(&mut conn, f).await?;
             if let Some(m) = &new.make_up_for {
-                let original = store::load(&mut conn, m).await?;
+                // A class the caller may not see is answered as one that
+                // does not exist.
+                let original = store::load(&mut conn, m)
+                    .await?
+                    .filter(|o| view.covers(&o.org_id));
                 rules::check_make_up(
                     &c.make_up_for,
                     original.as_ref().map(|o| Original {
@@ -182,7 +183,7 @@ impl Classes {
             &plan.scope(),
             f.class_date,
         )?;
-        call.caller.check_write(org.lineage(), &c.organization)?;
+        call.authorize(org.lineage(), &c.organization)?;
 
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
         if let Some(done) = w.replayed::<StudyClass>()? {
@@ -204,15 +205,17 @@ impl Classes {
     }
 
     async fn get(&self, call: Call, req: GetClassRequest) -> Result<StudyClass> {
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         Ok(study_class(
-            &visible_class(&mut conn, &call, "name", &req.name).await?,
+            &visible_class(&mut conn, &call, &view, "name", &req.name).await?,
         ))
     }
 
     async fn list(&self, call: Call, req: ListClassesRequest) -> Result<ListClassesResponse> {
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let plan = visible_plan(&mut conn, &call, "plan", &req.plan).await?;
+        let plan = visible_plan(&mut conn, &call, &view, "plan", &req.plan).await?;
         let org = if req.organization.is_empty() {
             String::new()
         } else {
@@ -239,7 +242,7 @@ impl Classes {
         let next_page_token = page.finish(&mut rows, |(id, start, _)| format!("{start}|{id}"));
         let mut classes = Vec::new();
         for (id, _, lineage) in rows {
-            if call.caller.covers(lineage_ids(&lineage))
+            if view.covers(owner_of(&lineage))
                 && let Some(c) = store::load(&mut conn, &id).await?
             {
                 classes.push(study_class(&c));
@@ -256,11 +259,15 @@ impl Classes {
         let paths = probity_platform::mask::paths(req.update_mask.as_ref(), &SETTABLE, |f| {
             rules::is_set(&c, f)
         })?;
+        let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        // Scope, then a retry's first answer, then the etag and state (which
+        // the first call changed).
+        let current = visible_class(w.conn(), &call, &view, "name", &c.name).await?;
         if let Some(done) = w.replayed::<StudyClass>()? {
             return Ok(done);
         }
-        let current = for_change(w.conn(), &call, &c.name, &c.etag).await?;
+        check_change(&call, &view, &current.head(), &c.etag)?;
         let plan = plan_of(w.conn(), &current).await?;
         // The merged class: current values, with the masked fields replaced.
         let merged = rules::merge(&study_class(&current), &c, &paths);
@@ -295,11 +302,13 @@ impl Classes {
 
     async fn cancel(&self, call: Call, req: CancelClassRequest) -> Result<StudyClass> {
         lifecycle::validate_reason(&req.reason, "reason")?;
+        let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let current = visible_class(w.conn(), &call, &view, "name", &req.name).await?;
         if let Some(done) = w.replayed::<StudyClass>()? {
             return Ok(done);
         }
-        let current = for_change(w.conn(), &call, &req.name, &req.etag).await?;
+        check_change(&call, &view, &current.head(), &req.etag)?;
         lifecycle::check_cancellable(&req.name, current.state, current.members_attended as i32)?;
         store::cancel(
             w.conn(),
@@ -314,9 +323,10 @@ impl Classes {
     }
 
     async fn close(&self, call: Call, req: CloseClassRequest) -> Result<StudyClass> {
+        let view = self.members.scope_view(&call).await?;
         let (current, plan) = {
             let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-            let current = for_change(&mut conn, &call, &req.name, &req.etag).await?;
+            let current = for_change(&mut conn, &call, &view, &req.name, &req.etag).await?;
             let plan = plan_of(&mut conn, &current).await?;
             (current, plan)
         };
@@ -358,7 +368,7 @@ impl Classes {
         if let Some(done) = w.replayed::<StudyClass>()? {
             return Ok(done);
         }
-        let again = changeable(w.conn(), &call, &req.name, &req.etag).await?;
+        let again = changeable(w.conn(), &call, &view, &req.name, &req.etag).await?;
         lifecycle::check_open(&req.name, again.state)?;
         let now = call.now_micros();
         attendance::give_defaults(

@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use probity_platform::{
-    ApiError, Call, Database, Violations,
-    auth::ROLE_WRITER,
-    dates,
+    ApiError, Call, Database, Violations, dates,
     pagination::PageRequest,
     resource::{check_current_etag, new_id, parse_name},
     unary,
@@ -20,7 +18,7 @@ use probity_proto::probity::study::v1::{
 use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
 
-use super::access::{check_plan_read, visible_plan};
+use super::access::{check_plan_change, check_plan_read, visible_plan};
 use crate::{
     error::Result,
     peers::members::Members,
@@ -40,7 +38,7 @@ use crate::{
 #[derive(Clone)]
 pub struct PlanApi {
     pub(super) db: Database,
-    members: Arc<dyn Members>,
+    pub(super) members: Arc<dyn Members>,
 }
 
 impl std::fmt::Debug for PlanApi {
@@ -139,7 +137,6 @@ impl PlanApi {
     }
 
     async fn create(&self, call: Call, req: CreatePlanRequest) -> Result<Plan> {
-        call.caller.require_role(ROLE_WRITER)?;
         let new = rules::validate_new(&req, call.today())?;
         let p = req.plan.clone().unwrap_or_default();
         {
@@ -151,7 +148,7 @@ impl PlanApi {
             .members
             .organization(&call, "plan.scope", &p.scope)
             .await?;
-        call.caller.check_write(scope.lineage(), &p.scope)?;
+        call.authorize(scope.lineage(), &p.scope)?;
         if !scope.exists_on(new.reference) {
             return Err(ApiError::invalid(
                 "plan.reference_date",
@@ -185,9 +182,10 @@ impl PlanApi {
     }
 
     async fn get(&self, call: Call, req: GetPlanRequest) -> Result<Plan> {
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         Ok(plan(
-            &visible_plan(&mut conn, &call, "name", &req.name).await?,
+            &visible_plan(&mut conn, &call, &view, "name", &req.name).await?,
         ))
     }
 
@@ -201,6 +199,9 @@ impl PlanApi {
         let after = page.after.clone().unwrap_or_default();
         let after = after.split_once('|').unwrap_or(("9999-12-31", "~"));
         let (from, to) = rules::year_range(req.year);
+        let view = self.members.scope_view(&call).await?;
+        // Each plan is checked below; the list itself names no owner.
+        call.scoped();
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let mut rows = store::list(&mut conn, &scope, (&from, &to), after, page.limit()).await?;
         let next_page_token = page.finish(&mut rows, |(id, date)| format!("{date}|{id}"));
@@ -209,7 +210,7 @@ impl PlanApi {
         // shorter; the token still continues after it).
         for (id, _) in rows {
             if let Some(p) = store::load(&mut conn, &id).await?
-                && check_plan_read(&mut conn, &call, &p).await.is_ok()
+                && check_plan_read(&call, &view, &p).is_ok()
             {
                 plans.push(plan(&p));
             }
@@ -221,21 +222,20 @@ impl PlanApi {
     }
 
     async fn update(&self, call: Call, req: UpdatePlanRequest) -> Result<Plan> {
-        call.caller.require_role(ROLE_WRITER)?;
         let p = req.plan.clone().unwrap_or_default();
         let paths = probity_platform::mask::paths(req.update_mask.as_ref(), &SETTABLE, |f| {
             rules::is_set(&p, f)
         })?;
         let id = parse_name("plan.name", &p.name, "plans")?.to_string();
+        let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        if let Some(done) = w.replayed::<Plan>()? {
-            return Ok(done);
-        }
         let current = store::load(w.conn(), &id)
             .await?
             .ok_or_else(|| ApiError::not_found(&p.name))?;
-        check_plan_read(w.conn(), &call, &current).await?;
-        call.caller.check_write(current.lineage(), &p.name)?;
+        check_plan_change(&call, &view, &current)?;
+        if let Some(done) = w.replayed::<Plan>()? {
+            return Ok(done);
+        }
         check_current_etag(&p.name, &p.etag, &current.etag())?;
         let mut f: Fields = current.fields.clone();
         let mut v = Violations::new();
@@ -259,12 +259,12 @@ impl PlanApi {
     }
 
     async fn refresh(&self, call: Call, req: RefreshPlanRosterRequest) -> Result<Plan> {
-        call.caller.require_role(ROLE_WRITER)?;
+        let view = self.members.scope_view(&call).await?;
         let current = {
             let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-            visible_plan(&mut conn, &call, "name", &req.name).await?
+            visible_plan(&mut conn, &call, &view, "name", &req.name).await?
         };
-        call.caller.check_write(current.lineage(), &req.name)?;
+        check_plan_change(&call, &view, &current)?;
         let scope = self
             .members
             .organization(&call, "plan.scope", &current.scope())

@@ -14,13 +14,17 @@ use probity_proto::probity::study::v1::{
 };
 use sqlx::AnyConnection;
 
-use super::{access::visible_plan, plans::PlanApi};
+use super::{
+    access::{authorize_org, visible_plan},
+    plans::PlanApi,
+};
 use crate::{
     error::Result,
     rules::{
-        names::{lineage_ids, member_id},
+        names::member_id,
         progress::{self as rules, Node, rate},
         reports::due_date,
+        scope::ScopeView,
     },
     store::{plans::PlanRecord, progress as store},
 };
@@ -63,6 +67,7 @@ fn roster_member((id, full_name, card, org): store::RosterRow) -> RosterMember {
 async fn target(
     conn: &mut AnyConnection,
     call: &Call,
+    view: &ScopeView,
     plan: &PlanRecord,
     field: &str,
     name: &str,
@@ -72,6 +77,9 @@ async fn target(
     } else {
         parse_name(field, name, "organizations")?.to_string()
     };
+    // Scope first, on today's tree: whether an organisation the caller may
+    // not see is in the plan's tree is not theirs to learn.
+    authorize_org(call, view, &id, &format!("organizations/{id}"))?;
     let Some(path) = store::path_of(conn, &plan.id, &id).await? else {
         return Err(ApiError::invalid(
             field,
@@ -82,9 +90,6 @@ async fn target(
         )
         .into());
     };
-    let lineage: Vec<&str> = plan.lineage().chain(lineage_ids(&path)).collect();
-    call.caller
-        .check_read(lineage, &format!("organizations/{id}"))?;
     Ok(path)
 }
 
@@ -160,10 +165,18 @@ impl PlanApi {
     ) -> Result<PlanProgress> {
         let breakdown = ProgressBreakdown::try_from(req.breakdown)
             .map_err(|_| ApiError::invalid("breakdown", "unknown breakdown"))?;
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let plan = visible_plan(&mut conn, &call, "plan", &req.plan).await?;
-        let target_path =
-            target(&mut conn, &call, &plan, "organization", &req.organization).await?;
+        let plan = visible_plan(&mut conn, &call, &view, "plan", &req.plan).await?;
+        let target_path = target(
+            &mut conn,
+            &call,
+            &view,
+            &plan,
+            "organization",
+            &req.organization,
+        )
+        .await?;
         let mut nodes = figures(&mut conn, &plan).await?;
         let index = rules::index(&nodes);
         rules::roll_up(&mut nodes, &index);
@@ -187,9 +200,18 @@ impl PlanApi {
         call: Call,
         req: ListPlanAbsenteesRequest,
     ) -> Result<ListPlanAbsenteesResponse> {
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let plan = visible_plan(&mut conn, &call, "plan", &req.plan).await?;
-        let path = target(&mut conn, &call, &plan, "organization", &req.organization).await?;
+        let plan = visible_plan(&mut conn, &call, &view, "plan", &req.plan).await?;
+        let path = target(
+            &mut conn,
+            &call,
+            &view,
+            &plan,
+            "organization",
+            &req.organization,
+        )
+        .await?;
         let page = PageRequest::parse(
             req.page_size,
             &req.page_token,
@@ -222,9 +244,18 @@ impl PlanApi {
         let as_of = dates::from_proto("as_of", req.as_of.as_ref())
             .map_err(ApiError::from)?
             .unwrap_or_else(|| call.today());
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let plan = visible_plan(&mut conn, &call, "plan", &req.plan).await?;
-        let path = target(&mut conn, &call, &plan, "organization", &req.organization).await?;
+        let plan = visible_plan(&mut conn, &call, &view, "plan", &req.plan).await?;
+        let path = target(
+            &mut conn,
+            &call,
+            &view,
+            &plan,
+            "organization",
+            &req.organization,
+        )
+        .await?;
         let page = PageRequest::parse(
             req.page_size,
             &req.page_token,

@@ -13,16 +13,19 @@ use probity_proto::probity::study::v1::{
     ListLearningReportsResponse, ReopenLearningReportRequest, ReportExtension,
     SubmitLearningReportRequest, learning_report_service_server::LearningReportService,
 };
+use std::sync::Arc;
+
 use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
 
 use super::{
-    access::{check_class_write, visible_class, visible_plan},
+    access::{authorize_org, owner_of, visible_class, visible_plan},
     classes::plan_of,
 };
 use crate::{
     error::{Error, Result},
-    rules::{names::lineage_ids, reports as rules},
+    peers::members::Members,
+    rules::{reports as rules, scope::ScopeView},
     store::{
         attendance,
         classes::{self, ClassRecord},
@@ -97,15 +100,16 @@ async fn check_attended(
 }
 
 /// `LearningReportService` over one database.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Reports {
     db: Database,
+    members: Arc<dyn Members>,
 }
 
 impl Reports {
-    /// The service.
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    /// The service over `db`; `members` tells what a caller's scope covers.
+    pub fn new(db: Database, members: Arc<dyn Members>) -> Self {
+        Self { db, members }
     }
 
     /// The class (visible and writable for the caller) and its plan, which
@@ -113,10 +117,10 @@ impl Reports {
     async fn class_and_plan(
         conn: &mut AnyConnection,
         call: &Call,
+        view: &ScopeView,
         name: &str,
     ) -> Result<(ClassRecord, PlanRecord)> {
-        let class = visible_class(conn, call, "study_class", name).await?;
-        check_class_write(call, &class)?;
+        let class = visible_class(conn, call, view, "study_class", name).await?;
         let plan = plan_of(conn, &class).await?;
         if !plan.fields.report_required {
             return Err(Error::state(
@@ -131,6 +135,7 @@ impl Reports {
     async fn visible(
         conn: &mut AnyConnection,
         call: &Call,
+        view: &ScopeView,
         name: &str,
     ) -> Result<(ReportRow, ClassRecord)> {
         let id = parse_name("name", name, "learningReports")?;
@@ -140,7 +145,7 @@ impl Reports {
         let class = classes::load(conn, &row.class_id)
             .await?
             .ok_or_else(|| ApiError::Internal("report without class".into()))?;
-        call.caller.check_read(class.lineage(), name)?;
+        authorize_org(call, view, &class.org_id, name)?;
         Ok((row, class))
     }
 
@@ -151,11 +156,12 @@ impl Reports {
             req.submitted_on.as_ref(),
             call.today(),
         )?;
+        let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let (class, plan) = Self::class_and_plan(w.conn(), &call, &view, &req.study_class).await?;
         if let Some(done) = w.replayed::<LearningReport>()? {
             return Ok(done);
         }
-        let (class, plan) = Self::class_and_plan(w.conn(), &call, &req.study_class).await?;
         rules::check_after_class(s.submitted, class.class_date)?;
         check_attended(w.conn(), &class, &s.member_id).await?;
         let (due, extended) = due_date(w.conn(), &plan, &class, &s.member_id).await?;
@@ -203,9 +209,10 @@ impl Reports {
     }
 
     async fn get(&self, call: Call, req: GetLearningReportRequest) -> Result<LearningReport> {
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         Ok(report(
-            &Self::visible(&mut conn, &call, &req.name).await?.0,
+            &Self::visible(&mut conn, &call, &view, &req.name).await?.0,
         )?)
     }
 
@@ -214,12 +221,14 @@ impl Reports {
         call: Call,
         req: ListLearningReportsRequest,
     ) -> Result<ListLearningReportsResponse> {
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let (plan_id, class_id) = if !req.study_class.is_empty() {
-            let class = visible_class(&mut conn, &call, "study_class", &req.study_class).await?;
+            let class =
+                visible_class(&mut conn, &call, &view, "study_class", &req.study_class).await?;
             (class.plan_id.clone(), class.id.clone())
         } else if !req.plan.is_empty() {
-            let plan = visible_plan(&mut conn, &call, "plan", &req.plan).await?;
+            let plan = visible_plan(&mut conn, &call, &view, "plan", &req.plan).await?;
             (plan.id.clone(), String::new())
         } else {
             return Err(ApiError::invalid("plan", "set plan or study_class").into());
@@ -244,7 +253,7 @@ impl Reports {
         // Reports of classes outside the caller's scope are left out.
         let mut reports = Vec::with_capacity(rows.len());
         for row in &rows {
-            if call.caller.covers(lineage_ids(&row.org_lineage)) {
+            if view.covers(owner_of(&row.org_lineage)) {
                 reports.push(report(&row.report)?);
             }
         }
@@ -265,12 +274,12 @@ impl Reports {
             req.evaluated_on.as_ref(),
             call.today(),
         )?;
+        let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let (current, _) = Self::visible(w.conn(), &call, &view, &req.name).await?;
         if let Some(done) = w.replayed::<LearningReport>()? {
             return Ok(done);
         }
-        let (current, class) = Self::visible(w.conn(), &call, &req.name).await?;
-        check_class_write(&call, &class)?;
         check_current_etag(&req.name, &req.etag, &etag(current.revision))?;
         let submitted = dates::from_sql(&current.submitted_on)?;
         rules::check_evaluable(&req.name, current.state(), submitted, e.day)?;
@@ -293,11 +302,12 @@ impl Reports {
         req: GrantReportExtensionRequest,
     ) -> Result<ReportExtension> {
         let x = rules::validate_extension(&req.member, &req.reason, req.due_date.as_ref())?;
+        let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let (class, plan) = Self::class_and_plan(w.conn(), &call, &view, &req.study_class).await?;
         if let Some(done) = w.replayed::<ReportExtension>()? {
             return Ok(done);
         }
-        let (class, plan) = Self::class_and_plan(w.conn(), &call, &req.study_class).await?;
         check_attended(w.conn(), &class, &x.member_id).await?;
         let (current, _) = due_date(w.conn(), &plan, &class, &x.member_id).await?;
         rules::check_extends(x.due, current)?;
@@ -331,12 +341,12 @@ impl Reports {
         let mut v = Violations::new();
         let why = rules::reason(&mut v, &req.reason);
         v.into_result()?;
+        let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
+        let (current, _) = Self::visible(w.conn(), &call, &view, &req.name).await?;
         if let Some(done) = w.replayed::<LearningReport>()? {
             return Ok(done);
         }
-        let (current, class) = Self::visible(w.conn(), &call, &req.name).await?;
-        check_class_write(&call, &class)?;
         check_current_etag(&req.name, &req.etag, &etag(current.revision))?;
         rules::check_reopenable(&req.name, current.state())?;
         store::reopen(w.conn(), &current.id, &why, call.now_micros()).await?;

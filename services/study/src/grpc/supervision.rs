@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use probity_platform::{
-    ApiError, Call, Database,
-    auth::ROLE_WRITER,
-    dates,
+    ApiError, Call, Database, dates,
     pagination::PageRequest,
     resource::{new_id, parse_name},
     unary,
@@ -18,11 +16,11 @@ use probity_proto::probity::study::v1::{
 };
 use tonic::{Request, Response, Status};
 
-use super::access::visible_plan;
+use super::access::{authorize_org, visible_plan};
 use crate::{
     error::Result,
     peers::members::Members,
-    rules::supervision as rules,
+    rules::{scope::ScopeView, supervision as rules},
     store::supervision::{self as store, VisitRow},
 };
 
@@ -65,11 +63,11 @@ impl Supervision {
         call: Call,
         req: CreateSupervisionVisitRequest,
     ) -> Result<SupervisionVisit> {
-        call.caller.require_role(ROLE_WRITER)?;
         let s = req.visit.clone().unwrap_or_default();
+        let view = self.members.scope_view(&call).await?;
         let plan = {
             let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-            visible_plan(&mut conn, &call, "visit.plan", &s.plan).await?
+            visible_plan(&mut conn, &call, &view, "visit.plan", &s.plan).await?
         };
         let new = rules::validate(&s, plan.issue_date, call.today())?;
         let inspecting = self
@@ -94,8 +92,7 @@ impl Supervision {
             &plan.scope_id,
             &plan.scope(),
         )?;
-        call.caller
-            .check_write(inspecting.lineage(), &s.inspecting_organization)?;
+        call.authorize(inspecting.lineage(), &s.inspecting_organization)?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
         if let Some(done) = w.replayed::<SupervisionVisit>()? {
             return Ok(done);
@@ -119,13 +116,12 @@ impl Supervision {
 
     async fn get(&self, call: Call, req: GetSupervisionVisitRequest) -> Result<SupervisionVisit> {
         let id = parse_name("name", &req.name, "supervisionVisits")?;
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let row = store::load(&mut conn, id)
             .await?
             .ok_or_else(|| ApiError::not_found(&req.name))?;
-        visible_plan(&mut conn, &call, "name", &format!("plans/{}", row.plan_id))
-            .await
-            .map_err(|_| ApiError::not_found(&req.name))?;
+        authorize_visit(&call, &view, &row, &req.name)?;
         Ok(visit(&row)?)
     }
 
@@ -134,8 +130,9 @@ impl Supervision {
         call: Call,
         req: ListSupervisionVisitsRequest,
     ) -> Result<ListSupervisionVisitsResponse> {
+        let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let plan = visible_plan(&mut conn, &call, "plan", &req.plan).await?;
+        let plan = visible_plan(&mut conn, &call, &view, "plan", &req.plan).await?;
         let inspected = if req.inspected_organization.is_empty() {
             String::new()
         } else {
@@ -154,8 +151,13 @@ impl Supervision {
         let after = page.after.clone().unwrap_or_default();
         let after = after.split_once('|').unwrap_or(("", ""));
         let rows = store::list(&mut conn, &plan.id, &inspected, after, page.limit()).await?;
-        let mut visits = rows.iter().map(visit).collect::<Result<Vec<_>, _>>()?;
-        let next_page_token = page.finish(&mut visits, |v| {
+        // Visits neither side of which the caller's scope covers are left
+        // out after the page is cut (the page may come out shorter).
+        let mut visits = rows
+            .iter()
+            .map(|r| Ok((visible_visit(&view, r), visit(r)?)))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let next_page_token = page.finish(&mut visits, |(_, v)| {
             let d = v.visit_date.unwrap_or_default();
             format!(
                 "{:04}-{:02}-{:02}|{}",
@@ -166,10 +168,29 @@ impl Supervision {
             )
         });
         Ok(ListSupervisionVisitsResponse {
-            visits,
+            visits: visits
+                .into_iter()
+                .filter_map(|(keep, v)| keep.then_some(v))
+                .collect(),
             next_page_token,
         })
     }
+}
+
+/// True when the caller's scope covers the inspecting or the inspected
+/// organisation of a visit today: its findings and rating are theirs.
+fn visible_visit(view: &ScopeView, row: &VisitRow) -> bool {
+    view.covers(&row.inspecting_id) || view.covers(&row.inspected_id)
+}
+
+/// `NOT_FOUND` for `name` unless [`visible_visit`].
+fn authorize_visit(call: &Call, view: &ScopeView, row: &VisitRow, name: &str) -> Result<()> {
+    let owner = if view.covers(&row.inspected_id) {
+        &row.inspected_id
+    } else {
+        &row.inspecting_id
+    };
+    authorize_org(call, view, owner, name)
 }
 
 #[tonic::async_trait]

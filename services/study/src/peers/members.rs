@@ -8,7 +8,7 @@
 //! Calls to members are made before a write transaction begins, never
 //! inside one: a slow members service must not hold study's write lock.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use probity_platform::{ApiError, Call, client::on_behalf, dates};
 use probity_proto::probity::members::v1::{
@@ -21,7 +21,10 @@ use tonic::{Code, Status, transport::Channel};
 pub use crate::rules::organizations::{OrgInfo, RosterEntry};
 use crate::{
     error::{Error, Result},
-    rules::names::{member_id, org_id},
+    rules::{
+        names::{member_id, org_id, org_name},
+        scope::ScopeView,
+    },
 };
 
 /// The longest a call to members may take when the caller set no deadline.
@@ -55,6 +58,27 @@ pub trait Members: Send + Sync + 'static {
         date: time::Date,
         exclude_exempt: bool,
     ) -> Result<Vec<RosterEntry>>;
+
+    /// What the caller's scope covers on today's tree: each scope root
+    /// with its subtree, read from members for the caller (a root members
+    /// does not show them covers nothing). The whole tree needs no call.
+    async fn scope_view(&self, call: &Call) -> Result<Arc<ScopeView>> {
+        if call.caller.sees_everything() {
+            return Ok(Arc::new(ScopeView::Everything));
+        }
+        let mut roots = Vec::new();
+        for id in call.caller.scope_roots() {
+            let name = org_name(id);
+            let root = match self.organization(call, "scope", &name).await {
+                Ok(root) => root,
+                Err(Error::Api(ApiError::InvalidArgument(_))) => continue,
+                Err(e) => return Err(e),
+            };
+            let below = self.subtree(call, "scope", &name, call.today()).await?;
+            roots.push((root, below));
+        }
+        Ok(Arc::new(ScopeView::of_subtrees(roots)))
+    }
 }
 
 /// Reads an organisation as members sends it.

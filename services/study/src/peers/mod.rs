@@ -2,3 +2,4 @@
 //! tests give study a fake members where members is not the subject.
 
 pub mod members;
+pub mod scopes;

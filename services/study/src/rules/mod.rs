@@ -13,5 +13,6 @@ pub mod plans;
 pub mod progress;
 pub mod reports;
 pub mod rosters;
+pub mod scope;
 pub mod statuses;
 pub mod supervision;

@@ -7,10 +7,7 @@ use sqlx::AnyConnection;
 
 use crate::{
     error::Result,
-    rules::{
-        classes::{Fields, MaterialFields, PresenterFields},
-        names::lineage_ids,
-    },
+    rules::classes::{Fields, MaterialFields, PresenterFields},
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -88,11 +85,6 @@ impl ClassRecord {
     /// The organiser's resource name.
     pub fn organization(&self) -> String {
         format!("organizations/{}", self.org_id)
-    }
-
-    /// The lineage as ids.
-    pub fn lineage(&self) -> impl Iterator<Item = &str> {
-        lineage_ids(&self.org_lineage)
     }
 
     /// The part of the record a change checks.

@@ -8,7 +8,7 @@ use time::Date;
 
 use crate::{
     error::Result,
-    rules::{names::lineage_ids, plans::Fields, statuses::Status},
+    rules::{plans::Fields, statuses::Status},
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -18,7 +18,6 @@ struct PlanRow {
     issue_date: String,
     title: String,
     scope_id: String,
-    scope_lineage: String,
     audience: String,
     period_start: String,
     period_end: String,
@@ -36,7 +35,7 @@ struct PlanRow {
     update_micros: i64,
 }
 
-const COLUMNS: &str = "id, symbol, issue_date, title, scope_id, scope_lineage, audience, period_start, period_end, \
+const COLUMNS: &str = "id, symbol, issue_date, title, scope_id, audience, period_start, period_end, \
     reference_date, report_required, report_due_days, report_cutoff, min_classes, report_condition, unmarked_status, \
     roster_micros, eligible, revision, create_micros, update_micros";
 
@@ -51,9 +50,6 @@ pub struct PlanRecord {
     pub issue_date: Date,
     /// The scope's root organisation id.
     pub scope_id: String,
-    /// Ids from the root of the tree down to and including the scope's
-    /// root, stored as `/a/b/`.
-    pub scope_lineage: String,
     /// The date of the eligible roster.
     pub reference_date: Date,
     /// The settable fields.
@@ -89,11 +85,6 @@ impl PlanRecord {
     /// The status with `code`, if the plan has it.
     pub fn status(&self, code: &str) -> Option<&Status> {
         self.fields.statuses.iter().find(|s| s.code == code)
-    }
-
-    /// The scope lineage as ids.
-    pub fn lineage(&self) -> impl Iterator<Item = &str> {
-        lineage_ids(&self.scope_lineage)
     }
 }
 
@@ -152,34 +143,12 @@ pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<PlanRecor
         id: row.id,
         symbol: row.symbol,
         scope_id: row.scope_id,
-        scope_lineage: row.scope_lineage,
         roster_micros: row.roster_micros,
         eligible: row.eligible,
         revision: row.revision,
         create_micros: row.create_micros,
         update_micros: row.update_micros,
     }))
-}
-
-/// Whether one of `roots` is an organisation of plan `plan_id`'s scope
-/// tree (a caller scoped inside the plan reads the plan it carries out).
-pub async fn tree_holds_any(
-    conn: &mut AnyConnection,
-    plan_id: &str,
-    roots: &[String],
-) -> Result<bool> {
-    for root in roots {
-        let inside: Option<(String,)> =
-            sqlx::query_as("SELECT org_id FROM plan_orgs WHERE plan_id = $1 AND org_id = $2")
-                .bind(plan_id)
-                .bind(root)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if inside.is_some() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// A new plan's identity: what CreatePlan sets besides its fields.

@@ -1,0 +1,258 @@
+//! Issue 11's findings on the members service, each as a regression test
+//! through the generated client, on every backend: roles the policy now
+//! requires, separation of duties, the audit log's scope, root
+//! organisations, and idempotency keyed by agency and checked for scope
+//! before a retry is answered.
+
+mod common;
+
+use common::{declarations::*, *};
+use probity_proto::probity::members::v1::{
+    DecideGradeRequest, GetOrganizationRequest, GetVerificationDrawRequest, Grade,
+    HandOverDeclarationRequest, ListAuditEntriesRequest, OrganizationKind, ProposeGradeRequest,
+    PublishDeclarationRequest, ReturnDeclarationRequest, SubmitSelfAssessmentRequest,
+    audit_service_client::AuditServiceClient, declaration_service_client::DeclarationServiceClient,
+    member_service_client::MemberServiceClient,
+    organization_service_client::OrganizationServiceClient,
+    review_service_client::ReviewServiceClient,
+};
+use tonic::Code;
+
+/// `PERMISSION_DENIED` with reason `MISSING_ROLE`.
+fn assert_missing_role(err: &tonic::Status, what: &str) {
+    assert_eq!(err.code(), Code::PermissionDenied, "{what}: {err:?}");
+    assert_eq!(details(err).0, "MISSING_ROLE", "{what}");
+}
+
+#[tokio::test]
+async fn reading_needs_a_role_that_reads() {
+    for backend in backends() {
+        let server = start(&backend).await;
+        let t = tree(&mut OrganizationServiceClient::new(server.admin())).await;
+        for roles in [
+            &[][..],
+            &["auditor"],
+            &["declaration-control"],
+            &["nonsense"],
+        ] {
+            let token = server.token("x", roles, &["*"]);
+            let err = OrganizationServiceClient::new(server.with_token(&token))
+                .get_organization(GetOrganizationRequest {
+                    name: t.a1.name.clone(),
+                })
+                .await
+                .unwrap_err();
+            assert_missing_role(&err, &format!("{backend}: roles {roles:?}"));
+        }
+        let reader = server.token("r", &["reader"], &["*"]);
+        OrganizationServiceClient::new(server.with_token(&reader))
+            .get_organization(GetOrganizationRequest {
+                name: t.a1.name.clone(),
+            })
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_needs_an_auditor_of_the_whole_tree() {
+    for backend in backends() {
+        let server = start(&backend).await;
+        let t = tree(&mut OrganizationServiceClient::new(server.admin())).await;
+        let scoped = server.token("aud-a", &["auditor"], &[id_of(&t.district_a.name)]);
+        let err = AuditServiceClient::new(server.with_token(&scoped))
+            .list_audit_entries(ListAuditEntriesRequest::default())
+            .await
+            .unwrap_err();
+        assert_missing_role(&err, &format!("{backend}: scoped auditor"));
+        let whole = server.token("aud", &["auditor"], &["*"]);
+        let entries = AuditServiceClient::new(server.with_token(&whole))
+            .list_audit_entries(ListAuditEntriesRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .entries;
+        assert_eq!(entries.len(), 7, "{backend}: the tree's seven creates");
+    }
+}
+
+#[tokio::test]
+async fn an_admin_of_a_subtree_creates_no_root() {
+    for backend in backends() {
+        let server = start(&backend).await;
+        let t = tree(&mut OrganizationServiceClient::new(server.admin())).await;
+        let admin_a = server.token("adm-a", &["admin"], &[id_of(&t.district_a.name)]);
+        let err = OrganizationServiceClient::new(server.with_token(&admin_a))
+            .create_organization(org_request(
+                "",
+                "ROOT2",
+                OrganizationKind::Province,
+                date(2015, 1, 1),
+            ))
+            .await
+            .unwrap_err();
+        assert_missing_role(&err, &format!("{backend}: subtree admin"));
+    }
+}
+
+#[tokio::test]
+async fn declaration_control_steps_need_the_control_role() {
+    for backend in backends() {
+        let server = start(&backend).await;
+        let t = tree(&mut OrganizationServiceClient::new(server.admin())).await;
+        let m = member(
+            &mut MemberServiceClient::new(server.admin()),
+            &t.a1.name,
+            "7100001",
+            "Khai",
+            date(2010, 1, 1),
+        )
+        .await;
+        let d = submit(
+            &mut DeclarationServiceClient::new(server.admin()),
+            annual(&m, 2025, vec![house(1_000_000_000)], date(2025, 12, 5)),
+        )
+        .await
+        .unwrap();
+        let writer = server.token("w", &["writer"], &["*"]);
+        let mut decls = DeclarationServiceClient::new(server.with_token(&writer));
+        let err = decls
+            .return_declaration(ReturnDeclarationRequest {
+                name: d.name.clone(),
+                returned_date: date(2025, 12, 10),
+                reason: "Thiếu".into(),
+                etag: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_missing_role(&err, &format!("{backend}: return"));
+        let err = decls
+            .hand_over_declaration(HandOverDeclarationRequest {
+                name: d.name.clone(),
+                handed_over_date: date(2025, 12, 11),
+            })
+            .await
+            .unwrap_err();
+        assert_missing_role(&err, &format!("{backend}: hand over"));
+        let err = decls
+            .publish_declaration(PublishDeclarationRequest {
+                name: d.name.clone(),
+                published_date: date(2025, 12, 12),
+                place: "Bảng tin".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_missing_role(&err, &format!("{backend}: publish"));
+        let nobody = server.token("n", &[], &["*"]);
+        let err = DeclarationServiceClient::new(server.with_token(&nobody))
+            .get_verification_draw(GetVerificationDrawRequest {
+                name: "verificationDraws/x".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_missing_role(&err, &format!("{backend}: draw without a role"));
+    }
+}
+
+#[tokio::test]
+async fn whoever_proposed_a_grade_may_not_decide_it() {
+    for backend in backends() {
+        let server = start(&backend).await;
+        let t = tree(&mut OrganizationServiceClient::new(server.admin())).await;
+        let m = member(
+            &mut MemberServiceClient::new(server.admin()),
+            &t.a1.name,
+            "7200001",
+            "Xét",
+            date(2010, 1, 1),
+        )
+        .await;
+        let both = server.token("clerk", &["writer", "review-committee"], &["*"]);
+        let mut reviews = ReviewServiceClient::new(server.with_token(&both));
+        reviews
+            .submit_self_assessment(SubmitSelfAssessmentRequest {
+                member: m.name.clone(),
+                year: 2025,
+                grade: Grade::Good as i32,
+                comment: "Tự đánh giá".into(),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap();
+        let name = format!("{}/reviews/2025", m.name);
+        reviews
+            .propose_grade(ProposeGradeRequest {
+                name: name.clone(),
+                grade: Grade::Good as i32,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let decision = DecideGradeRequest {
+            name,
+            grade: Grade::Good as i32,
+            decision_date: date(2025, 12, 20),
+            ..Default::default()
+        };
+        let err = reviews.decide_grade(decision.clone()).await.unwrap_err();
+        assert_eq!(err.code(), Code::FailedPrecondition, "{backend}");
+        assert_eq!(details(&err).0, "SAME_PERSON_DECIDES");
+        // A writer alone may not decide at all; the committee, another
+        // person, does.
+        let writer = server.token("other-writer", &["writer"], &["*"]);
+        let err = ReviewServiceClient::new(server.with_token(&writer))
+            .decide_grade(decision.clone())
+            .await
+            .unwrap_err();
+        assert_missing_role(&err, &format!("{backend}: writer decides"));
+        ReviewServiceClient::new(server.committee())
+            .decide_grade(decision)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_retry_is_answered_only_to_its_agency_and_within_scope() {
+    for backend in backends() {
+        let server = start(&backend).await;
+        let t = tree(&mut OrganizationServiceClient::new(server.admin())).await;
+        let mut request = org_request(
+            &t.district_a.name,
+            "A-X",
+            OrganizationKind::Cell,
+            date(2015, 1, 1),
+        );
+        request.request_id = "retry-1".into();
+        let district_a = [id_of(&t.district_a.name)];
+        let first = server.token("clerk", &["writer"], &district_a);
+        let created = OrganizationServiceClient::new(server.with_token(&first))
+            .create_organization(request.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        // The same subject and key from another agency is not a retry of
+        // the first agency's call: the code is taken, so it is refused.
+        let other_agency =
+            server.token_of_agency("other-agency", "clerk", &["writer"], &district_a);
+        let err = OrganizationServiceClient::new(server.with_token(&other_agency))
+            .create_organization(request.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::AlreadyExists, "{backend}: {err:?}");
+        // The same caller, now scoped to district B, gets no replay.
+        let moved = server.token("clerk", &["writer"], &[id_of(&t.district_b.name)]);
+        let err = OrganizationServiceClient::new(server.with_token(&moved))
+            .create_organization(request.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::NotFound, "{backend}: {err:?}");
+        // Within scope the retry still returns the first result.
+        let again = OrganizationServiceClient::new(server.with_token(&first))
+            .create_organization(request)
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(again.name, created.name);
+    }
+}
