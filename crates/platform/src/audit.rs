@@ -157,11 +157,12 @@ pub async fn list(
 /// gateway: the log spans every organisation.
 pub async fn list_for(
     db: &Database,
+    call: &crate::Call,
     resource: &str,
     page_size: i32,
     page_token: &str,
 ) -> Result<(Vec<AuditEntry>, String), ApiError> {
-    let page = PageRequest::parse(page_size, page_token, resource)?;
+    let page = PageRequest::parse(call, page_size, page_token, resource)?;
     list(db, resource, &page).await
 }
 
@@ -289,9 +290,10 @@ macro_rules! audit_service {
                     &self,
                     r: tonic::Request<ListAuditEntriesRequest>,
                 ) -> Result<tonic::Response<ListAuditEntriesResponse>, tonic::Status> {
-                    $crate::unary(r, |_call, req: ListAuditEntriesRequest| async move {
+                    $crate::unary(r, |call, req: ListAuditEntriesRequest| async move {
                         let (entries, next_page_token) = $crate::audit::list_for(
                             &self.db,
+                            &call,
                             &req.resource,
                             req.page_size,
                             &req.page_token,

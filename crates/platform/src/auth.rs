@@ -93,6 +93,14 @@ impl TokenKey {
         Self::new(bytes)
     }
 
+    /// 32 bytes derived from the key for another purpose named by `label`
+    /// (HMAC-SHA256 of the label), so one secret need not serve two uses.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        let mut mac = self.mac();
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC accepts keys of any length.
         Hmac::<Sha256>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!())

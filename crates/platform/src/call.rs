@@ -11,6 +11,7 @@ use crate::{
     auth::Caller,
     clock::Clock,
     error::ApiError,
+    pagination::PageKey,
     policy::{Access, Rule},
 };
 
@@ -31,6 +32,10 @@ pub struct CallInfo {
     pub clock: Clock,
     /// The method's policy rule (the gateway found it and checked its roles).
     pub rule: Option<Rule>,
+    /// The key that seals the server's page tokens.
+    pub page_key: PageKey,
+    /// How long a retry is answered from its first response.
+    pub idempotency_retention: std::time::Duration,
 }
 
 /// The context of one authenticated call.
@@ -51,6 +56,10 @@ pub struct Call {
     /// The method's policy rule; `None` only for calls that did not pass
     /// the gateway (which then have no caller either).
     pub rule: Option<Rule>,
+    /// The key that seals the server's page tokens.
+    pub page_key: PageKey,
+    /// How long a retry is answered from its first response.
+    pub idempotency_retention: std::time::Duration,
     /// Set once the handler has checked the caller's scope.
     authorized: Arc<AtomicBool>,
 }
@@ -76,6 +85,8 @@ impl Call {
                 deadline: None,
                 clock: Clock::system(),
                 rule: None,
+                page_key: PageKey::generate(),
+                idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
             });
         Ok(Self::from_parts(caller, info))
     }
@@ -91,6 +102,8 @@ impl Call {
             deadline: info.deadline,
             clock: info.clock,
             rule: info.rule,
+            page_key: info.page_key,
+            idempotency_retention: info.idempotency_retention,
             authorized: Arc::new(AtomicBool::new(false)),
         }
     }

@@ -85,6 +85,8 @@ mod tests {
                 deadline,
                 clock: crate::Clock::system(),
                 rule: None,
+                page_key: crate::pagination::PageKey::generate(),
+                idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
             },
         )
     }

@@ -30,6 +30,7 @@ use crate::{
     call::CallInfo,
     clock::Clock,
     error::ApiError,
+    pagination::PageKey,
     policy::{Access, Policy, Rule},
 };
 
@@ -44,11 +45,15 @@ pub struct GatewayLayer {
     domain: Arc<str>,
     clock: Clock,
     policy: Arc<Policy>,
+    page_key: PageKey,
+    retention: std::time::Duration,
 }
 
 impl GatewayLayer {
     /// A gateway that verifies tokens with `key` against `clock`, admits
-    /// calls by `policy` and serves business calls only once `ready` is set.
+    /// calls by `policy` and serves business calls only once `ready` is set;
+    /// list calls seal their page tokens with `page_key`; retries are
+    /// answered from their first response for `retention`.
     /// `domain` is the error domain of its own refusals. Every call gets
     /// `clock` in its [`CallInfo`].
     pub fn new(
@@ -57,6 +62,8 @@ impl GatewayLayer {
         domain: &str,
         clock: Clock,
         policy: Policy,
+        page_key: PageKey,
+        retention: std::time::Duration,
     ) -> Self {
         Self {
             key: Arc::new(key),
@@ -64,6 +71,8 @@ impl GatewayLayer {
             domain: domain.into(),
             clock,
             policy: Arc::new(policy),
+            page_key,
+            retention,
         }
     }
 }
@@ -156,6 +165,8 @@ where
             deadline,
             clock: self.layer.clock.clone(),
             rule,
+            page_key: self.layer.page_key.clone(),
+            idempotency_retention: self.layer.retention,
         });
         let header = HeaderValue::from_str(&request_id).ok();
         let domain = self.layer.domain.clone();

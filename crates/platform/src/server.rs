@@ -29,6 +29,7 @@ use crate::{
     clock::Clock,
     db::{Database, MigrationSet},
     gateway::GatewayLayer,
+    pagination::PageKey,
     policy::{Policy, ServicePolicy},
 };
 
@@ -50,12 +51,20 @@ pub struct ServerConfig {
     /// The clock every call reads "now" and "today" from (default: the
     /// system's).
     pub clock: Clock,
+    /// The key that seals page tokens (default: derived from the token key,
+    /// which every instance of a deployment shares).
+    pub page_key: PageKey,
+    /// How long a retried write is answered from its first response; older
+    /// idempotency records are deleted (default 7 days).
+    pub idempotency_retention: Duration,
 }
 
 impl ServerConfig {
     /// Defaults with the given token key.
     pub fn new(token_key: TokenKey) -> Self {
         Self {
+            page_key: PageKey::new(token_key.derive("probity page tokens v1")),
+            idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
             token_key,
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace: Duration::ZERO,
@@ -198,6 +207,8 @@ impl ServerBuilder {
             &config.error_domain,
             config.clock.clone(),
             policy,
+            config.page_key.clone(),
+            config.idempotency_retention,
         );
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let router = tonic::transport::Server::builder()
@@ -225,6 +236,7 @@ impl ServerBuilder {
                 db.migrate(set).await?;
                 db.ping().await.map_err(ServeError::Ping)?;
             }
+            purge_idempotency(&databases, &config.clock, config.idempotency_retention).await;
             Ok::<(), ServeError>(())
         };
         tokio::pin!(shutdown);
@@ -244,9 +256,16 @@ impl ServerBuilder {
                         .await;
                 }
                 tracing::info!(services = ?names, "serving");
-                tokio::select! {
-                    _ = &mut shutdown => {}
-                    r = &mut transport => return flatten(r),
+                let mut hourly = tokio::time::interval(PURGE_INTERVAL);
+                hourly.tick().await;
+                loop {
+                    tokio::select! {
+                        _ = &mut shutdown => break,
+                        r = &mut transport => return flatten(r),
+                        _ = hourly.tick() => {
+                            purge_idempotency(&databases, &config.clock, config.idempotency_retention).await;
+                        }
+                    }
                 }
             }
             Some(Err(e)) => {
@@ -299,6 +318,25 @@ impl ServerBuilder {
             stop: Some(tx),
             task,
         })
+    }
+}
+
+/// How often expired idempotency records are deleted while serving.
+const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Deletes the idempotency records older than `retention` in every
+/// database; a failure is logged and left to the next round.
+async fn purge_idempotency(
+    databases: &[(Database, &'static MigrationSet)],
+    clock: &Clock,
+    retention: Duration,
+) {
+    for (db, _) in databases {
+        match crate::write::purge_idempotency(db, clock.now_micros(), retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired idempotency records"),
+            Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+        }
     }
 }
 

@@ -21,6 +21,30 @@ use crate::{
 /// Longest accepted `request_id`.
 pub const MAX_REQUEST_ID_LEN: usize = 128;
 
+/// How long a retry is answered from its first response unless the server
+/// is configured otherwise: 7 days.
+pub const DEFAULT_IDEMPOTENCY_RETENTION: std::time::Duration =
+    std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// The oldest `created_micros` still answered at `now_micros`.
+fn retained_since(now_micros: i64, retention: std::time::Duration) -> i64 {
+    now_micros.saturating_sub(i64::try_from(retention.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// Deletes the idempotency records older than `retention`; returns how
+/// many.
+pub async fn purge_idempotency(
+    db: &Database,
+    now_micros: i64,
+    retention: std::time::Duration,
+) -> Result<u64, ApiError> {
+    let done = sqlx::query("DELETE FROM idempotency WHERE created_micros < $1")
+        .bind(retained_since(now_micros, retention))
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// An open write transaction. Dropping it without [`commit`](Self::commit)
 /// rolls everything back.
 pub struct Write {
@@ -85,11 +109,16 @@ impl Database {
                 .map(|b| format!("{b:02x}"))
                 .collect();
             let found: Option<(String, Vec<u8>)> = sqlx::query_as(
-                "SELECT payload_hash, response FROM idempotency WHERE caller = $1 AND method = $2 AND request_id = $3",
+                "SELECT payload_hash, response FROM idempotency \
+                 WHERE caller = $1 AND method = $2 AND request_id = $3 AND created_micros >= $4",
             )
             .bind(idempotency_caller(call))
             .bind(&call.method)
             .bind(request_id)
+            .bind(retained_since(
+                call.now_micros(),
+                call.idempotency_retention,
+            ))
             .fetch_optional(&mut *write.tx)
             .await?;
             match found {
@@ -195,7 +224,9 @@ impl Write {
         if let Some((request_id, payload_hash)) = &self.idempotency {
             sqlx::query(
                 "INSERT INTO idempotency (caller, method, request_id, payload_hash, response, created_micros) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (caller, method, request_id) DO UPDATE SET payload_hash = excluded.payload_hash, \
+                 response = excluded.response, created_micros = excluded.created_micros",
             )
             .bind(idempotency_caller(&self.call))
             .bind(&self.call.method)

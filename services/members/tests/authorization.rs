@@ -256,3 +256,94 @@ async fn a_retry_is_answered_only_to_its_agency_and_within_scope() {
         assert_eq!(again.name, created.name);
     }
 }
+
+#[tokio::test]
+async fn a_page_token_is_sealed_and_serves_only_its_caller_and_list() {
+    use probity_proto::probity::members::v1::ListOrganizationsRequest;
+    for backend in backends() {
+        let server = start(&backend).await;
+        let t = tree(&mut OrganizationServiceClient::new(server.admin())).await;
+        let list = |token: &str| ListOrganizationsRequest {
+            parent: t.province.name.clone(),
+            include_subtree: true,
+            page_size: 2,
+            page_token: token.into(),
+            ..Default::default()
+        };
+        let reader = server.token("r", &["reader"], &["*"]);
+        let mut orgs = OrganizationServiceClient::new(server.with_token(&reader));
+        let first = orgs
+            .list_organizations(list(""))
+            .await
+            .unwrap()
+            .into_inner();
+        let token = first.next_page_token;
+        assert!(!token.is_empty(), "{backend}");
+        // Nothing of the rows shows through: no id, no path.
+        for o in &first.organizations {
+            assert!(!token.contains(id_of(&o.name)), "{backend}");
+        }
+        orgs.list_organizations(list(&token)).await.unwrap();
+        // Another caller, another list, or an altered token: refused.
+        let other = server.token("other", &["reader"], &["*"]);
+        let err = OrganizationServiceClient::new(server.with_token(&other))
+            .list_organizations(list(&token))
+            .await
+            .unwrap_err();
+        assert_eq!(details(&err).1, ["page_token"], "{backend}: other caller");
+        let mut children = list(&token);
+        children.include_subtree = false;
+        let err = orgs.list_organizations(children).await.unwrap_err();
+        assert_eq!(details(&err).1, ["page_token"], "{backend}: other list");
+        let mut altered = token.clone().into_bytes();
+        altered[5] = if altered[5] == b'A' { b'B' } else { b'A' };
+        let altered = String::from_utf8(altered).unwrap();
+        let err = orgs.list_organizations(list(&altered)).await.unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument, "{backend}: altered");
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_the_retention_is_a_new_request() {
+    use probity_platform::{
+        Clock,
+        testing::{TestOptions, TestServer},
+    };
+    for backend in backends() {
+        let clock = Clock::on(time::macros::date!(2026 - 01 - 05));
+        let mut options = TestOptions::new(probity_members::SCHEMA);
+        options.clock = Some(clock.clone());
+        let server = TestServer::start(&backend, options, probity_members::register).await;
+        let mut orgs = OrganizationServiceClient::new(server.admin());
+        let t = tree(&mut orgs).await;
+        let mut request = org_request(
+            &t.district_a.name,
+            "A-R",
+            OrganizationKind::Cell,
+            date(2015, 1, 1),
+        );
+        request.request_id = "kept-a-week".into();
+        let first = orgs
+            .create_organization(request.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        // Tokens last an hour: a fresh one after each jump of the clock.
+        clock.advance(6 * 24 * 3600 * 1_000_000);
+        let mut orgs = OrganizationServiceClient::new(server.admin());
+        let again = orgs
+            .create_organization(request.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(again, first, "{backend}: within 7 days, the first answer");
+        clock.advance(2 * 24 * 3600 * 1_000_000);
+        let mut orgs = OrganizationServiceClient::new(server.admin());
+        let err = orgs.create_organization(request).await.unwrap_err();
+        assert_eq!(
+            err.code(),
+            Code::AlreadyExists,
+            "{backend}: a new request after 7 days"
+        );
+    }
+}

@@ -11,6 +11,7 @@ use probity_proto::probity::members::v1::{
     organization_service_client::OrganizationServiceClient,
 };
 use sha2::{Digest, Sha256};
+use tonic::Code;
 
 /// The published algorithm, written again here from its description.
 fn rerun(seed: &str, percent: u64, input: &[(String, bool)]) -> Vec<String> {
@@ -127,17 +128,28 @@ async fn the_draw_re_runs_from_its_seed_and_list() {
             .unwrap_err();
         assert_eq!(details(&err).0, "ALREADY_APPROVED");
 
-        let drawn = decls
+        let draw_request = |reason: &str| DrawVerificationRequest {
+            organization: t.province.name.clone(),
+            year: 2025,
+            percent: 10,
+            redraw_reason: reason.into(),
+            ..Default::default()
+        };
+        #[allow(deprecated)]
+        let err = decls
             .draw_verification(DrawVerificationRequest {
-                organization: t.province.name.clone(),
-                year: 2025,
                 seed: "Tây Ninh 2025".into(),
-                percent: 10,
-                request_id: String::new(),
+                ..draw_request("")
             })
+            .await
+            .unwrap_err();
+        assert_eq!(details(&err).1, ["seed"], "nobody chooses the seed");
+        let drawn = decls
+            .draw_verification(draw_request(""))
             .await
             .unwrap()
             .into_inner();
+        assert_eq!(drawn.attempt, 1);
         assert_eq!(drawn.candidates.len(), 30);
         assert!(drawn.selected.len() >= 3, "at least 10%");
         assert!(
@@ -167,6 +179,19 @@ async fn the_draw_re_runs_from_its_seed_and_list() {
         .map(|b| format!("{b:02x}"))
         .collect();
         assert_eq!(drawn.input_digest, digest);
+        let hex = |text: String| -> String {
+            Sha256::digest(text)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        let committed = |attempt: i32| {
+            hex(format!(
+                "probity-verification-draw/v1\n{}\n2025\n{attempt}\n{digest}\n",
+                t.province.name
+            ))
+        };
+        assert_eq!(drawn.seed, committed(1), "the seed is fixed by the input");
         let stored = decls
             .get_verification_draw(GetVerificationDrawRequest {
                 name: drawn.name.clone(),
@@ -176,22 +201,28 @@ async fn the_draw_re_runs_from_its_seed_and_list() {
             .into_inner();
         assert_eq!(stored, drawn);
 
+        // One draw per organisation and year: another needs a reason, is a
+        // new attempt with its own committed seed, and keeps the first.
+        let err = decls.draw_verification(draw_request("")).await.unwrap_err();
+        assert_eq!(err.code(), Code::FailedPrecondition);
+        assert_eq!(details(&err).0, "ALREADY_DRAWN");
         let again = decls
-            .draw_verification(DrawVerificationRequest {
-                organization: t.province.name.clone(),
-                year: 2025,
-                seed: "another seed".into(),
-                percent: 10,
-                request_id: String::new(),
+            .draw_verification(draw_request("Bổ sung bản kê khai nộp muộn"))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(again.attempt, 2);
+        assert_eq!(again.redraw_reason, "Bổ sung bản kê khai nộp muộn");
+        assert_eq!(again.seed, committed(2));
+        assert_eq!(rerun(&again.seed, 10, &input), again.selected);
+        let first = decls
+            .get_verification_draw(GetVerificationDrawRequest {
+                name: drawn.name.clone(),
             })
             .await
             .unwrap()
             .into_inner();
-        assert_ne!(
-            again.selected, drawn.selected,
-            "another seed, another selection"
-        );
-        assert_eq!(rerun("another seed", 10, &input), again.selected);
+        assert_eq!(first, drawn, "the first draw stays on record");
 
         let err = decls
             .draw_verification(DrawVerificationRequest {

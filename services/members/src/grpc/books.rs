@@ -379,7 +379,7 @@ impl Books {
         token: &str,
     ) -> Result<(Vec<BookEntry>, String)> {
         validate_year("year", year, call.today())?;
-        let page = PageRequest::parse(page_size, token, &format!("{org};{year};{pending}"))?;
+        let page = PageRequest::parse(call, page_size, token, &format!("{org};{year};{pending}"))?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let Some((date, root)) = year_subtree(&mut conn, call, "organization", org, year).await?
         else {
@@ -408,6 +408,7 @@ impl Books {
     ) -> Result<ListHeadsMissingCommitmentResponse> {
         validate_year("year", req.year, call.today())?;
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{};{}", req.organization, req.year),

@@ -172,6 +172,7 @@ impl Declarations {
         let kind = DeclarationKind::try_from(req.kind)
             .map_err(|_| ApiError::invalid("kind", "unknown kind"))?;
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{};{};{}", req.organization, req.year, req.kind),

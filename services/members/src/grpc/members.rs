@@ -347,7 +347,7 @@ impl Members {
             req.include_subtree,
             store::status_list(&statuses)
         );
-        let page = PageRequest::parse(req.page_size, &req.page_token, &query)?;
+        let page = PageRequest::parse(&call, req.page_size, &req.page_token, &query)?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let org = visible(&mut conn, &call, "organization", &req.organization).await?;
         let Some(org) = organizations::on_date(&mut conn, &org.id, &as_of).await? else {
@@ -382,7 +382,7 @@ impl Members {
         call: Call,
         req: ListMemberEventsRequest,
     ) -> Result<ListMemberEventsResponse> {
-        let page = PageRequest::parse(req.page_size, &req.page_token, &req.member)?;
+        let page = PageRequest::parse(&call, req.page_size, &req.page_token, &req.member)?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let id = visible_member(&mut conn, &call, "member", &req.member)
             .await?

@@ -129,7 +129,7 @@ impl Organizations {
             "parent={};subtree={};as_of={as_of}",
             req.parent, req.include_subtree
         );
-        let page = PageRequest::parse(req.page_size, &req.page_token, &query)?;
+        let page = PageRequest::parse(&call, req.page_size, &req.page_token, &query)?;
         let after = page.after.clone().unwrap_or_default();
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let mut orgs = if req.parent.is_empty() {

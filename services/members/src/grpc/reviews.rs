@@ -295,6 +295,7 @@ impl Reviews {
             Err(_) => return Err(ApiError::invalid("decided_grade", "unknown grade").into()),
         };
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{};{};{:?}", req.organization, req.year, grade_filter),

@@ -61,6 +61,8 @@ fn draw(row: &DrawRow) -> VerificationDraw {
         input_digest: row.input_digest.clone(),
         drawn_by: row.drawn_by.clone(),
         create_time: Some(dates::timestamp(row.create_micros)),
+        attempt: row.attempt as i32,
+        redraw_reason: row.redraw_reason.clone(),
     }
 }
 
@@ -142,6 +144,7 @@ impl Declarations {
     ) -> Result<ListAssetChangeFlagsResponse> {
         validate_year("year", req.year, call.today())?;
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{};{}", req.organization, req.year),
@@ -193,12 +196,8 @@ impl Declarations {
         req: DrawVerificationRequest,
     ) -> Result<VerificationDraw> {
         validate_year("year", req.year, call.today())?;
-        let percent = draws::validate_draw(req.percent, &req.seed)?;
-        let seed = if req.seed.is_empty() {
-            new_id()
-        } else {
-            req.seed.clone()
-        };
+        #[allow(deprecated)]
+        let percent = draws::validate_draw(req.percent, &req.seed, &req.redraw_reason)?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
         let org = visible(w.conn(), &call, "organization", &req.organization).await?;
         if let Some(done) = w.replayed::<VerificationDraw>()? {
@@ -206,6 +205,8 @@ impl Declarations {
         }
         let date = reference_date(req.year, call.today());
         let root = organizations::require_on_date(w.conn(), &org.id, &date).await?;
+        let made = draw_store::attempts(w.conn(), &root.id, req.year).await?;
+        let attempt = draws::next_attempt(made, &req.redraw_reason, &req.organization, req.year)?;
         let by_member: BTreeMap<String, bool> =
             draw_store::candidates(w.conn(), &date, &root.path, req.year)
                 .await?
@@ -216,6 +217,8 @@ impl Declarations {
             .into_iter()
             .map(|(member, leader)| Candidate { member, leader })
             .collect();
+        let input_digest = draws::input_digest(&input);
+        let seed = draws::committed_seed(&org_name(&root.id), req.year, attempt, &input_digest);
         let selected = draws::draw(&seed, percent as u32, &input);
         let encode = |c: &Candidate| format!("{},{}", c.member, u8::from(c.leader));
         let row = DrawRow {
@@ -226,9 +229,11 @@ impl Declarations {
             percent: i64::from(percent),
             input: input.iter().map(encode).collect::<Vec<_>>().join("\n"),
             selected: selected.join("\n"),
-            input_digest: draws::input_digest(&input),
+            input_digest,
             drawn_by: call.caller.subject.clone(),
             create_micros: call.now_micros(),
+            attempt,
+            redraw_reason: probity_platform::text::tidy(&req.redraw_reason),
         };
         draw_store::insert(w.conn(), &row).await?;
         let drawn = draw(&row);

@@ -8,9 +8,12 @@ use sha2::{Digest, Sha256};
 /// The share drawn when the request names none, in percent.
 pub const DEFAULT_PERCENT: i32 = 10;
 
-/// Checks a draw request's share (10 to 100 %, default 10) and seed (at
-/// most 128 characters); returns the share.
-pub fn validate_draw(percent: i32, seed: &str) -> Result<i32, ApiError> {
+/// Longest redraw reason, in characters.
+pub const MAX_REDRAW_REASON: usize = 1000;
+
+/// Checks a draw request's share (10 to 100 %, default 10), that it chose
+/// no seed, and the redraw reason's length; returns the share.
+pub fn validate_draw(percent: i32, seed: &str, redraw_reason: &str) -> Result<i32, ApiError> {
     let percent = if percent == 0 {
         DEFAULT_PERCENT
     } else {
@@ -18,9 +21,50 @@ pub fn validate_draw(percent: i32, seed: &str) -> Result<i32, ApiError> {
     };
     let mut v = Violations::new();
     v.check(!(10..=100).contains(&percent), "percent", "10 to 100");
-    v.check(seed.chars().count() > 128, "seed", "at most 128 characters");
+    v.check(
+        !seed.is_empty(),
+        "seed",
+        "must be empty: the seed is derived from the draw's input, not chosen",
+    );
+    v.check(
+        redraw_reason.chars().count() > MAX_REDRAW_REASON,
+        "redraw_reason",
+        &format!("at most {MAX_REDRAW_REASON} characters"),
+    );
     v.into_result()?;
     Ok(percent)
+}
+
+/// The seed of a draw, fixed by its input before the draw: hex SHA-256 of
+/// `probity-verification-draw/v1`, the organisation, the year, the attempt
+/// and the input digest, each followed by a newline.
+pub fn committed_seed(organization: &str, year: i32, attempt: i64, input_digest: &str) -> String {
+    hex(&Sha256::digest(
+        format!(
+            "probity-verification-draw/v1\n{organization}\n{year}\n{attempt}\n{input_digest}\n"
+        )
+        .as_bytes(),
+    ))
+}
+
+/// One draw per organisation and year: the attempt a new draw is, given
+/// the attempts made so far (`None`: none); a redraw needs a reason.
+pub fn next_attempt(
+    made: Option<i64>,
+    redraw_reason: &str,
+    organization: &str,
+    year: i32,
+) -> Result<i64, crate::error::Error> {
+    match made {
+        None => Ok(1),
+        Some(n) if !redraw_reason.trim().is_empty() => Ok(n + 1),
+        Some(n) => Err(crate::error::Error::refused(
+            probity_proto::probity::members::v1::ErrorReason::AlreadyDrawn,
+            format!(
+                "{organization} was drawn for {year} already ({n} draw(s)); a redraw needs a redraw_reason, and the earlier draws stay on record"
+            ),
+        )),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -116,8 +160,46 @@ mod tests {
 
     #[test]
     fn a_draw_request_takes_ten_to_a_hundred_percent() {
-        assert_eq!(validate_draw(0, "").unwrap(), 10, "defaults to 10 %");
-        assert!(validate_draw(5, "").is_err());
-        assert!(validate_draw(10, &"x".repeat(129)).is_err());
+        assert_eq!(validate_draw(0, "", "").unwrap(), 10, "defaults to 10 %");
+        assert!(validate_draw(5, "", "").is_err());
+        assert!(validate_draw(101, "", "").is_err());
+    }
+
+    #[test]
+    fn a_redraw_reason_has_a_length_limit() {
+        assert!(validate_draw(10, "", &"x".repeat(MAX_REDRAW_REASON + 1)).is_err());
+    }
+
+    #[test]
+    fn a_chosen_seed_is_refused() {
+        assert!(validate_draw(10, "my seed", "").is_err());
+        assert_eq!(validate_draw(0, "", "").unwrap(), DEFAULT_PERCENT);
+    }
+
+    #[test]
+    fn the_seed_is_fixed_by_the_input_and_the_attempt() {
+        let a = committed_seed("organizations/x", 2025, 1, "d1");
+        assert_eq!(a, committed_seed("organizations/x", 2025, 1, "d1"));
+        assert_ne!(a, committed_seed("organizations/x", 2025, 1, "d2"));
+        assert_ne!(a, committed_seed("organizations/x", 2025, 2, "d1"));
+        assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn the_first_draw_needs_no_reason() {
+        assert_eq!(next_attempt(None, "", "o", 2025).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_second_draw_without_a_reason_is_refused() {
+        assert!(next_attempt(Some(1), "  ", "o", 2025).is_err());
+    }
+
+    #[test]
+    fn a_redraw_with_a_reason_is_the_next_attempt() {
+        assert_eq!(
+            next_attempt(Some(2), "late declarations", "o", 2025).unwrap(),
+            3
+        );
     }
 }

@@ -60,15 +60,20 @@ pub struct DrawRow {
     pub drawn_by: String,
     /// When (µs).
     pub create_micros: i64,
+    /// 1 for the first draw of the organisation and year.
+    pub attempt: i64,
+    /// Why a redraw was made (empty for the first).
+    pub redraw_reason: String,
 }
 
-const DRAW_COLUMNS: &str =
-    "id, org_id, year, seed, percent, input, selected, input_digest, drawn_by, create_micros";
+const DRAW_COLUMNS: &str = "id, org_id, year, seed, percent, input, selected, input_digest, drawn_by, \
+     create_micros, attempt, redraw_reason";
 
 /// Records a draw.
 pub async fn insert(conn: &mut AnyConnection, d: &DrawRow) -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO verification_draws ({DRAW_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "INSERT INTO verification_draws ({DRAW_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     )))
     .bind(&d.id)
     .bind(&d.org_id)
@@ -80,6 +85,8 @@ pub async fn insert(conn: &mut AnyConnection, d: &DrawRow) -> Result<()> {
     .bind(&d.input_digest)
     .bind(&d.drawn_by)
     .bind(d.create_micros)
+    .bind(d.attempt)
+    .bind(&d.redraw_reason)
     .execute(conn)
     .await?;
     Ok(())
@@ -93,4 +100,16 @@ pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<DrawRow>>
     .bind(id)
     .fetch_optional(conn)
     .await?)
+}
+
+/// How many draws organisation `org_id` has for `year` (`None`: none).
+pub async fn attempts(conn: &mut AnyConnection, org_id: &str, year: i32) -> Result<Option<i64>> {
+    let (n,): (Option<i64>,) = sqlx::query_as(
+        "SELECT MAX(attempt) FROM verification_draws WHERE org_id = $1 AND year = $2",
+    )
+    .bind(org_id)
+    .bind(i64::from(year))
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
 }

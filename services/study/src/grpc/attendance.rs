@@ -263,6 +263,7 @@ impl Classes {
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let class = visible_class(&mut conn, &call, &view, "study_class", &req.study_class).await?;
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{};{}", class.id, req.status),
@@ -319,7 +320,7 @@ impl Classes {
         let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let class = visible_class(&mut conn, &call, &view, "study_class", &req.study_class).await?;
-        let page = PageRequest::parse(req.page_size, &req.page_token, &class.id)?;
+        let page = PageRequest::parse(&call, req.page_size, &req.page_token, &class.id)?;
         let after: i64 = page
             .after
             .as_deref()

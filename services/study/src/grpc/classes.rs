@@ -222,6 +222,7 @@ impl Classes {
             parse_name("organization", &req.organization, "organizations")?.to_string()
         };
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{};{org}", plan.id),

@@ -93,7 +93,7 @@ impl Documents {
         reload(&mut conn, id, &req.name).await
     }
 
-    async fn list(&self, _call: Call, req: ListDocumentsRequest) -> Result<ListDocumentsResponse> {
+    async fn list(&self, call: Call, req: ListDocumentsRequest) -> Result<ListDocumentsResponse> {
         let mut v = Violations::new();
         let symbol = if req.symbol.trim().is_empty() {
             String::new()
@@ -113,6 +113,7 @@ impl Documents {
         );
         v.into_result()?;
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{symbol};{};{}", kind as i32, req.year),

@@ -192,6 +192,7 @@ impl PlanApi {
     async fn list(&self, call: Call, req: ListPlansRequest) -> Result<ListPlansResponse> {
         let scope = rules::validate_list(&req.scope, req.year)?;
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{scope};{}", req.year),

@@ -213,6 +213,7 @@ impl PlanApi {
         )
         .await?;
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{};{path}", plan.id),
@@ -257,6 +258,7 @@ impl PlanApi {
         )
         .await?;
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{};{path};{};{as_of}", plan.id, kind as i32),

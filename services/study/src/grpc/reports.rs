@@ -236,6 +236,7 @@ impl Reports {
         let state = LearningReportState::try_from(req.state)
             .map_err(|_| ApiError::invalid("state", "unknown state"))?;
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{plan_id};{class_id};{}", state as i32),

@@ -144,6 +144,7 @@ impl Supervision {
             .to_string()
         };
         let page = PageRequest::parse(
+            &call,
             req.page_size,
             &req.page_token,
             &format!("{};{inspected}", plan.id),
