@@ -2,7 +2,7 @@
 //! goes"), checked on the source itself so that a change that breaks it
 //! fails here rather than in review:
 //! - every service has the same top-level modules: `grpc`, `rules`,
-//!   `store`, `peers`, `error.rs`, `lib.rs`;
+//!   `store`, `peers`, `error.rs`, `policy.rs`, `lib.rs`;
 //! - no file in `services/` (source or test) is over 600 lines;
 //! - `rules` use neither sqlx nor tonic;
 //! - no import cycle between a service's modules;

@@ -187,7 +187,8 @@ impl Call {
 /// and maps its error (the service's own error type) to a `Status`. Every
 /// unary method of every service goes through here. A handler that answers
 /// without the scope check its method's rule asks for is turned into
-/// `INTERNAL` ([`Call::check_authorized`]).
+/// `INTERNAL` ([`Call::check_authorized`]); so is a handler that panics
+/// (for that call only, logged with the request id).
 pub async fn unary<T, R, E, Fut>(
     request: tonic::Request<T>,
     f: impl FnOnce(Call, T) -> Fut,
@@ -196,10 +197,25 @@ where
     Fut: std::future::Future<Output = Result<R, E>>,
     E: From<ApiError> + Into<tonic::Status>,
 {
+    use futures::FutureExt;
     let call = Call::of(&request).map_err(|e| E::from(e).into())?;
-    let outcome = f(call.clone(), request.into_inner())
+    let outcome = match std::panic::AssertUnwindSafe(f(call.clone(), request.into_inner()))
+        .catch_unwind()
         .await
-        .map_err(Into::into);
+    {
+        Ok(outcome) => outcome.map_err(Into::into),
+        // A bug: this call fails, the server goes on. The detail is in the
+        // log, under the call's request id.
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(request_id = %call.request_id, method = %call.method, panic = %what, "handler panicked");
+            return Err(E::from(ApiError::Internal(format!("handler panicked: {what}"))).into());
+        }
+    };
     // An answer, or a refusal that tells something about stored data, is
     // given only after the scope check.
     let tells_data = match &outcome {

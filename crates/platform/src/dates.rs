@@ -98,6 +98,14 @@ pub fn sql_to_proto(text: &str) -> Result<ProtoDate, crate::error::ApiError> {
     from_sql(text).map(to_proto)
 }
 
+/// `date` plus `n` days (negative for before), held at the calendar's
+/// first or last day instead of overflowing: a date sent in a request can
+/// be 9999-12-31, and a deadline after it must not panic.
+pub fn add_days(date: Date, n: i64) -> Date {
+    date.checked_add(time::Duration::days(n))
+        .unwrap_or(if n < 0 { Date::MIN } else { Date::MAX })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +143,14 @@ mod tests {
         let ts = timestamp(1_500_000_123_456);
         assert_eq!(ts.seconds, 1_500_000);
         assert_eq!(ts.nanos, 123_456_000);
+    }
+
+    #[test]
+    fn adding_days_holds_at_the_ends_of_the_calendar() {
+        let last = Date::from_calendar_date(9999, time::Month::December, 31).unwrap();
+        assert_eq!(add_days(last, 10), Date::MAX);
+        let first = Date::from_calendar_date(1, time::Month::January, 1).unwrap();
+        assert_eq!(add_days(first, -10), Date::MIN);
+        assert_eq!(add_days(first, 1).day(), 2);
     }
 }

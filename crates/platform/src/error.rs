@@ -51,6 +51,14 @@ impl Violations {
         }
     }
 
+    /// Records a violation of `field` when `text` holds a character no
+    /// name may hold ([`crate::text::forbidden`]).
+    pub fn check_name_chars(&mut self, field: &str, text: &str) {
+        if let Err(why) = crate::text::name(text) {
+            self.add(field, why);
+        }
+    }
+
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

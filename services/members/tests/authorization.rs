@@ -347,3 +347,47 @@ async fn a_retry_after_the_retention_is_a_new_request() {
         );
     }
 }
+
+/// A proper answer: the result, or a refusal of the request as it is.
+fn answered<T>(answer: &Result<T, tonic::Status>) -> bool {
+    answer
+        .as_ref()
+        .map_or_else(|e| e.code() == Code::InvalidArgument, |_| true)
+}
+
+#[tokio::test]
+async fn crafted_input_is_refused_or_answered_never_a_fault() {
+    use probity_proto::probity::members::v1::DeclarationKind;
+    for backend in backends() {
+        let server = start(&backend).await;
+        let t = tree(&mut OrganizationServiceClient::new(server.admin())).await;
+        let mut members = MemberServiceClient::new(server.admin());
+        let m = member(&mut members, &t.a1.name, "7300001", "Đầu", date(2010, 1, 1)).await;
+        // A first declaration whose event is the calendar's last day: its
+        // filing deadline lies past the calendar (the handler panicked).
+        let mut d = annual(&m, 2025, vec![house(1)], date(2025, 12, 5));
+        d.kind = DeclarationKind::First as i32;
+        d.event_date = date(9999, 12, 31);
+        let mut decls = DeclarationServiceClient::new(server.admin());
+        let answer = submit(&mut decls, d).await;
+        assert!(answered(&answer), "{backend}: {answer:?}");
+        // A declaration dated before the first recorded rules (2019): the
+        // rules in force were looked up as a fault of the data.
+        let old = annual(&m, 2015, vec![house(1)], date(2015, 12, 5));
+        let answer = submit(&mut decls, old).await;
+        assert!(answered(&answer), "{backend}: {answer:?}");
+        // Bidirectional overrides and control characters in a name.
+        for name in ["Nguyễn \u{202E}nA", "An\u{0}", "An\nBình"] {
+            let err = members
+                .create_member(member_request(
+                    &t.a1.name,
+                    "7300002",
+                    name,
+                    date(2010, 1, 1),
+                ))
+                .await
+                .unwrap_err();
+            assert_eq!(details(&err).1, ["member.full_name"], "{backend}: {name:?}");
+        }
+    }
+}

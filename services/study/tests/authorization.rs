@@ -99,3 +99,28 @@ async fn a_make_up_for_a_class_out_of_scope_is_answered_as_for_no_class() {
         );
     }
 }
+
+#[tokio::test]
+async fn warnings_as_of_the_calendars_first_day_are_no_fault() {
+    use probity_proto::probity::study::v1::ListPlanWarningsRequest;
+    for backend in backends() {
+        let study = Study::start(&backend).await;
+        let plan = scenario::plan(&study).await;
+        for as_of in [date(1, 1, 1), date(9999, 12, 31)] {
+            let answer = study
+                .plans()
+                .list_plan_warnings(ListPlanWarningsRequest {
+                    plan: plan.name.clone(),
+                    as_of,
+                    ..Default::default()
+                })
+                .await;
+            if let Err(e) = answer {
+                assert!(
+                    !matches!(e.code(), Code::Internal | Code::Unknown),
+                    "{backend}: {as_of:?}: {e:?}"
+                );
+            }
+        }
+    }
+}

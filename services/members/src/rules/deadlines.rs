@@ -8,7 +8,7 @@ use probity_proto::probity::members::v1::{
     Deadline, Declaration, DeclarationKind, DeclarationRuleKind as RuleKind, DeclarationStatus,
     DeclarationStep, Timeliness,
 };
-use time::{Date, Duration, Weekday};
+use time::{Date, Weekday};
 
 /// The filing deadline of annual and supplementary declarations, by law.
 pub const YEAR_END_CITATION: &str =
@@ -20,7 +20,10 @@ pub fn add_working_days(date: Date, n: i64) -> Date {
     let mut d = date;
     let mut left = n;
     while left > 0 {
-        d += Duration::days(1);
+        let Some(next) = d.next_day() else {
+            return d;
+        };
+        d = next;
         if !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) {
             left -= 1;
         }
@@ -30,7 +33,7 @@ pub fn add_working_days(date: Date, n: i64) -> Date {
 
 /// `date` plus `n` calendar days (negative for before).
 pub fn add_days(date: Date, n: i64) -> Date {
-    date + Duration::days(n)
+    probity_platform::dates::add_days(date, n)
 }
 
 /// One version of a declaration rule.
@@ -52,14 +55,18 @@ pub struct RuleBook(pub Vec<RuleVersion>);
 
 impl RuleBook {
     /// The version of `kind` in force on `date` (ISO): its value and
-    /// citation. None in force is a fault of the data.
+    /// citation. A date before the first version takes the first version
+    /// (a declaration dated before the rules were recorded is still held to
+    /// them rather than refused as a fault); no version at all is a fault
+    /// of the data.
     pub fn on(&self, kind: RuleKind, date: &str) -> Result<(i64, String), ApiError> {
-        self.0
-            .iter()
-            .filter(|r| r.kind == kind && r.valid_from.as_str() <= date)
+        let versions = || self.0.iter().filter(|r| r.kind == kind);
+        versions()
+            .filter(|r| r.valid_from.as_str() <= date)
             .max_by(|a, b| a.valid_from.cmp(&b.valid_from))
+            .or_else(|| versions().min_by(|a, b| a.valid_from.cmp(&b.valid_from)))
             .map(|r| (r.value, r.citation.clone()))
-            .ok_or_else(|| ApiError::Internal(format!("no {kind:?} rule in force on {date}")))
+            .ok_or_else(|| ApiError::Internal(format!("no {kind:?} rule recorded")))
     }
 }
 
@@ -118,8 +125,10 @@ pub fn deadlines(d: &Declaration, book: &RuleBook, today: Date) -> Result<Vec<De
             );
         }
         _ => {
+            // A year outside the calendar (refused on submission, so
+            // never stored) is held at its end rather than failing.
             let due = Date::from_calendar_date(d.year, time::Month::December, 31)
-                .map_err(|_| ApiError::Internal("bad year".into()))?;
+                .unwrap_or(if d.year < 1 { Date::MIN } else { Date::MAX });
             push(
                 DeclarationStep::Filing,
                 due,

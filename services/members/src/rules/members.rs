@@ -106,6 +106,7 @@ pub fn validate_create(
             "must be 6 to 12 digits (dots and spaces allowed)",
         );
     }
+    v.check_name_chars(&f("member.full_name"), &m.full_name);
     let full_name = text::tidy(&m.full_name);
     if full_name.is_empty() {
         v.add(f("member.full_name"), "required");
@@ -258,6 +259,7 @@ pub fn validate_update(m: &Member, paths: &[&str]) -> Result<MemberUpdate> {
         );
     }
     if has("full_name") {
+        v.check_name_chars("member.full_name", &m.full_name);
         let full_name = text::tidy(&m.full_name);
         if full_name.is_empty() || full_name.chars().count() > MAX_NAME {
             v.add(

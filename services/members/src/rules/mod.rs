@@ -10,6 +10,8 @@ pub mod manifestations;
 pub mod members;
 pub mod names;
 pub mod organizations;
+#[cfg(test)]
+mod properties;
 pub mod reviews;
 pub mod verification;
 pub mod years;

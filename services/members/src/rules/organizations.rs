@@ -35,6 +35,7 @@ pub fn validate_code(v: &mut Violations, field: &str, code: &str) {
 
 /// Checks a display name: present, at most 300 characters.
 pub fn validate_display_name(v: &mut Violations, field: &str, name: &str) {
+    v.check_name_chars(field, name);
     if name.trim().is_empty() {
         v.add(field, "required");
     } else if name.chars().count() > MAX_DISPLAY_NAME {

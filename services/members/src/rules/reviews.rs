@@ -198,7 +198,10 @@ pub struct NewRule {
     pub citation: String,
 }
 
-/// Checks a rule version.
+/// Longest citation of a rule's source, in characters.
+pub const MAX_CITATION: usize = 1000;
+
+/// Checks a new version of a review rule.
 pub fn validate_rule(rule: &ReviewRule) -> Result<NewRule> {
     let mut v = Violations::new();
     let kind = ReviewRuleKind::try_from(rule.kind).unwrap_or(ReviewRuleKind::Unspecified);
@@ -218,7 +221,11 @@ pub fn validate_rule(rule: &ReviewRule) -> Result<NewRule> {
     let from = dates::required("rule.valid_from", rule.valid_from.as_ref())
         .map_err(|e| v.add(e.field, e.description))
         .ok();
-    v.check(rule.citation.trim().is_empty(), "rule.citation", "required");
+    v.check(
+        rule.citation.trim().is_empty() || rule.citation.chars().count() > MAX_CITATION,
+        "rule.citation",
+        "required, at most 1000 characters",
+    );
     v.into_result()?;
     Ok(NewRule {
         kind,
@@ -394,5 +401,22 @@ mod tests {
     #[test]
     fn someone_else_decides() {
         assert!(check_separate_decider("committee", Some("clerk"), Some("member")).is_ok());
+    }
+
+    #[test]
+    fn a_rule_citation_has_a_length_limit() {
+        let rule = ReviewRule {
+            kind: ReviewRuleKind::ExcellentQuota as i32,
+            percent: 20,
+            valid_from: probity_proto::google::r#type::Date {
+                year: 2026,
+                month: 1,
+                day: 1,
+            }
+            .into(),
+            citation: "x".repeat(MAX_CITATION + 1),
+            ..Default::default()
+        };
+        assert!(validate_rule(&rule).is_err());
     }
 }

@@ -313,7 +313,7 @@ impl PlanApi {
             // attended (class date + due days < as_of, that is class date
             // < as_of - due days), or by the latest extension granted.
             let days = plan.fields.report_due_days;
-            let limit_date = as_of - time::Duration::days(days);
+            let limit_date = dates::add_days(as_of, -days);
             let rows = store::overdue(
                 &mut conn,
                 &plan.id,

@@ -163,6 +163,7 @@ pub fn validate_non_members(
     let mut ids = HashSet::new();
     let mut out = Vec::with_capacity(attendees.len());
     for (i, a) in attendees.iter().enumerate() {
+        v.check_name_chars(&format!("attendees[{i}].full_name"), &a.full_name);
         let name = text::tidy(&a.full_name);
         v.check(
             name.is_empty() || name.chars().count() > 200,

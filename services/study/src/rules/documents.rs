@@ -36,6 +36,7 @@ pub fn kind_of(parsed: symbol::DocumentKind) -> DocumentKind {
 /// term always), on `today`.
 pub fn check_text(v: &mut Violations, d: &Document, paths: &[&str], today: Date) {
     if paths.contains(&"title") {
+        v.check_name_chars("document.title", &d.title);
         let title = probity_platform::text::tidy(&d.title);
         v.check(
             title.is_empty() || title.chars().count() > MAX_TITLE,

@@ -11,6 +11,8 @@ pub mod names;
 pub mod organizations;
 pub mod plans;
 pub mod progress;
+#[cfg(test)]
+mod properties;
 pub mod reports;
 pub mod rosters;
 pub mod scope;

@@ -7,7 +7,7 @@ use probity_proto::{
     google::r#type::Date as ProtoDate,
     probity::study::v1::{ErrorReason, LearningReportState, ReportGrade},
 };
-use time::{Date, Duration};
+use time::Date;
 
 use crate::error::{Error, Result};
 
@@ -96,7 +96,10 @@ pub fn check_after_class(submitted: Date, class_date: Date) -> Result<()> {
 pub fn due_date(class_date: Date, due_days: i64, extension: Option<Date>) -> (Date, bool) {
     match extension {
         Some(d) => (d, true),
-        None => (class_date + Duration::days(due_days), false),
+        None => (
+            probity_platform::dates::add_days(class_date, due_days),
+            false,
+        ),
     }
 }
 
