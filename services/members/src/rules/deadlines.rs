@@ -227,7 +227,9 @@ mod tests {
         let b = book();
         assert_eq!(b.on(RuleKind::HandOverDays, "2026-07-31").unwrap().0, 20);
         assert_eq!(b.on(RuleKind::HandOverDays, "2026-08-01").unwrap().0, 15);
-        assert!(b.on(RuleKind::HandOverDays, "2019-07-31").is_err());
+        // Before the first version, the first applies.
+        assert_eq!(b.on(RuleKind::HandOverDays, "2019-07-31").unwrap().0, 20);
+        assert!(b.on(RuleKind::AppointmentFilingDays, "2025-01-01").is_err());
     }
 
     #[test]
