@@ -3,7 +3,9 @@
 //! the contract (enumerated from the descriptor set reflection serves) a
 //! caller scoped to A, holding every role, is refused or shown nothing of
 //! B; a caller scoped to B gets the answers; then Bx moves under A and the
-//! answers swap. Members and study run as two servers, on every backend.
+//! answers swap. Every write naming B's records is refused to the caller
+//! outside B's scope (A before the move, B after it) and leaves no audit
+//! entry. Members and study run as two servers, on every backend.
 //!
 //! Every method needs an entry in [`plan`]: a read case, or an exemption
 //! with its reason (shared records, whole-tree methods, writes covered by
@@ -39,10 +41,13 @@ use tonic::Code;
 
 #[path = "../services/study/tests/common/requests.rs"]
 mod requests;
+#[path = "cross_scope/writes.rs"]
+mod writes;
 
 /// B's records: the names the cases refer to.
 #[derive(Clone)]
 struct World {
+    document: String,
     a: String,
     b: String,
     bx: String,
@@ -243,7 +248,7 @@ async fn world(stack: &Stack) -> World {
         .into_inner()
         .name;
     let plan = PlanServiceClient::new(study.clone())
-        .create_plan(plan_request(&tu, vec![doc]))
+        .create_plan(plan_request(&tu, vec![doc.clone()]))
         .await
         .unwrap()
         .into_inner()
@@ -299,6 +304,7 @@ async fn world(stack: &Stack) -> World {
         .into_inner()
         .name;
     World {
+        document: doc,
         a,
         b,
         bx,
@@ -325,7 +331,11 @@ enum Case {
     /// A read naming B's records: `call` runs it as a caller (members
     /// channel, study channel).
     Read(fn(World, Authed, Authed) -> Call),
-    /// Not a cross-scope read, and why.
+    /// A write naming B's records: refused to a caller outside B's scope
+    /// (`NOT_FOUND` or `PERMISSION_DENIED`, or `INVALID_ARGUMENT` on the
+    /// named field whose reference is resolved through members).
+    Write(fn(World, Authed, Authed) -> Call, Option<&'static str>),
+    /// Neither, and why.
     Exempt(&'static str),
 }
 
@@ -346,10 +356,6 @@ macro_rules! read {
     (@channel study, $m:ident, $s:ident) => { $s };
 }
 
-/// Writes: each is refused out of scope in its own regression test, or
-/// decided by the gateway; the cases here are the reads.
-const WRITES: &str = "a write: its scope check is exercised by the services' tests \
-     (tests/ownership.rs, services/*/tests/authorization.rs) and this suite's reads";
 const PROVINCE_PLAN: &str = "the province's plan: every unit inside the province reads it \
      (tests/study_flow.rs); B's part of it is read through progress, absentees, warnings, \
      classes, reports and visits below";
@@ -574,37 +580,7 @@ fn plan() -> BTreeMap<&'static str, Case> {
     ] {
         p.insert(whole, Exempt(WHOLE_TREE));
     }
-    for write in [
-        "OrganizationService/CreateOrganization",
-        "OrganizationService/UpdateOrganization",
-        "OrganizationService/MoveOrganization",
-        "OrganizationService/MergeOrganizations",
-        "MemberService/CreateMember",
-        "MemberService/BatchCreateMembers",
-        "MemberService/UpdateMember",
-        "MemberService/RecordMemberEvent",
-        "BookService/CreateBookEntry",
-        "BookService/UpdateBookEntry",
-        "BookService/SubmitBookEntry",
-        "BookService/CorrectBookEntry",
-        "BookService/AddEntryComment",
-        "BookService/SetActionItemStatus",
-        "BookService/RecordCommitmentResult",
-        "DeclarationService/CreateObligationList",
-        "DeclarationService/ApproveObligationList",
-        "DeclarationService/SubmitDeclaration",
-        "DeclarationService/ReturnDeclaration",
-        "DeclarationService/ResubmitDeclaration",
-        "DeclarationService/HandOverDeclaration",
-        "DeclarationService/PublishDeclaration",
-        "DeclarationService/DrawVerification",
-        "DeclarationService/RecordVerificationConclusion",
-        "ReviewService/SubmitSelfAssessment",
-        "ReviewService/ProposeGrade",
-        "ReviewService/DecideGrade",
-    ] {
-        p.insert(write, Exempt(WRITES));
-    }
+    writes::add(&mut p);
     p.insert(
         "MemberService/StreamRoster",
         Case::Read(|w, members, _| {
@@ -745,25 +721,6 @@ fn plan() -> BTreeMap<&'static str, Case> {
     ] {
         p.insert(whole, Exempt(WHOLE_TREE));
     }
-    for write in [
-        "PlanService/CreatePlan",
-        "PlanService/UpdatePlan",
-        "PlanService/RefreshPlanRoster",
-        "ClassService/CreateClass",
-        "ClassService/UpdateClass",
-        "ClassService/CancelClass",
-        "ClassService/CloseClass",
-        "ClassService/RecordAttendance",
-        "ClassService/StreamAttendance",
-        "ClassService/SetNonMemberAttendance",
-        "LearningReportService/SubmitLearningReport",
-        "LearningReportService/EvaluateLearningReport",
-        "LearningReportService/GrantReportExtension",
-        "LearningReportService/ReopenLearningReport",
-        "SupervisionService/CreateSupervisionVisit",
-    ] {
-        p.insert(write, Exempt(WRITES));
-    }
     p
 }
 
@@ -848,15 +805,83 @@ fn seen(method: &str, answer: &Answer, ids: &[String]) -> Seen {
     }
 }
 
-/// What a caller scoped to `scope` (every role) sees of each read.
-async fn sees(stack: &Stack, w: &World, scope: &str) -> BTreeMap<String, Seen> {
-    // An admin holds every role; scoped to one district.
+/// Channels to members and study of a caller scoped to `scope` holding
+/// every role (an admin of that subtree).
+fn callers(stack: &Stack, scope: &str) -> (Authed, Authed) {
     let roles = ["admin"];
     let id = parse_name("", scope, "organizations").unwrap();
     let members = stack
         .members
         .with_token(&stack.members.token("probe", &roles, &[id]));
-    let study = stack.study_as(&roles, &[id]);
+    (members, stack.study_as(&roles, &[id]))
+}
+
+/// The fields a status's `BadRequest` names.
+fn bad_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+/// Sends every write as a caller scoped to `scope` and checks each is
+/// refused as it should be.
+async fn refused_writes(stack: &Stack, w: &World, scope: &str, who: &str) {
+    let (members, study) = callers(stack, scope);
+    for (method, case) in plan() {
+        if let Case::Write(call, field) = case {
+            let answer = call(w.clone(), members.clone(), study.clone()).await;
+            let Err(status) = answer else {
+                panic!("{who}: {method} was let through");
+            };
+            let refused = match status.code() {
+                Code::NotFound | Code::PermissionDenied => true,
+                Code::InvalidArgument => field.is_some_and(|f| bad_fields(&status) == [f]),
+                _ => false,
+            };
+            assert!(refused, "{who}: {method}: {status:?}");
+        }
+    }
+}
+
+/// How many audit entries members and study hold.
+async fn audit_entries(stack: &Stack) -> (usize, usize) {
+    use probity_proto::probity::{members::v1 as ma, study::v1 as sa};
+    let mut counts = (0, 0);
+    let mut token = String::new();
+    loop {
+        let page = ma::audit_service_client::AuditServiceClient::new(stack.members_admin())
+            .list_audit_entries(ma::ListAuditEntriesRequest {
+                page_size: 1000,
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        counts.0 += page.entries.len();
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    counts.1 = sa::audit_service_client::AuditServiceClient::new(stack.study_admin())
+        .list_audit_entries(sa::ListAuditEntriesRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+        .len();
+    counts
+}
+
+/// What a caller scoped to `scope` (every role) sees of each read.
+async fn sees(stack: &Stack, w: &World, scope: &str) -> BTreeMap<String, Seen> {
+    let (members, study) = callers(stack, scope);
     let ids = w.ids();
     let mut out = BTreeMap::new();
     for (method, case) in plan() {
@@ -890,6 +915,13 @@ async fn a_sibling_sees_nothing_and_a_move_swaps_who_does() {
             }
         };
         outsider("A before the move", sees(&stack, &w, &w.a).await);
+        let recorded = audit_entries(&stack).await;
+        refused_writes(&stack, &w, &w.a, "A before the move").await;
+        assert_eq!(
+            audit_entries(&stack).await,
+            recorded,
+            "{backend}: refusals leave no trace"
+        );
         OrganizationServiceClient::new(stack.members_admin())
             .move_organization(m::MoveOrganizationRequest {
                 name: w.bx.clone(),
@@ -900,6 +932,13 @@ async fn a_sibling_sees_nothing_and_a_move_swaps_who_does() {
             .await
             .unwrap();
         outsider("B after the move", sees(&stack, &w, &w.b).await);
+        let recorded = audit_entries(&stack).await;
+        refused_writes(&stack, &w, &w.b, "B after the move").await;
+        assert_eq!(
+            audit_entries(&stack).await,
+            recorded,
+            "{backend}: refusals leave no trace"
+        );
         assert_eq!(
             sees(&stack, &w, &w.a).await,
             owner_before,

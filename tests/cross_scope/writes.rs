@@ -1,0 +1,624 @@
+//! The write cases: each a request the owner could send, naming B's
+//! records; a caller outside B's scope must be refused without a trace.
+
+use std::collections::BTreeMap;
+
+use probity_platform::testing::Authed;
+use probity_proto::probity::{
+    members::v1::{
+        self as m, book_service_client::BookServiceClient,
+        declaration_service_client::DeclarationServiceClient,
+        member_service_client::MemberServiceClient,
+        organization_service_client::OrganizationServiceClient,
+        review_service_client::ReviewServiceClient,
+    },
+    study::v1::{
+        self as s, class_service_client::ClassServiceClient,
+        learning_report_service_client::LearningReportServiceClient,
+        plan_service_client::PlanServiceClient,
+        supervision_service_client::SupervisionServiceClient,
+    },
+};
+use prost::Message;
+use prost_types::FieldMask;
+
+use super::{
+    Case, World,
+    requests::{attendees, class, date, entry, plan_request, submission},
+};
+
+fn mask(path: &str) -> Option<FieldMask> {
+    Some(FieldMask {
+        paths: vec![path.into()],
+    })
+}
+
+fn new_member(org: &str, card: &str) -> m::CreateMemberRequest {
+    m::CreateMemberRequest {
+        member: Some(m::Member {
+            party_card_number: card.into(),
+            full_name: "Đảng viên mới".into(),
+            date_of_birth: date(1990, 1, 1),
+            gender: m::Gender::Male as i32,
+            organization: org.into(),
+            admission_date: date(2020, 3, 1),
+            ..Default::default()
+        }),
+        official_date: None,
+        request_id: String::new(),
+    }
+}
+
+macro_rules! change {
+    ($svc:ident, $client:ident, $method:ident, |$w:ident| $req:expr) => {
+        change!($svc, $client, $method, None, |$w| $req)
+    };
+    ($svc:ident, $client:ident, $method:ident, $field:expr, |$w:ident| $req:expr) => {
+        Case::Write(
+            |$w: World, members: Authed, study: Authed| {
+                let _ = (&members, &study);
+                let channel = change!(@channel $svc, members, study);
+                Box::pin(async move {
+                    $client::new(channel)
+                        .$method($req)
+                        .await
+                        .map(|r| r.into_inner().encode_to_vec())
+                })
+            },
+            $field,
+        )
+    };
+    (@channel members, $m:ident, $s:ident) => { $m };
+    (@channel study, $m:ident, $s:ident) => { $s };
+}
+
+/// Adds every write of both services to `p`.
+pub fn add(p: &mut BTreeMap<&'static str, Case>) {
+    use m::OrganizationKind::Cell;
+    p.insert(
+        "OrganizationService/CreateOrganization",
+        change!(
+            members,
+            OrganizationServiceClient,
+            create_organization,
+            |w| m::CreateOrganizationRequest {
+                organization: Some(m::Organization {
+                    code: "BXC2".into(),
+                    display_name: "Chi bộ mới".into(),
+                    kind: Cell as i32,
+                    parent: w.bx,
+                    valid_from: date(2015, 1, 1),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "OrganizationService/UpdateOrganization",
+        change!(
+            members,
+            OrganizationServiceClient,
+            update_organization,
+            |w| m::UpdateOrganizationRequest {
+                organization: Some(m::Organization {
+                    name: w.bx,
+                    display_name: "Đổi tên".into(),
+                    ..Default::default()
+                }),
+                update_mask: mask("display_name"),
+            }
+        ),
+    );
+    p.insert(
+        "OrganizationService/MoveOrganization",
+        change!(members, OrganizationServiceClient, move_organization, |w| {
+            m::MoveOrganizationRequest {
+                name: w.cell,
+                new_parent: w.a,
+                effective_date: date(2021, 1, 1),
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "OrganizationService/MergeOrganizations",
+        change!(
+            members,
+            OrganizationServiceClient,
+            merge_organizations,
+            |w| m::MergeOrganizationsRequest {
+                target: w.bx,
+                sources: vec![w.cell],
+                effective_date: date(2021, 1, 1),
+                request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "MemberService/CreateMember",
+        change!(members, MemberServiceClient, create_member, |w| new_member(
+            &w.cell, "92000100"
+        )),
+    );
+    p.insert(
+        "MemberService/BatchCreateMembers",
+        change!(
+            members,
+            MemberServiceClient,
+            batch_create_members,
+            Some("requests[0].member.organization"),
+            |w| {
+                m::BatchCreateMembersRequest {
+                    requests: vec![new_member(&w.cell, "92000101")],
+                    request_id: String::new(),
+                }
+            }
+        ),
+    );
+    p.insert(
+        "MemberService/UpdateMember",
+        change!(members, MemberServiceClient, update_member, |w| {
+            m::UpdateMemberRequest {
+                member: Some(m::Member {
+                    name: w.member,
+                    full_name: "Đổi tên".into(),
+                    ..Default::default()
+                }),
+                update_mask: mask("full_name"),
+            }
+        }),
+    );
+    p.insert(
+        "MemberService/RecordMemberEvent",
+        change!(members, MemberServiceClient, record_member_event, |w| {
+            m::RecordMemberEventRequest {
+                member: w.member,
+                kind: m::MemberEventKind::Exempted as i32,
+                effective_date: date(2024, 1, 1),
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "BookService/CreateBookEntry",
+        change!(members, BookServiceClient, create_book_entry, |w| {
+            m::CreateBookEntryRequest {
+                entry: Some(m::BookEntry {
+                    member: w.member,
+                    year: 2024,
+                    kind: m::BookEntryKind::Commitment as i32,
+                    text: "Cam kết".into(),
+                    cited_documents: vec!["04-NQ/TW".into()],
+                    manifestation_codes: vec!["I-03".into()],
+                    ..Default::default()
+                }),
+                submit: false,
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "BookService/UpdateBookEntry",
+        change!(members, BookServiceClient, update_book_entry, |w| {
+            m::UpdateBookEntryRequest {
+                entry: Some(m::BookEntry {
+                    name: w.book_entry,
+                    text: "Sửa".into(),
+                    ..Default::default()
+                }),
+                update_mask: mask("text"),
+            }
+        }),
+    );
+    p.insert(
+        "BookService/SubmitBookEntry",
+        change!(members, BookServiceClient, submit_book_entry, |w| {
+            m::SubmitBookEntryRequest {
+                name: w.book_entry,
+                etag: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "BookService/CorrectBookEntry",
+        change!(members, BookServiceClient, correct_book_entry, |w| {
+            m::CorrectBookEntryRequest {
+                name: w.book_entry,
+                correction: Some(m::BookEntry {
+                    text: "Đính chính".into(),
+                    cited_documents: vec!["04-NQ/TW".into()],
+                    manifestation_codes: vec!["I-03".into()],
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "BookService/AddEntryComment",
+        change!(members, BookServiceClient, add_entry_comment, |w| {
+            m::AddEntryCommentRequest {
+                name: w.book_entry,
+                text: "Nhận xét".into(),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "BookService/SetActionItemStatus",
+        change!(members, BookServiceClient, set_action_item_status, |w| {
+            m::SetActionItemStatusRequest {
+                name: w.book_entry,
+                status: m::ActionItemStatus::Planned as i32,
+                etag: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "BookService/RecordCommitmentResult",
+        change!(members, BookServiceClient, record_commitment_result, |w| {
+            m::RecordCommitmentResultRequest {
+                name: w.book_entry,
+                outcome: m::CommitmentOutcome::Kept as i32,
+                comment: String::new(),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "DeclarationService/CreateObligationList",
+        change!(
+            members,
+            DeclarationServiceClient,
+            create_obligation_list,
+            |w| m::CreateObligationListRequest {
+                organization: w.bx,
+                year: 2024,
+                obligations: vec![m::Obligation {
+                    member: w.member,
+                    leader: false,
+                    position: String::new()
+                }],
+                request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "DeclarationService/ApproveObligationList",
+        change!(
+            members,
+            DeclarationServiceClient,
+            approve_obligation_list,
+            |w| m::ApproveObligationListRequest {
+                name: w.obligation_list,
+                etag: String::new()
+            }
+        ),
+    );
+    p.insert(
+        "DeclarationService/SubmitDeclaration",
+        change!(members, DeclarationServiceClient, submit_declaration, |w| {
+            m::SubmitDeclarationRequest {
+                declaration: Some(m::Declaration {
+                    declarant: w.member,
+                    year: 2024,
+                    kind: m::DeclarationKind::Annual as i32,
+                    declared_as_of: date(2024, 12, 1),
+                    received_date: date(2024, 12, 5),
+                    items: vec![m::DeclarationItem {
+                        category: m::AssetCategory::Houses as i32,
+                        description: "Nhà".into(),
+                        value_vnd: 1,
+                    }],
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "DeclarationService/ReturnDeclaration",
+        change!(members, DeclarationServiceClient, return_declaration, |w| {
+            m::ReturnDeclarationRequest {
+                name: w.declaration,
+                returned_date: date(2025, 12, 8),
+                reason: "Thiếu".into(),
+                etag: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "DeclarationService/ResubmitDeclaration",
+        change!(
+            members,
+            DeclarationServiceClient,
+            resubmit_declaration,
+            |w| m::ResubmitDeclarationRequest {
+                name: w.declaration,
+                resubmitted_date: date(2025, 12, 9),
+                ..Default::default()
+            }
+        ),
+    );
+    p.insert(
+        "DeclarationService/HandOverDeclaration",
+        change!(
+            members,
+            DeclarationServiceClient,
+            hand_over_declaration,
+            |w| m::HandOverDeclarationRequest {
+                name: w.declaration,
+                handed_over_date: date(2025, 12, 10)
+            }
+        ),
+    );
+    p.insert(
+        "DeclarationService/PublishDeclaration",
+        change!(
+            members,
+            DeclarationServiceClient,
+            publish_declaration,
+            |w| m::PublishDeclarationRequest {
+                name: w.declaration,
+                published_date: date(2025, 12, 11),
+                place: "Bảng tin".into()
+            }
+        ),
+    );
+    p.insert(
+        "DeclarationService/DrawVerification",
+        change!(members, DeclarationServiceClient, draw_verification, |w| {
+            m::DrawVerificationRequest {
+                organization: w.bx,
+                year: 2025,
+                redraw_reason: "Thử lại".into(),
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "DeclarationService/RecordVerificationConclusion",
+        change!(
+            members,
+            DeclarationServiceClient,
+            record_verification_conclusion,
+            |w| m::RecordVerificationConclusionRequest {
+                name: w.declaration,
+                outcome: m::VerificationOutcome::Honest as i32,
+                findings: "Trung thực".into(),
+                concluded_date: date(2025, 12, 20),
+                request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "ReviewService/SubmitSelfAssessment",
+        change!(members, ReviewServiceClient, submit_self_assessment, |w| {
+            m::SubmitSelfAssessmentRequest {
+                member: w.member,
+                year: 2024,
+                grade: m::Grade::Good as i32,
+                comment: "Tự đánh giá".into(),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "ReviewService/ProposeGrade",
+        change!(members, ReviewServiceClient, propose_grade, |w| {
+            m::ProposeGradeRequest {
+                name: w.review,
+                grade: m::Grade::Good as i32,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "ReviewService/DecideGrade",
+        change!(members, ReviewServiceClient, decide_grade, |w| {
+            m::DecideGradeRequest {
+                name: w.review,
+                grade: m::Grade::Good as i32,
+                decision_date: date(2025, 12, 20),
+                ..Default::default()
+            }
+        }),
+    );
+
+    // Study. A plan or class names its organisation, which study reads from
+    // members for the caller: one members does not show them is a bad
+    // reference of that field, exactly as one that does not exist.
+    p.insert(
+        "PlanService/CreatePlan",
+        change!(
+            study,
+            PlanServiceClient,
+            create_plan,
+            Some("plan.scope"),
+            |w| plan_request(&w.bx, vec![w.document])
+        ),
+    );
+    p.insert(
+        "PlanService/UpdatePlan",
+        change!(study, PlanServiceClient, update_plan, |w| {
+            s::UpdatePlanRequest {
+                plan: Some(s::Plan {
+                    name: w.plan,
+                    title: "Đổi".into(),
+                    ..Default::default()
+                }),
+                update_mask: mask("title"),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "PlanService/RefreshPlanRoster",
+        change!(study, PlanServiceClient, refresh_plan_roster, |w| {
+            s::RefreshPlanRosterRequest {
+                name: w.plan,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "ClassService/CreateClass",
+        change!(
+            study,
+            ClassServiceClient,
+            create_class,
+            Some("study_class.organization"),
+            |w| s::CreateClassRequest {
+                study_class: Some(class(&w.plan, &w.cell, "Lớp mới", (2017, 1, 15))),
+                request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "ClassService/UpdateClass",
+        change!(study, ClassServiceClient, update_class, |w| {
+            s::UpdateClassRequest {
+                study_class: Some(s::StudyClass {
+                    name: w.class,
+                    title: "Đổi".into(),
+                    ..Default::default()
+                }),
+                update_mask: mask("title"),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "ClassService/CancelClass",
+        change!(study, ClassServiceClient, cancel_class, |w| {
+            s::CancelClassRequest {
+                name: w.class,
+                reason: "Hủy".into(),
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "ClassService/CloseClass",
+        change!(study, ClassServiceClient, close_class, |w| {
+            s::CloseClassRequest {
+                name: w.class,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "ClassService/RecordAttendance",
+        change!(study, ClassServiceClient, record_attendance, |w| {
+            s::RecordAttendanceRequest {
+                study_class: w.class,
+                entries: vec![entry(&w.member, "present")],
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "ClassService/SetNonMemberAttendance",
+        change!(study, ClassServiceClient, set_non_member_attendance, |w| {
+            s::SetNonMemberAttendanceRequest {
+                study_class: w.class,
+                head_count: 1,
+                attendees: attendees(&[]),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "ClassService/StreamAttendance",
+        Case::Write(
+            |w, _, study| {
+                Box::pin(async move {
+                    let batch = s::StreamAttendanceRequest {
+                        study_class: w.class,
+                        entries: vec![entry(&w.member, "present")],
+                        request_id: "cross-scope".into(),
+                    };
+                    ClassServiceClient::new(study)
+                        .stream_attendance(futures::stream::iter([batch]))
+                        .await
+                        .map(|r| r.into_inner().encode_to_vec())
+                })
+            },
+            None,
+        ),
+    );
+    p.insert(
+        "LearningReportService/SubmitLearningReport",
+        change!(
+            study,
+            LearningReportServiceClient,
+            submit_learning_report,
+            |w| submission(&w.member, &w.class, date(2017, 1, 11))
+        ),
+    );
+    p.insert(
+        "LearningReportService/EvaluateLearningReport",
+        change!(
+            study,
+            LearningReportServiceClient,
+            evaluate_learning_report,
+            |w| s::EvaluateLearningReportRequest {
+                name: w.report,
+                grade: s::ReportGrade::Excellent as i32,
+                comments: "Tốt".into(),
+                evaluated_on: date(2017, 1, 20),
+                ..Default::default()
+            }
+        ),
+    );
+    p.insert(
+        "LearningReportService/GrantReportExtension",
+        change!(
+            study,
+            LearningReportServiceClient,
+            grant_report_extension,
+            |w| s::GrantReportExtensionRequest {
+                study_class: w.class,
+                member: w.member,
+                due_date: date(2017, 3, 1),
+                reason: "Ốm".into(),
+                request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "LearningReportService/ReopenLearningReport",
+        change!(
+            study,
+            LearningReportServiceClient,
+            reopen_learning_report,
+            |w| s::ReopenLearningReportRequest {
+                name: w.report,
+                reason: "Mở lại".into(),
+                ..Default::default()
+            }
+        ),
+    );
+    p.insert(
+        "SupervisionService/CreateSupervisionVisit",
+        change!(
+            study,
+            SupervisionServiceClient,
+            create_supervision_visit,
+            Some("visit.inspecting_organization"),
+            |w| s::CreateSupervisionVisitRequest {
+                visit: Some(s::SupervisionVisit {
+                    plan: w.plan,
+                    inspecting_organization: w.bx,
+                    inspected_organization: w.cell,
+                    visit_date: date(2017, 2, 2),
+                    findings: "Tốt".into(),
+                    rating: s::SupervisionRating::Good as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        ),
+    );
+}
