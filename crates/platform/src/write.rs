@@ -45,6 +45,15 @@ pub async fn purge_idempotency(
     Ok(done.rows_affected())
 }
 
+/// What a retry is answered with.
+enum Replay {
+    /// The first call's response, as it was sent.
+    Response(Vec<u8>),
+    /// The resource the first call changed, to be read again through the
+    /// authorized path (its response held restricted content).
+    Resource(String),
+}
+
 /// An open write transaction. Dropping it without [`commit`](Self::commit)
 /// rolls everything back.
 pub struct Write {
@@ -57,7 +66,7 @@ pub struct Write {
     /// Entries made by this write, stored when it commits.
     recorded: Vec<audit::Pending>,
     idempotency: Option<(String, String)>,
-    replay: Option<Vec<u8>>,
+    replay: Option<Replay>,
     /// SQLite's writer turn, held until the transaction ends (declared
     /// after `tx`, so it is released after the transaction is dropped).
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -108,8 +117,8 @@ impl Database {
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();
-            let found: Option<(String, Vec<u8>)> = sqlx::query_as(
-                "SELECT payload_hash, response FROM idempotency \
+            let found: Option<(String, Vec<u8>, String)> = sqlx::query_as(
+                "SELECT payload_hash, response, resource FROM idempotency \
                  WHERE caller = $1 AND method = $2 AND request_id = $3 AND created_micros >= $4",
             )
             .bind(idempotency_caller(call))
@@ -122,13 +131,16 @@ impl Database {
             .fetch_optional(&mut *write.tx)
             .await?;
             match found {
-                Some((hash, _)) if hash != payload_hash => {
+                Some((hash, _, _)) if hash != payload_hash => {
                     return Err(ApiError::invalid(
                         "request_id",
                         "was already used for a different request; use a new request_id",
                     ));
                 }
-                Some((_, response)) => write.replay = Some(response),
+                Some((_, _, resource)) if !resource.is_empty() => {
+                    write.replay = Some(Replay::Resource(resource))
+                }
+                Some((_, response, _)) => write.replay = Some(Replay::Response(response)),
                 None => write.idempotency = Some((request_id.to_string(), payload_hash)),
             }
         }
@@ -145,15 +157,36 @@ impl Write {
     /// organisation) is refused, not answered from the record. Asking
     /// before is a bug and fails `INTERNAL`.
     pub fn replayed<R: Message + Default>(&self) -> Result<Option<R>, ApiError> {
-        if self.replay.is_some() {
-            self.call.check_authorized()?;
+        match &self.replay {
+            None => Ok(None),
+            Some(Replay::Response(bytes)) => {
+                self.call.check_authorized()?;
+                R::decode(bytes.as_slice())
+                    .map(Some)
+                    .map_err(|e| ApiError::Internal(format!("stored response: {e}")))
+            }
+            Some(Replay::Resource(_)) => Err(ApiError::Internal(
+                "a restricted write's retry read as a stored response".into(),
+            )),
         }
-        self.replay
-            .as_deref()
-            .map(|bytes| {
-                R::decode(bytes).map_err(|e| ApiError::Internal(format!("stored response: {e}")))
-            })
-            .transpose()
+    }
+
+    /// For a write committed with [`commit_restricted`](Self::commit_restricted):
+    /// when this request is a retry, the resource the first call changed,
+    /// for the handler to read again through its authorized path and
+    /// answer with. Only after the handler's scope check, as
+    /// [`replayed`](Self::replayed).
+    pub fn replayed_resource(&self) -> Result<Option<String>, ApiError> {
+        match &self.replay {
+            None => Ok(None),
+            Some(Replay::Resource(name)) => {
+                self.call.check_authorized()?;
+                Ok(Some(name.clone()))
+            }
+            Some(Replay::Response(_)) => Err(ApiError::Internal(
+                "a stored response where a restricted write's record was expected".into(),
+            )),
+        }
     }
 
     /// The transaction's connection, for the change's own statements.
@@ -207,11 +240,27 @@ impl Write {
         self.commit_batch(response).await
     }
 
+    /// Appends the audit entry for `resource` and commits, keeping for
+    /// retries only the resource's name, not the response: for writes whose
+    /// answer holds restricted content (a declaration's items), which a
+    /// retry reads again through the authorized path
+    /// ([`replayed_resource`](Self::replayed_resource)).
+    pub async fn commit_restricted(mut self, resource: &str) -> Result<(), ApiError> {
+        self.record(resource)?;
+        self.finish(&[], resource).await
+    }
+
     /// Commits a write whose entries were appended with [`record`]
     /// (at least one), recording `response` for retries.
     ///
     /// [`record`]: Self::record
-    pub async fn commit_batch<R: Message>(mut self, response: &R) -> Result<(), ApiError> {
+    pub async fn commit_batch<R: Message>(self, response: &R) -> Result<(), ApiError> {
+        self.finish(&response.encode_to_vec(), "").await
+    }
+
+    /// Stores the entries, the head and the idempotency record (`response`,
+    /// or `resource` for a restricted write), and commits.
+    async fn finish(mut self, response: &[u8], resource: &str) -> Result<(), ApiError> {
         if self.recorded.is_empty() {
             return Err(ApiError::Internal("a write with no audit entry".into()));
         }
@@ -223,17 +272,18 @@ impl Write {
             .await?;
         if let Some((request_id, payload_hash)) = &self.idempotency {
             sqlx::query(
-                "INSERT INTO idempotency (caller, method, request_id, payload_hash, response, created_micros) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
+                "INSERT INTO idempotency (caller, method, request_id, payload_hash, response, created_micros, resource) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
                  ON CONFLICT (caller, method, request_id) DO UPDATE SET payload_hash = excluded.payload_hash, \
-                 response = excluded.response, created_micros = excluded.created_micros",
+                 response = excluded.response, created_micros = excluded.created_micros, resource = excluded.resource",
             )
             .bind(idempotency_caller(&self.call))
             .bind(&self.call.method)
             .bind(request_id)
             .bind(payload_hash)
-            .bind(response.encode_to_vec())
+            .bind(response)
             .bind(self.call.now_micros())
+            .bind(resource)
             .execute(&mut *self.tx)
             .await?;
         }

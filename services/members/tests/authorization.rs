@@ -391,3 +391,57 @@ async fn crafted_input_is_refused_or_answered_never_a_fault() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_declarations_retry_record_keeps_no_contents() {
+    for backend in backends() {
+        let server = start(&backend).await;
+        let t = tree(&mut OrganizationServiceClient::new(server.admin())).await;
+        let m = member(
+            &mut MemberServiceClient::new(server.admin()),
+            &t.a1.name,
+            "7400001",
+            "Kín",
+            date(2010, 1, 1),
+        )
+        .await;
+        let secret = "Nhà ở số 7 phố Bí Mật";
+        let request = probity_proto::probity::members::v1::SubmitDeclarationRequest {
+            declaration: Some(annual(
+                &m,
+                2025,
+                vec![item(
+                    probity_proto::probity::members::v1::AssetCategory::Houses,
+                    secret,
+                    2_000_000_000,
+                )],
+                date(2025, 12, 5),
+            )),
+            request_id: "decl-retry-1".into(),
+        };
+        let mut decls = DeclarationServiceClient::new(server.admin());
+        let first = decls
+            .submit_declaration(request.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        let again = decls
+            .submit_declaration(request)
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            again, first,
+            "{backend}: the retry answers as the first call"
+        );
+        assert_eq!(again.items[0].description, secret);
+        let rows: Vec<(Vec<u8>, String)> =
+            sqlx::query_as("SELECT response, resource FROM idempotency")
+                .fetch_all(server.db.pool())
+                .await
+                .unwrap();
+        assert_eq!(rows.len(), 1, "{backend}");
+        assert!(rows[0].0.is_empty(), "{backend}: no response kept");
+        assert_eq!(rows[0].1, first.name);
+    }
+}

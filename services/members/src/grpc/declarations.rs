@@ -119,7 +119,7 @@ impl Declarations {
         v.into_result()?;
         let declarant =
             writable_member(w.conn(), &call, "declaration.declarant", &d.declarant).await?;
-        if let Some(done) = w.replayed::<Declaration>()? {
+        if let Some(done) = Self::replay(&call, &mut w).await? {
             return Ok(done);
         }
         let id = new_id();
@@ -230,7 +230,9 @@ impl Declarations {
         Ok((w, d, book))
     }
 
-    /// Reloads declaration `id` after a change, audits and commits.
+    /// Reloads declaration `id` after a change, audits and commits. The
+    /// answer holds the declaration's items for the control role, so a
+    /// retry is kept by name only and answered by [`replay`](Self::replay).
     pub(super) async fn finish(
         call: &Call,
         mut w: Write,
@@ -241,8 +243,20 @@ impl Declarations {
             .await?
             .ok_or_else(|| ApiError::not_found(format!("declarations/{id}")))?;
         let d = complete(w.conn(), call, declaration(&row)?, book).await?;
-        w.commit(&d.name, &d).await?;
+        w.commit_restricted(&d.name).await?;
         Ok(d)
+    }
+
+    /// When the write is a retry (after the scope check): the declaration
+    /// its first call changed, read again for this caller through the
+    /// authorized path.
+    pub(super) async fn replay(call: &Call, w: &mut Write) -> Result<Option<Declaration>> {
+        let Some(name) = w.replayed_resource()? else {
+            return Ok(None);
+        };
+        let d = Self::for_caller(w.conn(), call, &name).await?;
+        let book = store::rule_book(w.conn()).await?;
+        Ok(Some(complete(w.conn(), call, d, &book).await?))
     }
 
     async fn return_for_correction(

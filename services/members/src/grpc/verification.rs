@@ -105,7 +105,7 @@ impl Declarations {
         let (mut w, d, book) = self
             .begin_step(&call, &req, &req.request_id, &req.name)
             .await?;
-        if let Some(done) = w.replayed::<Declaration>()? {
+        if let Some(done) = Self::replay(&call, &mut w).await? {
             return Ok(done);
         }
         rules::check_concludable(&d)?;
