@@ -379,3 +379,42 @@ fn use_trees_expand_to_their_paths() {
     assert!(looks_like_a_reason("NOT_A_HEAD"));
     assert!(!looks_like_a_reason("members.probity"));
 }
+
+/// A length or count compared with a bare number (`count() > 200`,
+/// `len() > 50`) instead of a limit of `probity_platform::limits`.
+fn bare_limits(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for pattern in ["count() > ", "len() > ", "count() >= ", "len() >= "] {
+        for (i, _) in code.match_indices(pattern) {
+            let rest = &code[i + pattern.len()..];
+            if rest.starts_with(|c: char| c.is_ascii_digit()) && !rest.starts_with("0") {
+                let end = rest
+                    .find(|c: char| !c.is_ascii_digit() && c != '_')
+                    .unwrap_or(rest.len());
+                found.push(format!("{pattern}{}", &rest[..end]));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn field_limits_come_from_the_one_table() {
+    let mut bare = Vec::new();
+    for service in services() {
+        for (module, text) in sources(&service.join("src")) {
+            for hit in bare_limits(&code(&text)) {
+                bare.push(format!("{}: {module}: {hit}", service.display()));
+            }
+        }
+    }
+    assert!(
+        bare.is_empty(),
+        "lengths and counts compared with bare numbers (use probity_platform::limits): {bare:#?}"
+    );
+    assert_eq!(
+        bare_limits("if x.len() > 50 {"),
+        ["len() > 50"],
+        "the check sees one"
+    );
+}

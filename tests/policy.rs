@@ -88,7 +88,8 @@ fn every_rule_needs_at_least_one_role() {
 fn docs_security_md_shows_the_policy_tables_as_the_code_has_them() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/security.md");
     if let Ok(out) = std::env::var("PROBITY_PRINT_POLICY_TABLES") {
-        let tables: Vec<String> = policies().iter().map(|p| p.to_markdown()).collect();
+        let mut tables: Vec<String> = policies().iter().map(|p| p.to_markdown()).collect();
+        tables.push(probity_platform::limits::to_markdown());
         std::fs::write(out, tables.join("\n")).expect("write tables");
     }
     let doc = std::fs::read_to_string(&path).expect("docs/security.md");
@@ -100,4 +101,15 @@ fn docs_security_md_shows_the_policy_tables_as_the_code_has_them() {
             policy.package
         );
     }
+}
+
+#[test]
+fn docs_security_md_shows_the_field_limits_as_the_code_has_them() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/security.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/security.md");
+    let table = probity_platform::limits::to_markdown();
+    assert!(
+        doc.contains(&table),
+        "docs/security.md lacks the field limits as the code has them:\n\n{table}"
+    );
 }

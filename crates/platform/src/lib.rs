@@ -7,6 +7,7 @@
 //! - [`auth`]: tokens, callers, organisation scope.
 //! - [`policy`]: roles and each method's rule; the gateway enforces them.
 //! - [`gateway`]: the tower layer: request id, tracing, authentication.
+//! - [`limits`]: the one table of field limits.
 //! - [`logging`]: log output.
 //! - [`mask`]: field masks of Update methods.
 //! - [`server`]: bootstrap: health, reflection, start-up, graceful shutdown.
@@ -28,6 +29,7 @@ pub mod dates;
 pub mod db;
 pub mod error;
 pub mod gateway;
+pub mod limits;
 pub mod logging;
 pub mod mask;
 pub mod pagination;

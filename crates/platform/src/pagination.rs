@@ -23,9 +23,9 @@ use crate::{call::Call, error::ApiError};
 /// Page size used when the request leaves `page_size` at 0.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// Largest page size; larger requests are coerced down to it.
-pub const MAX_PAGE_SIZE: u32 = 1000;
+pub const MAX_PAGE_SIZE: u32 = crate::limits::PAGE_SIZE as u32;
 /// Longest page token accepted, in characters.
-const MAX_TOKEN_LEN: usize = 2048;
+const MAX_TOKEN_LEN: usize = crate::limits::PAGE_TOKEN;
 /// Bytes of a nonce.
 const NONCE_LEN: usize = 12;
 

@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// Longest accepted `request_id`.
-pub const MAX_REQUEST_ID_LEN: usize = 128;
+pub const MAX_REQUEST_ID_LEN: usize = crate::limits::REQUEST_ID;
 
 /// How long a retry is answered from its first response unless the server
 /// is configured otherwise: 7 days.

@@ -346,7 +346,7 @@ impl Declarations {
         let place = req.place.trim().to_string();
         let mut v = Violations::new();
         v.check(
-            place.is_empty() || place.chars().count() > 300,
+            place.is_empty() || place.chars().count() > probity_platform::limits::LABEL,
             "place",
             "required, at most 300 characters",
         );

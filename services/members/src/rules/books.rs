@@ -11,7 +11,7 @@ use super::manifestations::Catalogue;
 use crate::error::{Error, Result};
 
 /// Longest text of an entry, remedy, comment or result comment.
-pub const MAX_TEXT: usize = 4000;
+pub const MAX_TEXT: usize = probity_platform::limits::TEXT;
 
 /// Fields UpdateBookEntry may change.
 pub const UPDATABLE: [&str; 6] = [

@@ -17,9 +17,9 @@ use super::{deadlines::RuleBook, names::member_name};
 use crate::error::{Error, Result};
 
 /// Longest free text (origin, reason, findings, item description).
-pub const MAX_TEXT: usize = 4000;
+pub const MAX_TEXT: usize = probity_platform::limits::TEXT;
 /// Most items in one declaration.
-pub const MAX_ITEMS: usize = 500;
+pub const MAX_ITEMS: usize = probity_platform::limits::DECLARATION_ITEMS;
 
 /// An amount in Vietnamese format: `300.000.000 VND`.
 pub fn vnd(n: i64) -> String {
@@ -342,7 +342,7 @@ pub fn validate_obligations(obligations: &[Obligation]) -> Result<()> {
             v.add(format!("obligations[{i}].member"), "listed twice");
         }
         v.check(
-            o.position.chars().count() > 200,
+            o.position.chars().count() > probity_platform::limits::NAME,
             &format!("obligations[{i}].position"),
             "at most 200 characters",
         );

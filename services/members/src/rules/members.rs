@@ -13,13 +13,13 @@ use super::lifecycle::ACTIVE;
 use crate::error::{Error, Result};
 
 /// Longest full name (and head position).
-pub const MAX_NAME: usize = 200;
+pub const MAX_NAME: usize = probity_platform::limits::NAME;
 /// Longest event note.
-pub const MAX_NOTE: usize = 2000;
+pub const MAX_NOTE: usize = probity_platform::limits::REASON;
 /// Youngest age at admission.
 pub const MIN_ADMISSION_AGE: i32 = 18;
 /// Largest batch of BatchCreateMembers.
-pub const MAX_BATCH: usize = 1000;
+pub const MAX_BATCH: usize = probity_platform::limits::MEMBERS_PER_BATCH;
 /// Fields UpdateMember may change.
 pub const UPDATABLE: [&str; 5] = [
     "full_name",

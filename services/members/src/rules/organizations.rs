@@ -13,9 +13,9 @@ use time::Date;
 use crate::error::{Error, Result};
 
 /// Longest organisation code.
-pub const MAX_CODE: usize = 64;
+pub const MAX_CODE: usize = probity_platform::limits::CODE;
 /// Longest display name.
-pub const MAX_DISPLAY_NAME: usize = 300;
+pub const MAX_DISPLAY_NAME: usize = probity_platform::limits::LABEL;
 
 /// Checks an organisation code: 1 to 64 letters, digits and `- _ . /`.
 pub fn validate_code(v: &mut Violations, field: &str, code: &str) {

@@ -12,7 +12,7 @@ use super::years::validate_year;
 use crate::error::{Error, Result};
 
 /// Longest comment of a step.
-pub const MAX_COMMENT: usize = 4000;
+pub const MAX_COMMENT: usize = probity_platform::limits::TEXT;
 
 /// A grade in words, for messages.
 pub fn grade_words(g: Grade) -> &'static str {
@@ -199,7 +199,7 @@ pub struct NewRule {
 }
 
 /// Longest citation of a rule's source, in characters.
-pub const MAX_CITATION: usize = 1000;
+pub const MAX_CITATION: usize = probity_platform::limits::TITLE;
 
 /// Checks a new version of a review rule.
 pub fn validate_rule(rule: &ReviewRule) -> Result<NewRule> {

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 pub const DEFAULT_PERCENT: i32 = 10;
 
 /// Longest redraw reason, in characters.
-pub const MAX_REDRAW_REASON: usize = 1000;
+pub const MAX_REDRAW_REASON: usize = probity_platform::limits::TITLE;
 
 /// Checks a draw request's share (10 to 100 %, default 10), that it chose
 /// no seed, and the redraw reason's length; returns the share.

@@ -11,13 +11,13 @@ use super::statuses::Status;
 use crate::error::Result;
 
 /// Most entries in one RecordAttendance call.
-pub const MAX_UNARY_ENTRIES: usize = 100;
+pub const MAX_UNARY_ENTRIES: usize = probity_platform::limits::UNARY_ENTRIES;
 /// Most entries in one streamed batch.
-pub const MAX_BATCH_ENTRIES: usize = 1000;
+pub const MAX_BATCH_ENTRIES: usize = probity_platform::limits::BATCH_ENTRIES;
 /// Most named non-members per class.
-pub const MAX_NAMED_NON_MEMBERS: usize = 5000;
+pub const MAX_NAMED_NON_MEMBERS: usize = probity_platform::limits::NAMED_NON_MEMBERS;
 /// Largest head count of non-members.
-pub const MAX_HEAD_COUNT: i32 = 100_000;
+pub const MAX_HEAD_COUNT: i32 = probity_platform::limits::HEAD_COUNT as i32;
 
 /// A checked entry, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub fn check_entries(
             continue;
         };
         let remark = text::tidy(&e.remark);
-        if remark.chars().count() > 500 {
+        if remark.chars().count() > probity_platform::limits::SHORT_TEXT {
             v.add(field("remark"), "at most 500 characters");
             continue;
         }
@@ -166,7 +166,7 @@ pub fn validate_non_members(
         v.check_name_chars(&format!("attendees[{i}].full_name"), &a.full_name);
         let name = text::tidy(&a.full_name);
         v.check(
-            name.is_empty() || name.chars().count() > 200,
+            name.is_empty() || name.chars().count() > probity_platform::limits::NAME,
             &format!("attendees[{i}].full_name"),
             "required, at most 200 characters",
         );
@@ -185,7 +185,7 @@ pub fn validate_non_members(
         }
         let note = text::tidy(&a.note);
         v.check(
-            note.chars().count() > 500,
+            note.chars().count() > probity_platform::limits::SHORT_TEXT,
             &format!("attendees[{i}].note"),
             "at most 500 characters",
         );

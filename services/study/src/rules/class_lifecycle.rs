@@ -41,7 +41,7 @@ pub fn check_date_change(
 /// Checks a cancellation's reason: present, at most 2000 characters.
 pub fn validate_reason(value: &str, field: &str) -> Result<()> {
     let t = value.trim();
-    if t.is_empty() || t.chars().count() > 2000 {
+    if t.is_empty() || t.chars().count() > probity_platform::limits::REASON {
         return Err(ApiError::invalid(field, "required, at most 2000 characters").into());
     }
     Ok(())

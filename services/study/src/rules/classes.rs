@@ -60,7 +60,7 @@ pub fn check(v: &mut Violations, c: &StudyClass, period: Period) -> Option<Field
     let (period_start, period_end) = period;
     let title = text::tidy(&c.title);
     v.check(
-        title.is_empty() || title.chars().count() > 500,
+        title.is_empty() || title.chars().count() > probity_platform::limits::SHORT_TEXT,
         "study_class.title",
         "required, at most 500 characters",
     );
@@ -107,19 +107,19 @@ pub fn check(v: &mut Violations, c: &StudyClass, period: Period) -> Option<Field
         );
     }
     v.check(
-        venue.chars().count() > 500,
+        venue.chars().count() > probity_platform::limits::SHORT_TEXT,
         "study_class.venue",
         "at most 500 characters",
     );
     v.check(
         !link.is_empty()
-            && (link.len() > 2000
+            && (link.len() > probity_platform::limits::REASON
                 || !(link.starts_with("https://") || link.starts_with("http://"))),
         "study_class.online_link",
         "an http(s) URL of at most 2000 characters",
     );
     v.check(
-        c.presenters.len() > 50,
+        c.presenters.len() > probity_platform::limits::PRESENTERS,
         "study_class.presenters",
         "at most 50",
     );
@@ -127,7 +127,7 @@ pub fn check(v: &mut Violations, c: &StudyClass, period: Period) -> Option<Field
     for (i, p) in c.presenters.iter().enumerate() {
         let name = text::tidy(&p.full_name);
         v.check(
-            name.is_empty() || name.chars().count() > 200,
+            name.is_empty() || name.chars().count() > probity_platform::limits::NAME,
             &format!("study_class.presenters[{i}].full_name"),
             "required, at most 200 characters",
         );
@@ -148,7 +148,7 @@ pub fn check(v: &mut Violations, c: &StudyClass, period: Period) -> Option<Field
         presenters.push((name, text::tidy(&p.position), member));
     }
     v.check(
-        c.materials.len() > 100,
+        c.materials.len() > probity_platform::limits::MATERIALS,
         "study_class.materials",
         "at most 100",
     );
@@ -156,7 +156,7 @@ pub fn check(v: &mut Violations, c: &StudyClass, period: Period) -> Option<Field
     for (i, m) in c.materials.iter().enumerate() {
         let title = text::tidy(&m.title);
         v.check(
-            title.is_empty() || title.chars().count() > 500,
+            title.is_empty() || title.chars().count() > probity_platform::limits::SHORT_TEXT,
             &format!("study_class.materials[{i}].title"),
             "required, at most 500 characters",
         );

@@ -8,9 +8,9 @@ use time::Date;
 use crate::error::Result;
 
 /// Longest title.
-pub const MAX_TITLE: usize = 1000;
+pub const MAX_TITLE: usize = probity_platform::limits::TITLE;
 /// Longest issuing body.
-pub const MAX_FIELD: usize = 200;
+pub const MAX_FIELD: usize = probity_platform::limits::FIELD;
 /// Fields UpdateDocument may change.
 pub const UPDATABLE: [&str; 4] = ["title", "issuing_body", "term", "issue_date"];
 
@@ -50,7 +50,7 @@ pub fn check_text(v: &mut Violations, d: &Document, paths: &[&str], today: Date)
         "at most 200 characters",
     );
     v.check(
-        d.term.chars().count() > 20,
+        d.term.chars().count() > probity_platform::limits::TERM,
         "document.term",
         "at most 20 characters",
     );

@@ -16,9 +16,9 @@ use super::statuses::{self, Status, default_statuses};
 use crate::error::{Error, Result};
 
 /// Longest title.
-pub const MAX_TITLE: usize = 1000;
+pub const MAX_TITLE: usize = probity_platform::limits::TITLE;
 /// Most documents a plan names.
-pub const MAX_DOCUMENTS: usize = 50;
+pub const MAX_DOCUMENTS: usize = probity_platform::limits::PLAN_DOCUMENTS;
 
 /// A plan's settable fields, checked and normalised.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +64,7 @@ impl Fields {
         if has("audience") {
             self.audience = text::tidy(&p.audience);
             v.check(
-                self.audience.chars().count() > 500,
+                self.audience.chars().count() > probity_platform::limits::SHORT_TEXT,
                 "plan.audience",
                 "at most 500 characters",
             );

@@ -12,7 +12,7 @@ use time::Date;
 use crate::error::{Error, Result};
 
 /// Longest report.
-pub const MAX_CONTENT: usize = 100_000;
+pub const MAX_CONTENT: usize = probity_platform::limits::REPORT;
 
 /// A day from the request, defaulting to `today`, not after it.
 pub fn day_or_today(v: &mut Violations, field: &str, d: Option<&ProtoDate>, today: Date) -> Date {
@@ -34,7 +34,7 @@ pub fn day_or_today(v: &mut Violations, field: &str, d: Option<&ProtoDate>, toda
 pub fn reason(v: &mut Violations, value: &str) -> String {
     let r = text::tidy(value);
     v.check(
-        r.is_empty() || r.chars().count() > 2000,
+        r.is_empty() || r.chars().count() > probity_platform::limits::REASON,
         "reason",
         "required, at most 2000 characters",
     );
@@ -199,7 +199,7 @@ pub fn validate_evaluation(
     );
     let comments = text::tidy(comments);
     v.check(
-        comments.chars().count() > 5000,
+        comments.chars().count() > probity_platform::limits::COMMENTS,
         "comments",
         "at most 5000 characters",
     );

@@ -6,7 +6,7 @@ use probity_platform::{Violations, text};
 use probity_proto::probity::study::v1::AttendanceStatusDefinition;
 
 /// Most attendance statuses a plan defines.
-pub const MAX_STATUSES: usize = 20;
+pub const MAX_STATUSES: usize = probity_platform::limits::PLAN_STATUSES;
 /// The unmarked status a plan falls back to when it has one of this code.
 pub const ABSENT: &str = "absent";
 

@@ -9,7 +9,7 @@ use time::Date;
 use crate::error::Result;
 
 /// Longest findings or recommendations.
-pub const MAX_TEXT: usize = 20_000;
+pub const MAX_TEXT: usize = probity_platform::limits::FINDINGS;
 
 /// A visit, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
