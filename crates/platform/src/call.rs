@@ -119,12 +119,7 @@ impl Call {
         lineage: impl IntoIterator<Item = &'a str>,
         name: &str,
     ) -> Result<(), ApiError> {
-        self.authorized.store(true, Ordering::Relaxed);
-        if self.caller.covers(lineage) {
-            Ok(())
-        } else {
-            Err(ApiError::not_found(name))
-        }
+        self.check_scope(lineage, || ApiError::not_found(name))
     }
 
     /// The scope check of a change to a record the caller has been shown
@@ -136,13 +131,25 @@ impl Call {
         lineage: impl IntoIterator<Item = &'a str>,
         name: &str,
     ) -> Result<(), ApiError> {
+        self.check_scope(lineage, || {
+            ApiError::PermissionDenied(format!(
+                "{name} is outside your organisation scope: you may read it, not change it"
+            ))
+        })
+    }
+
+    /// Records that the scope was checked, and answers `refusal()` unless
+    /// the caller's scope covers `lineage`.
+    fn check_scope<'a>(
+        &self,
+        lineage: impl IntoIterator<Item = &'a str>,
+        refusal: impl FnOnce() -> ApiError,
+    ) -> Result<(), ApiError> {
         self.authorized.store(true, Ordering::Relaxed);
         if self.caller.covers(lineage) {
             Ok(())
         } else {
-            Err(ApiError::PermissionDenied(format!(
-                "{name} is outside your organisation scope: you may read it, not change it"
-            )))
+            Err(refusal())
         }
     }
 

@@ -12,7 +12,7 @@ use probity_proto::probity::study::v1::{
     ListPlanWarningsRequest, ListPlanWarningsResponse, OrganizationProgress, PlanProgress,
     PlanWarning, ProgressBreakdown, ReportCondition, RosterMember, WarningKind,
 };
-use sqlx::AnyConnection;
+use sqlx::{Any, AnyConnection, pool::PoolConnection};
 
 use super::{
     access::{authorize_org, visible_plan},
@@ -157,6 +157,23 @@ async fn figures(conn: &mut AnyConnection, plan: &PlanRecord) -> Result<Vec<Node
 }
 
 impl PlanApi {
+    /// The part of a plan a request asks about: the plan (`plan`) and the
+    /// organisation in its tree (`organization`, default its scope), both
+    /// checked for the caller on today's tree; with a connection to read
+    /// its figures.
+    async fn part(
+        &self,
+        call: &Call,
+        plan: &str,
+        organization: &str,
+    ) -> Result<(PoolConnection<Any>, PlanRecord, String)> {
+        let view = self.members.scope_view(call).await?;
+        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+        let plan = visible_plan(&mut conn, call, &view, "plan", plan).await?;
+        let path = target(&mut conn, call, &view, &plan, "organization", organization).await?;
+        Ok((conn, plan, path))
+    }
+
     /// GetPlanProgress.
     pub(super) async fn progress(
         &self,
@@ -165,18 +182,7 @@ impl PlanApi {
     ) -> Result<PlanProgress> {
         let breakdown = ProgressBreakdown::try_from(req.breakdown)
             .map_err(|_| ApiError::invalid("breakdown", "unknown breakdown"))?;
-        let view = self.members.scope_view(&call).await?;
-        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let plan = visible_plan(&mut conn, &call, &view, "plan", &req.plan).await?;
-        let target_path = target(
-            &mut conn,
-            &call,
-            &view,
-            &plan,
-            "organization",
-            &req.organization,
-        )
-        .await?;
+        let (mut conn, plan, target_path) = self.part(&call, &req.plan, &req.organization).await?;
         let mut nodes = figures(&mut conn, &plan).await?;
         let index = rules::index(&nodes);
         rules::roll_up(&mut nodes, &index);
@@ -200,18 +206,7 @@ impl PlanApi {
         call: Call,
         req: ListPlanAbsenteesRequest,
     ) -> Result<ListPlanAbsenteesResponse> {
-        let view = self.members.scope_view(&call).await?;
-        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let plan = visible_plan(&mut conn, &call, &view, "plan", &req.plan).await?;
-        let path = target(
-            &mut conn,
-            &call,
-            &view,
-            &plan,
-            "organization",
-            &req.organization,
-        )
-        .await?;
+        let (mut conn, plan, path) = self.part(&call, &req.plan, &req.organization).await?;
         let page = PageRequest::parse(
             &call,
             req.page_size,
@@ -245,18 +240,7 @@ impl PlanApi {
         let as_of = dates::from_proto("as_of", req.as_of.as_ref())
             .map_err(ApiError::from)?
             .unwrap_or_else(|| call.today());
-        let view = self.members.scope_view(&call).await?;
-        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let plan = visible_plan(&mut conn, &call, &view, "plan", &req.plan).await?;
-        let path = target(
-            &mut conn,
-            &call,
-            &view,
-            &plan,
-            "organization",
-            &req.organization,
-        )
-        .await?;
+        let (mut conn, plan, path) = self.part(&call, &req.plan, &req.organization).await?;
         let page = PageRequest::parse(
             &call,
             req.page_size,
