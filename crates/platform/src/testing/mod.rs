@@ -7,6 +7,7 @@
 //! migrations make on the two.
 
 pub mod schema;
+pub mod strategies;
 
 use std::time::Duration;
 

@@ -4,12 +4,10 @@
 //! the caller's `INVALID_ARGUMENT` (or a refusal), not the server's fault.
 
 use probity_platform::ApiError;
-use probity_proto::{
-    google::r#type::Date as ProtoDate,
-    probity::members::v1::{
-        BookEntry, CreateMemberRequest, Declaration, DeclarationItem, DeclarationRuleKind, Member,
-        Organization, RecordMemberEventRequest, ReviewRule, SubmitSelfAssessmentRequest,
-    },
+use probity_platform::testing::strategies::{any_date, any_text};
+use probity_proto::probity::members::v1::{
+    BookEntry, CreateMemberRequest, Declaration, DeclarationItem, DeclarationRuleKind, Member,
+    Organization, RecordMemberEventRequest, ReviewRule, SubmitSelfAssessmentRequest,
 };
 use proptest::prelude::*;
 use time::macros::date;
@@ -54,37 +52,6 @@ fn book() -> RuleBook {
         })
         .collect(),
     )
-}
-
-/// Any date a client can send: none, plausible, impossible, the ends.
-fn any_date() -> impl Strategy<Value = Option<ProtoDate>> {
-    prop_oneof![
-        Just(None),
-        (1..=9999_i32, 1..=12_i32, 1..=31_i32).prop_map(|(year, month, day)| Some(ProtoDate {
-            year,
-            month,
-            day
-        })),
-        Just(Some(ProtoDate {
-            year: 9999,
-            month: 12,
-            day: 31
-        })),
-        Just(Some(ProtoDate {
-            year: 1,
-            month: 1,
-            day: 1
-        })),
-        any::<(i32, i32, i32)>().prop_map(|(year, month, day)| Some(ProtoDate {
-            year,
-            month,
-            day
-        })),
-    ]
-}
-
-fn any_text() -> impl Strategy<Value = String> {
-    prop_oneof![any::<String>(), "\\PC{0,40}", Just("x".repeat(5000))]
 }
 
 fn any_member() -> impl Strategy<Value = Member> {

@@ -3,12 +3,10 @@
 //! ends), answers without panicking and never with an internal error.
 
 use probity_platform::ApiError;
-use probity_proto::{
-    google::r#type::Date as ProtoDate,
-    probity::study::v1::{
-        CompletionRule, CreatePlanRequest, Document, LearningReportRequirement, NonMemberAttendee,
-        Plan, StudyClass, SupervisionVisit,
-    },
+use probity_platform::testing::strategies::{any_date, any_instant, any_text};
+use probity_proto::probity::study::v1::{
+    CompletionRule, CreatePlanRequest, Document, LearningReportRequirement, NonMemberAttendee,
+    Plan, StudyClass, SupervisionVisit,
 };
 use proptest::prelude::*;
 use time::macros::date;
@@ -22,46 +20,6 @@ fn internal(e: &Error) -> bool {
 
 fn today() -> time::Date {
     date!(2026 - 12 - 01)
-}
-
-fn any_date() -> impl Strategy<Value = Option<ProtoDate>> {
-    prop_oneof![
-        Just(None),
-        (1..=9999_i32, 1..=12_i32, 1..=31_i32).prop_map(|(year, month, day)| Some(ProtoDate {
-            year,
-            month,
-            day
-        })),
-        Just(Some(ProtoDate {
-            year: 9999,
-            month: 12,
-            day: 31
-        })),
-        Just(Some(ProtoDate {
-            year: 1,
-            month: 1,
-            day: 1
-        })),
-        any::<(i32, i32, i32)>().prop_map(|(year, month, day)| Some(ProtoDate {
-            year,
-            month,
-            day
-        })),
-    ]
-}
-
-fn any_instant() -> impl Strategy<Value = Option<prost_types::Timestamp>> {
-    prop_oneof![
-        Just(None),
-        (any::<i64>(), any::<i32>())
-            .prop_map(|(seconds, nanos)| Some(prost_types::Timestamp { seconds, nanos })),
-        (1_400_000_000_i64..1_900_000_000)
-            .prop_map(|seconds| Some(prost_types::Timestamp { seconds, nanos: 0 })),
-    ]
-}
-
-fn any_text() -> impl Strategy<Value = String> {
-    prop_oneof![any::<String>(), "\\PC{0,40}", Just("x".repeat(5000))]
 }
 
 fn any_plan() -> impl Strategy<Value = Plan> {
