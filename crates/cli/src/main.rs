@@ -7,6 +7,7 @@
 //! - `probity token issue`: mints a token with the configured key.
 
 mod config;
+mod data_dir;
 mod run;
 
 use std::process::ExitCode;

@@ -140,9 +140,13 @@ fn database_url(args: &ServeArgs, service: &str) -> anyhow::Result<String> {
 
 async fn open(args: &ServeArgs, service: &str, schema: &str) -> anyhow::Result<Database> {
     let url = database_url(args, service)?;
-    Database::connect(&url, schema, args.db_max_connections)
+    let db = Database::connect(&url, schema, args.db_max_connections)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if args.database_url.is_none() {
+        crate::data_dir::restrict_database(&args.key.data_dir.join(format!("{service}.db")))?;
+    }
+    Ok(db)
 }
 
 async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -156,6 +160,7 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "`probity up` keeps one SQLite file per service under --data-dir; give --database-url only for PostgreSQL"
         );
     }
+    crate::data_dir::prepare(&args.key.data_dir)?;
     let key = dev_key(&args.key)?;
     let now = probity_platform::Clock::system().now_seconds();
     let token = key.sign(&Claims {
@@ -220,6 +225,9 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_tracing()?;
+    if args.database_url.is_none() {
+        crate::data_dir::prepare(&args.key.data_dir)?;
+    }
     let key = read_key(&args.key)?;
     let mut server = ServerBuilder::new(server_config(&args, key));
     match service {

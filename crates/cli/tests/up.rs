@@ -34,10 +34,36 @@ fn probity(args: &[&str]) -> std::process::Output {
         .expect("run probity")
 }
 
+/// The permission bits of `path`.
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn up_refuses_a_data_directory_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(data.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = probity(&[
+        "up",
+        "--listen",
+        &format!("127.0.0.1:{}", free_port()),
+        "--data-dir",
+        data.path().to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("open to other users"), "{said}");
+    assert!(said.contains("chmod 700"), "{said}");
+    assert!(!data.path().join("token.key").exists(), "nothing written");
+}
+
 #[test]
 fn up_serves_answers_and_stops_on_sigterm() {
-    let data = tempfile::tempdir().unwrap();
-    let data_dir = data.path().to_str().unwrap();
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("data");
+    let data_dir = data.to_str().unwrap();
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let addr = format!("http://{listen}");
@@ -63,9 +89,21 @@ fn up_serves_answers_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    // The data folder, made by `up`, is its owner's only, and so are the
+    // key, the tokens and the databases.
+    assert_eq!(mode(&data), 0o700);
+    for file in [
+        "token.key",
+        "dev-token",
+        "dev-committee-token",
+        "members.db",
+        "study.db",
+    ] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
     // The development token was left in the data folder; client commands
     // find it there by themselves.
-    assert!(data.path().join("dev-token").exists());
+    assert!(data.join("dev-token").exists());
     let out = probity(&["audit", "verify", "--addr", &addr, "--data-dir", data_dir]);
     assert!(
         out.status.success(),
@@ -135,7 +173,9 @@ fn up_serves_answers_and_stops_on_sigterm() {
 
 #[test]
 fn bad_configuration_fails_with_one_clear_line() {
+    use std::os::unix::fs::PermissionsExt;
     let data = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(data.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let out = probity(&[
         "serve",
         "members",

@@ -1,0 +1,161 @@
+//! What the server writes to its log during a flow that handles a token,
+//! a member's personal data and a declaration's contents: none of them,
+//! even at the `debug` level (issue 12, data at rest).
+
+use std::{
+    net::TcpListener,
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use probity_platform::client::with_token;
+use probity_proto::{
+    google::r#type::Date,
+    probity::members::v1::{
+        AssetCategory, CreateMemberRequest, CreateOrganizationRequest, Declaration,
+        DeclarationItem, DeclarationKind, Gender, GetDeclarationRequest, Member, Organization,
+        OrganizationKind, SubmitDeclarationRequest,
+        declaration_service_client::DeclarationServiceClient,
+        member_service_client::MemberServiceClient,
+        organization_service_client::OrganizationServiceClient,
+    },
+};
+
+const PROBITY: &str = env!("CARGO_BIN_EXE_probity");
+
+fn date(year: i32, month: i32, day: i32) -> Option<Date> {
+    Some(Date { year, month, day })
+}
+
+#[tokio::test]
+async fn the_log_holds_no_token_personal_data_or_declaration_contents() {
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("data");
+    let log = parent.path().join("server.log");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = Command::new(PROBITY)
+        .args([
+            "up",
+            "--listen",
+            &listen,
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+        .env("PROBITY_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !data.join("dev-token").exists() {
+        assert!(Instant::now() < deadline, "probity up did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let token = std::fs::read_to_string(data.join("dev-token")).unwrap();
+    let channel = tonic::transport::Channel::from_shared(format!("http://{listen}"))
+        .unwrap()
+        .connect_lazy();
+    let admin = with_token(channel, token.trim()).unwrap();
+
+    let secret_name = "Nguyễn Thị Bí Mật";
+    let secret_card = "93000777";
+    let secret_asset = "Căn hộ số 9 đường Riêng Tư";
+    let mut orgs = OrganizationServiceClient::new(admin.clone());
+    let cell = loop {
+        let created = orgs
+            .create_organization(CreateOrganizationRequest {
+                organization: Some(Organization {
+                    code: "LOG".into(),
+                    display_name: "Chi bộ nhật ký".into(),
+                    kind: OrganizationKind::Cell as i32,
+                    valid_from: date(2000, 1, 1),
+                    ..Default::default()
+                }),
+                request_id: "log-org".into(),
+            })
+            .await;
+        match created {
+            Ok(r) => break r.into_inner().name,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    };
+    let member = MemberServiceClient::new(admin.clone())
+        .create_member(CreateMemberRequest {
+            member: Some(Member {
+                party_card_number: secret_card.into(),
+                full_name: secret_name.into(),
+                date_of_birth: date(1980, 1, 1),
+                gender: Gender::Female as i32,
+                organization: cell,
+                admission_date: date(2010, 3, 1),
+                ..Default::default()
+            }),
+            official_date: date(2011, 3, 1),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut decls = DeclarationServiceClient::new(admin);
+    let declaration = Declaration {
+        declarant: member.name.clone(),
+        year: 2025,
+        kind: DeclarationKind::Annual as i32,
+        declared_as_of: date(2025, 12, 1),
+        received_date: date(2025, 12, 5),
+        items: vec![DeclarationItem {
+            category: AssetCategory::Houses as i32,
+            description: secret_asset.into(),
+            value_vnd: 3_000_000_000,
+        }],
+        ..Default::default()
+    };
+    let submitted = decls
+        .submit_declaration(SubmitDeclarationRequest {
+            declaration: Some(declaration.clone()),
+            request_id: "log-decl".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    // A refusal too: the same key with another declaration.
+    let mut other = declaration;
+    other.items[0].description = format!("{secret_asset} (2)");
+    let _ = decls
+        .submit_declaration(SubmitDeclarationRequest {
+            declaration: Some(other),
+            request_id: "log-decl".into(),
+        })
+        .await
+        .unwrap_err();
+    decls
+        .get_declaration(GetDeclarationRequest {
+            name: submitted.name,
+        })
+        .await
+        .unwrap();
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("GetDeclaration"), "the log is on: {text}");
+    let signature = token.trim().rsplit('.').next().unwrap();
+    for (what, secret) in [
+        ("the bearer token", signature),
+        ("a member's name", secret_name),
+        ("a party card number", secret_card),
+        ("a declaration's contents", secret_asset),
+    ] {
+        assert!(!text.contains(secret), "the log holds {what}");
+    }
+}
