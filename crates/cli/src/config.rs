@@ -197,6 +197,29 @@ pub struct ServeArgs {
     /// Required by `serve study`; `probity up` uses its own address.
     #[arg(long, env = "PROBITY_MEMBERS_URL")]
     pub members_url: Option<String>,
+    /// Serve plaintext gRPC on an address other than loopback: tokens and
+    /// records then cross the network in clear. Without it such an address
+    /// is refused (TLS is not built yet).
+    #[arg(long, env = "PROBITY_INSECURE")]
+    pub insecure: bool,
+}
+
+impl ServeArgs {
+    /// Refuses plaintext on a non-loopback address unless `--insecure`
+    /// was given (and then warns).
+    pub fn check_exposure(&self) -> Result<(), String> {
+        if self.listen.ip().is_loopback() {
+            return Ok(());
+        }
+        if !self.insecure {
+            return Err(format!(
+                "{} is reachable from other machines and Probity speaks plaintext gRPC there: tokens, member records and declarations would cross the network in clear; listen on 127.0.0.1, or pass --insecure to accept that",
+                self.listen
+            ));
+        }
+        tracing::warn!(listen = %self.listen, "serving plaintext gRPC beyond loopback (--insecure)");
+        Ok(())
+    }
 }
 
 /// Client settings shared by every client command.

@@ -160,6 +160,7 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "`probity up` keeps one SQLite file per service under --data-dir; give --database-url only for PostgreSQL"
         );
     }
+    args.check_exposure().map_err(anyhow::Error::msg)?;
     crate::data_dir::prepare(&args.key.data_dir)?;
     let key = dev_key(&args.key)?;
     let now = probity_platform::Clock::system().now_seconds();
@@ -225,6 +226,7 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_tracing()?;
+    args.check_exposure().map_err(anyhow::Error::msg)?;
     if args.database_url.is_none() {
         crate::data_dir::prepare(&args.key.data_dir)?;
     }
@@ -507,5 +509,25 @@ mod tests {
             panic!("serve")
         };
         assert!(database_url(&args, "members").is_err());
+    }
+
+    #[test]
+    fn plaintext_beyond_loopback_needs_insecure() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["probity", "up"];
+            args.extend_from_slice(extra);
+            match Cli::try_parse_from(args).unwrap().command {
+                Command::Up(a) => a,
+                _ => panic!("up"),
+            }
+        };
+        assert!(parse(&[]).check_exposure().is_ok());
+        let open = parse(&["--listen", "0.0.0.0:50051"]);
+        assert!(open.check_exposure().unwrap_err().contains("--insecure"));
+        assert!(
+            parse(&["--listen", "0.0.0.0:50051", "--insecure"])
+                .check_exposure()
+                .is_ok()
+        );
     }
 }
