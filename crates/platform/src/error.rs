@@ -135,6 +135,10 @@ pub enum ApiError {
     /// caller: no internals.
     #[error("{0}")]
     Unavailable(String),
+    /// The server is at its limit of calls in progress; retry after the
+    /// delay.
+    #[error("the server is at its limit of calls in progress; retry in {}s", .0.as_secs().max(1))]
+    Overloaded(std::time::Duration),
     /// A bug or an unexpected failure; details are only logged.
     #[error("internal error")]
     Internal(String),
@@ -172,6 +176,7 @@ impl ApiError {
             Self::Unauthenticated(_) => Code::Unauthenticated,
             Self::PermissionDenied(_) | Self::MissingRole(_) => Code::PermissionDenied,
             Self::Unavailable(_) => Code::Unavailable,
+            Self::Overloaded(_) => Code::ResourceExhausted,
             Self::Internal(_) => Code::Internal,
         }
     }
@@ -191,6 +196,7 @@ impl ApiError {
             Self::PermissionDenied(_) => ErrorReason::OutOfScope,
             Self::MissingRole(_) => ErrorReason::MissingRole,
             Self::Unavailable(_) => ErrorReason::BackendUnavailable,
+            Self::Overloaded(_) => ErrorReason::Overloaded,
             Self::Internal(_) => ErrorReason::Internal,
         };
         common.as_str_name()
@@ -223,6 +229,9 @@ impl ApiError {
             }
             Self::Internal(detail) => {
                 tracing::error!(detail = %detail, "internal error");
+            }
+            Self::Overloaded(delay) => {
+                details.set_retry_info(Some(*delay));
             }
             _ => {}
         }

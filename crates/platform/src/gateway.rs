@@ -9,7 +9,9 @@
 //!   `PERMISSION_DENIED` (`MISSING_ROLE`) when it has no rule (deny by
 //!   default) or the caller lacks the rule's roles or, for a whole-tree
 //!   method, the whole tree in scope. The rule goes into the [`CallInfo`]
-//!   for the handler's scope check.
+//!   for the handler's scope check;
+//! - admits at most a configured number of business calls at once: one more
+//!   is refused at once (`RESOURCE_EXHAUSTED`, `OVERLOADED`, `RetryInfo`).
 
 use std::{
     sync::{
@@ -32,6 +34,7 @@ use crate::{
     error::ApiError,
     pagination::PageKey,
     policy::{Access, Policy, Rule},
+    server::ServerConfig,
 };
 
 /// The metadata key carrying the request id.
@@ -47,32 +50,31 @@ pub struct GatewayLayer {
     policy: Arc<Policy>,
     page_key: PageKey,
     retention: std::time::Duration,
+    calls: Arc<tokio::sync::Semaphore>,
 }
 
+/// How long a refused caller is told to wait when the server is full.
+pub const OVERLOAD_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl GatewayLayer {
-    /// A gateway that verifies tokens with `key` against `clock`, admits
-    /// calls by `policy` and serves business calls only once `ready` is set;
-    /// list calls seal their page tokens with `page_key`; retries are
-    /// answered from their first response for `retention`.
-    /// `domain` is the error domain of its own refusals. Every call gets
-    /// `clock` in its [`CallInfo`].
-    pub fn new(
-        key: TokenKey,
-        ready: Arc<AtomicBool>,
-        domain: &str,
-        clock: Clock,
-        policy: Policy,
-        page_key: PageKey,
-        retention: std::time::Duration,
-    ) -> Self {
+    /// The gateway of a server configured by `config`: verifies tokens
+    /// with its key against its clock, admits calls by `policy`, serves
+    /// business calls only once `ready` is set, seals page tokens with its
+    /// page key, answers retries for its retention, and admits at most its
+    /// `max_calls_in_progress` business calls at once — one more is refused
+    /// at once (`RESOURCE_EXHAUSTED`, `OVERLOADED`, with a `RetryInfo`),
+    /// never queued. Its own refusals carry its error domain; every call
+    /// gets its clock in the [`CallInfo`].
+    pub fn new(ready: Arc<AtomicBool>, config: &ServerConfig, policy: Policy) -> Self {
         Self {
-            key: Arc::new(key),
+            key: Arc::new(config.token_key.clone()),
             ready,
-            domain: domain.into(),
-            clock,
+            domain: config.error_domain.as_str().into(),
+            clock: config.clock.clone(),
             policy: Arc::new(policy),
-            page_key,
-            retention,
+            page_key: config.page_key.clone(),
+            retention: config.idempotency_retention,
+            calls: Arc::new(tokio::sync::Semaphore::new(config.max_calls_in_progress)),
         }
     }
 }
@@ -124,8 +126,18 @@ where
         let span = tracing::info_span!("rpc", method = %method, request_id = %request_id, caller = tracing::field::Empty);
 
         let rule = self.layer.policy.get(&method).copied();
-        let refusal = if is_open(&method) {
+        let open = is_open(&method);
+        // A business call holds one of the server's places until it is
+        // answered; with none free it is refused now, not queued.
+        let permit = if open {
             None
+        } else {
+            self.layer.calls.clone().try_acquire_owned().ok()
+        };
+        let refusal = if open {
+            None
+        } else if permit.is_none() {
+            Some(ApiError::Overloaded(OVERLOAD_RETRY))
         } else if !self.layer.ready.load(Ordering::Acquire) {
             Some(ApiError::Unavailable(
                 "server is starting or stopping".into(),
@@ -174,6 +186,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(
             async move {
+                let _permit = permit;
                 let mut response = match refusal {
                     Some(err) => {
                         tracing::info!(error = %err, "refused");

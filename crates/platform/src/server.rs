@@ -57,6 +57,9 @@ pub struct ServerConfig {
     /// How long a retried write is answered from its first response; older
     /// idempotency records are deleted (default 7 days).
     pub idempotency_retention: Duration,
+    /// Business calls in progress at once; one more is refused at once with
+    /// `RESOURCE_EXHAUSTED` (default 256).
+    pub max_calls_in_progress: usize,
 }
 
 impl ServerConfig {
@@ -65,6 +68,7 @@ impl ServerConfig {
         Self {
             page_key: PageKey::new(token_key.derive("probity page tokens v1")),
             idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
+            max_calls_in_progress: 256,
             token_key,
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace: Duration::ZERO,
@@ -201,15 +205,7 @@ impl ServerBuilder {
         }
 
         let ready = Arc::new(AtomicBool::new(false));
-        let gateway = GatewayLayer::new(
-            config.token_key.clone(),
-            ready.clone(),
-            &config.error_domain,
-            config.clock.clone(),
-            policy,
-            config.page_key.clone(),
-            config.idempotency_retention,
-        );
+        let gateway = GatewayLayer::new(ready.clone(), &config, policy);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let router = tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))

@@ -108,6 +108,8 @@ pub struct TestOptions {
     pub key: Option<TokenKey>,
     /// The server's clock; unset: the system's.
     pub clock: Option<Clock>,
+    /// Business calls in progress at once; unset: the default.
+    pub max_calls_in_progress: Option<usize>,
 }
 
 impl TestOptions {
@@ -119,6 +121,7 @@ impl TestOptions {
             shutdown_grace: Duration::ZERO,
             key: None,
             clock: None,
+            max_calls_in_progress: None,
         }
     }
 }
@@ -137,6 +140,9 @@ impl TestServer {
         config.clock = clock.clone();
         config.shutdown_grace = options.shutdown_grace;
         config.drain_deadline = Duration::from_secs(5);
+        if let Some(n) = options.max_calls_in_progress {
+            config.max_calls_in_progress = n;
+        }
         let mut builder = ServerBuilder::new(config);
         register(&mut builder, db.clone()).expect("service set-up");
         let waiting = options.start_gate.is_some();

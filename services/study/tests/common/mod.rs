@@ -326,7 +326,7 @@ impl Study {
         Self::start_with(backend, options).await
     }
 
-    async fn start_with(backend: &TestBackend, options: TestOptions) -> Self {
+    pub async fn start_with(backend: &TestBackend, options: TestOptions) -> Self {
         let members = FakeMembers::default();
         let world = World::build(&members);
         let peer = members.clone();
