@@ -29,7 +29,6 @@ use probity_proto::probity::{
     },
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
-        document_service_client::DocumentServiceClient,
         learning_report_service_client::LearningReportServiceClient,
         plan_service_client::PlanServiceClient,
         supervision_service_client::SupervisionServiceClient,
@@ -85,41 +84,16 @@ impl World {
     }
 }
 
-async fn org(
-    c: &mut OrganizationServiceClient<Authed>,
-    parent: &str,
-    code: &str,
-    kind: m::OrganizationKind,
-) -> String {
-    let organization = m::Organization {
-        code: code.into(),
-        display_name: format!("Tổ chức {code}"),
-        kind: kind as i32,
-        parent: parent.into(),
-        valid_from: date(2000, 1, 1),
-        ..Default::default()
-    };
-    c.create_organization(m::CreateOrganizationRequest {
-        organization: Some(organization),
-        request_id: String::new(),
-    })
-    .await
-    .unwrap()
-    .into_inner()
-    .name
-}
-
 /// TU → {A, B → Bx → BxC (two members)}, records of every kind under Bx,
 /// and the province's plan, whose classes, reports and visits are Bx's.
 async fn world(stack: &Stack) -> World {
     use m::OrganizationKind::*;
     let admin = stack.members_admin();
-    let mut orgs = OrganizationServiceClient::new(admin.clone());
-    let tu = org(&mut orgs, "", "TU", Province).await;
-    let a = org(&mut orgs, &tu, "A", District).await;
-    let b = org(&mut orgs, &tu, "B", District).await;
-    let bx = org(&mut orgs, &b, "BX", Grassroots).await;
-    let cell = org(&mut orgs, &bx, "BXC", Cell).await;
+    let tu = stack.org("", "TU", Province).await;
+    let a = stack.org(&tu, "A", District).await;
+    let b = stack.org(&tu, "B", District).await;
+    let bx = stack.org(&b, "BX", Grassroots).await;
+    let cell = stack.org(&bx, "BXC", Cell).await;
     let member = MemberServiceClient::new(admin.clone())
         .create_member(m::CreateMemberRequest {
             member: Some(m::Member {
@@ -233,20 +207,7 @@ async fn world(stack: &Stack) -> World {
         .name;
 
     let study = stack.study_admin();
-    let doc = DocumentServiceClient::new(study.clone())
-        .create_document(s::CreateDocumentRequest {
-            document: Some(s::Document {
-                symbol: "04-NQ/TW".into(),
-                issue_date: date(2016, 10, 30),
-                title: "Nghị quyết Hội nghị Trung ương 4 khóa XII".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .name;
+    let doc = stack.document().await;
     let plan = PlanServiceClient::new(study.clone())
         .create_plan(plan_request(&tu, vec![doc.clone()]))
         .await

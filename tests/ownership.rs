@@ -12,17 +12,16 @@ use probity_platform::{
 };
 use probity_proto::probity::{
     members::v1::{
-        CreateMemberRequest, CreateOrganizationRequest, Gender, Member, MoveOrganizationRequest,
-        Organization, OrganizationKind, member_service_client::MemberServiceClient,
+        CreateMemberRequest, Gender, Member, MoveOrganizationRequest, OrganizationKind,
+        member_service_client::MemberServiceClient,
         organization_service_client::OrganizationServiceClient,
     },
     study::v1::{
-        CancelClassRequest, CreateClassRequest, CreateDocumentRequest,
-        CreateSupervisionVisitRequest, Document, GetClassRequest, GetPlanProgressRequest,
-        GetSupervisionVisitRequest, ListAttendanceRequest, ListClassesRequest,
-        ListPlanAbsenteesRequest, ListSupervisionVisitsRequest, Plan, SupervisionRating,
-        SupervisionVisit, UpdateClassRequest, class_service_client::ClassServiceClient,
-        document_service_client::DocumentServiceClient, plan_service_client::PlanServiceClient,
+        CancelClassRequest, CreateClassRequest, CreateSupervisionVisitRequest, GetClassRequest,
+        GetPlanProgressRequest, GetSupervisionVisitRequest, ListAttendanceRequest,
+        ListClassesRequest, ListPlanAbsenteesRequest, ListSupervisionVisitsRequest, Plan,
+        SupervisionRating, SupervisionVisit, UpdateClassRequest,
+        class_service_client::ClassServiceClient, plan_service_client::PlanServiceClient,
         supervision_service_client::SupervisionServiceClient,
     },
 };
@@ -41,39 +40,13 @@ struct Tree {
     cell: String,
 }
 
-async fn org(
-    client: &mut OrganizationServiceClient<Authed>,
-    parent: &str,
-    code: &str,
-    kind: OrganizationKind,
-) -> String {
-    let organization = Organization {
-        code: code.into(),
-        display_name: format!("Tổ chức {code}"),
-        kind: kind as i32,
-        parent: parent.into(),
-        valid_from: date(2000, 1, 1),
-        ..Default::default()
-    };
-    client
-        .create_organization(CreateOrganizationRequest {
-            organization: Some(organization),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .name
-}
-
 async fn tree(stack: &Stack) -> Tree {
     use OrganizationKind::*;
-    let mut orgs = OrganizationServiceClient::new(stack.members_admin());
-    let province = org(&mut orgs, "", "TU", Province).await;
-    let a = org(&mut orgs, &province, "A", District).await;
-    let b = org(&mut orgs, &province, "B", District).await;
-    let bx = org(&mut orgs, &b, "BX", Grassroots).await;
-    let cell = org(&mut orgs, &bx, "BXC", Cell).await;
+    let province = stack.org("", "TU", Province).await;
+    let a = stack.org(&province, "A", District).await;
+    let b = stack.org(&province, "B", District).await;
+    let bx = stack.org(&b, "BX", Grassroots).await;
+    let cell = stack.org(&bx, "BXC", Cell).await;
     let mut members = MemberServiceClient::new(stack.members_admin());
     for card in 0..2 {
         let member = Member {
@@ -104,21 +77,9 @@ async fn tree(stack: &Stack) -> Tree {
 }
 
 async fn province_plan(stack: &Stack, t: &Tree) -> Plan {
-    let doc = DocumentServiceClient::new(stack.study_admin())
-        .create_document(CreateDocumentRequest {
-            document: Some(Document {
-                symbol: "04-NQ/TW".into(),
-                issue_date: date(2016, 10, 30),
-                title: "Nghị quyết Hội nghị Trung ương 4 khóa XII".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let doc = stack.document().await;
     PlanServiceClient::new(stack.study_admin())
-        .create_plan(plan_request(&t.province, vec![doc.name]))
+        .create_plan(plan_request(&t.province, vec![doc]))
         .await
         .unwrap()
         .into_inner()

@@ -11,17 +11,14 @@ use probity_proto::{
     google::r#type::Date,
     probity::{
         members::v1::{
-            CreateMemberRequest, CreateOrganizationRequest, Gender, Member, MemberEventKind,
-            Organization, OrganizationKind, RecordMemberEventRequest,
-            member_service_client::MemberServiceClient,
-            organization_service_client::OrganizationServiceClient,
+            CreateMemberRequest, Gender, Member, MemberEventKind, OrganizationKind,
+            RecordMemberEventRequest, member_service_client::MemberServiceClient,
         },
         study::v1::{
-            AttendanceEntry, CloseClassRequest, CreateClassRequest, CreateDocumentRequest,
-            Document, GetPlanProgressRequest, GetPlanRequest, ListAttendanceRequest,
-            ListClassesRequest, Plan, RecordAttendanceRequest, StreamAttendanceRequest, StudyClass,
-            class_service_client::ClassServiceClient,
-            document_service_client::DocumentServiceClient, plan_service_client::PlanServiceClient,
+            AttendanceEntry, CloseClassRequest, CreateClassRequest, GetPlanProgressRequest,
+            GetPlanRequest, ListAttendanceRequest, ListClassesRequest, Plan,
+            RecordAttendanceRequest, StreamAttendanceRequest, StudyClass,
+            class_service_client::ClassServiceClient, plan_service_client::PlanServiceClient,
         },
     },
 };
@@ -43,30 +40,6 @@ struct World {
     c2_members: Vec<String>,
     /// Joins c2 on 2016-12-20, after the first class.
     late_joiner: String,
-}
-
-async fn org(
-    client: &mut OrganizationServiceClient<Authed>,
-    parent: &str,
-    code: &str,
-    kind: OrganizationKind,
-) -> String {
-    client
-        .create_organization(CreateOrganizationRequest {
-            organization: Some(Organization {
-                code: code.into(),
-                display_name: format!("Tổ chức {code}"),
-                kind: kind as i32,
-                parent: parent.into(),
-                valid_from: date(2000, 1, 1),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .name
 }
 
 async fn member(
@@ -103,14 +76,13 @@ async fn member(
 /// into C2 on 2016-12-20.
 async fn world(stack: &Stack) -> World {
     use OrganizationKind::*;
-    let mut orgs = OrganizationServiceClient::new(stack.members_admin());
     let mut members = MemberServiceClient::new(stack.members_admin());
-    let province = org(&mut orgs, "", "TU", Province).await;
-    let district = org(&mut orgs, &province, "HU", District).await;
-    let grassroots = org(&mut orgs, &district, "CS", Grassroots).await;
-    let c1 = org(&mut orgs, &grassroots, "C1", Cell).await;
-    let c2 = org(&mut orgs, &grassroots, "C2", Cell).await;
-    let other = org(&mut orgs, "", "OTHER", Province).await;
+    let province = stack.org("", "TU", Province).await;
+    let district = stack.org(&province, "HU", District).await;
+    let grassroots = stack.org(&district, "CS", Grassroots).await;
+    let c1 = stack.org(&grassroots, "C1", Cell).await;
+    let c2 = stack.org(&grassroots, "C2", Cell).await;
+    let other = stack.org("", "OTHER", Province).await;
     let mut c1_members = Vec::new();
     for i in 0..6 {
         c1_members.push(member(&mut members, &c1, i, date(2010, 3, 1)).await);
@@ -128,7 +100,7 @@ async fn world(stack: &Stack) -> World {
         })
         .await
         .unwrap();
-    let other_cell = org(&mut orgs, &other, "OC", Cell).await;
+    let other_cell = stack.org(&other, "OC", Cell).await;
     let late_joiner = member(&mut members, &other_cell, 99, date(2010, 3, 1)).await;
     members
         .record_member_event(RecordMemberEventRequest {
@@ -166,21 +138,9 @@ async fn schedule(client: &mut ClassServiceClient<Authed>, c: StudyClass) -> Stu
 
 /// Records document 04-NQ/TW and plan 31-KH/TU over the province.
 async fn plan(stack: &Stack, w: &World) -> Plan {
-    let doc = DocumentServiceClient::new(stack.study_admin())
-        .create_document(CreateDocumentRequest {
-            document: Some(Document {
-                symbol: "04-NQ/TW".into(),
-                issue_date: date(2016, 10, 30),
-                title: "Nghị quyết Hội nghị Trung ương 4 khóa XII".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let doc = stack.document().await;
     PlanServiceClient::new(stack.study_admin())
-        .create_plan(plan_request(&w.province, vec![doc.name]))
+        .create_plan(plan_request(&w.province, vec![doc]))
         .await
         .unwrap()
         .into_inner()

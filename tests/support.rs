@@ -6,6 +6,18 @@ use probity_platform::{
     auth::TokenKey,
     testing::{Authed, TestBackend, TestOptions, TestServer},
 };
+use probity_proto::{
+    google::r#type::Date,
+    probity::{
+        members::v1::{
+            CreateOrganizationRequest, Organization, OrganizationKind,
+            organization_service_client::OrganizationServiceClient,
+        },
+        study::v1::{
+            CreateDocumentRequest, Document, document_service_client::DocumentServiceClient,
+        },
+    },
+};
 
 /// Members and study, running.
 pub struct Stack {
@@ -52,5 +64,53 @@ impl Stack {
     pub fn study_as(&self, roles: &[&str], scope: &[&str]) -> Authed {
         self.study
             .with_token(&self.study.token("tester", roles, scope))
+    }
+
+    /// Creates organisation `code` of `kind` under `parent` (a root when
+    /// empty), in existence from 2000-01-01, as the admin; its name.
+    pub async fn org(&self, parent: &str, code: &str, kind: OrganizationKind) -> String {
+        let organization = Organization {
+            code: code.into(),
+            display_name: format!("Tổ chức {code}"),
+            kind: kind as i32,
+            parent: parent.into(),
+            valid_from: Some(Date {
+                year: 2000,
+                month: 1,
+                day: 1,
+            }),
+            ..Default::default()
+        };
+        OrganizationServiceClient::new(self.members_admin())
+            .create_organization(CreateOrganizationRequest {
+                organization: Some(organization),
+                request_id: String::new(),
+            })
+            .await
+            .expect("organisation")
+            .into_inner()
+            .name
+    }
+
+    /// Records document 04-NQ/TW, the resolution the plans cite; its name.
+    pub async fn document(&self) -> String {
+        DocumentServiceClient::new(self.study_admin())
+            .create_document(CreateDocumentRequest {
+                document: Some(Document {
+                    symbol: "04-NQ/TW".into(),
+                    issue_date: Some(Date {
+                        year: 2016,
+                        month: 10,
+                        day: 30,
+                    }),
+                    title: "Nghị quyết Hội nghị Trung ương 4 khóa XII".into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("document")
+            .into_inner()
+            .name
     }
 }

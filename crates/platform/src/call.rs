@@ -164,14 +164,16 @@ impl Call {
     /// `INTERNAL` when the method's rule asks for a scope check and the
     /// handler made none: a bug, never an answer.
     pub fn check_authorized(&self) -> Result<(), ApiError> {
-        let needed = self.rule.is_none_or(|r| r.access.needs_owner());
-        if needed && !self.authorized.load(Ordering::Relaxed) {
-            return Err(ApiError::Internal(format!(
-                "{} answered without checking the caller's scope",
-                self.method
-            )));
+        self.scope_guard().check()
+    }
+
+    /// What [`check_authorized`](Self::check_authorized) needs, kept by
+    /// [`unary`] while the handler owns the call.
+    fn scope_guard(&self) -> ScopeGuard {
+        ScopeGuard {
+            rule: self.rule,
+            authorized: self.authorized.clone(),
         }
-        Ok(())
     }
 
     /// The method's access kind (`Read` when no rule is known).
@@ -187,6 +189,26 @@ impl Call {
     /// Now, in microseconds since the epoch, by the server's clock.
     pub fn now_micros(&self) -> i64 {
         self.clock.now_micros()
+    }
+}
+
+/// Whether a call's handler checked the caller's scope, when its rule asks
+/// for it.
+struct ScopeGuard {
+    rule: Option<Rule>,
+    authorized: Arc<AtomicBool>,
+}
+
+impl ScopeGuard {
+    fn check(&self) -> Result<(), ApiError> {
+        let needed = self.rule.is_none_or(|r| r.access.needs_owner());
+        if needed && !self.authorized.load(Ordering::Relaxed) {
+            // The call's span names the method.
+            return Err(ApiError::Internal(
+                "the handler answered without checking the caller's scope".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -206,7 +228,8 @@ where
 {
     use futures::FutureExt;
     let call = Call::of(&request).map_err(|e| E::from(e).into())?;
-    let outcome = match std::panic::AssertUnwindSafe(f(call.clone(), request.into_inner()))
+    let guard = call.scope_guard();
+    let outcome = match std::panic::AssertUnwindSafe(f(call, request.into_inner()))
         .catch_unwind()
         .await
     {
@@ -219,7 +242,8 @@ where
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            tracing::error!(request_id = %call.request_id, method = %call.method, panic = %what, "handler panicked");
+            // The call's span carries its method and request id.
+            tracing::error!(panic = %what, "handler panicked");
             return Err(E::from(ApiError::Internal(format!("handler panicked: {what}"))).into());
         }
     };
@@ -233,7 +257,7 @@ where
         ),
     };
     if tells_data {
-        call.check_authorized().map_err(|e| E::from(e).into())?;
+        guard.check().map_err(|e| E::from(e).into())?;
     }
     outcome.map(tonic::Response::new)
 }
