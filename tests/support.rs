@@ -3,7 +3,7 @@
 //! one deployment does), study calling members over gRPC.
 
 use probity_platform::{
-    auth::TokenKey,
+    auth::Issuer,
     testing::{Authed, TestBackend, TestOptions, TestServer},
 };
 use probity_proto::{
@@ -30,19 +30,19 @@ pub struct Stack {
 impl Stack {
     /// Starts members, then study pointed at it, on `backend`.
     pub async fn start(backend: &TestBackend) -> Self {
-        let key = TokenKey::generate();
+        let key = Issuer::generate();
         let mut options = TestOptions::new(probity_members::SCHEMA);
-        options.key = Some(key.clone());
+        options.issuer = Some(key.clone());
         let members = TestServer::start(backend, options, probity_members::register).await;
         Self::with_members(backend, members, key).await
     }
 
     /// Starts study pointed at a running members server.
-    pub async fn with_members(backend: &TestBackend, members: TestServer, key: TokenKey) -> Self {
+    pub async fn with_members(backend: &TestBackend, members: TestServer, key: Issuer) -> Self {
         let peer =
             probity_study::MembersPeer::connect_lazy(&members.server.url()).expect("members url");
         let mut options = TestOptions::new(probity_study::SCHEMA);
-        options.key = Some(key);
+        options.issuer = Some(key);
         let study = TestServer::start(backend, options, |server, db| {
             probity_study::register(server, db, peer)
         })

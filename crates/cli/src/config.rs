@@ -39,6 +39,9 @@ pub enum Command {
     /// Token commands.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Key commands: the issuer key, trusted public keys, the page key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Audit-log commands.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -120,50 +123,150 @@ pub enum ServiceName {
 /// Token subcommands.
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Prints a signed token for a caller.
+    /// Prints a token for a caller, signed with the issuer key (the token
+    /// on stdout; its id and expiry on stderr).
     Issue {
         /// The caller (token subject).
         #[arg(long)]
         sub: String,
-        /// The caller's agency.
-        #[arg(long, default_value = "")]
+        /// The caller's agency; under mutual TLS it must be the agency of
+        /// the certificate the caller connects with.
+        #[arg(long)]
         agency: String,
         /// A role (repeat): reader, writer, review-committee,
         /// declaration-control, document-registrar, auditor, admin
         /// (`docs/security.md` says what each may do).
         #[arg(long = "role", default_value = "reader", value_parser = role_name)]
         roles: Vec<String>,
-        /// An organisation id whose subtree the caller may touch (repeat);
-        /// `*` for all.
-        #[arg(long = "scope")]
+        /// An organisation whose subtree the caller may touch, by resource
+        /// name `organizations/{id}` (repeat); `*` for all.
+        #[arg(long = "scope", value_parser = scope_entry)]
         scope: Vec<String>,
-        /// Validity in hours, 1 to 8760 (a year).
-        #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(i64).range(1..=8760))]
+        /// Validity in hours, 1 to 12 (servers refuse longer by default).
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(i64).range(1..=12))]
         hours: i64,
+        /// The issuer name (`iss`) servers must trust.
+        #[arg(long, default_value = probity_platform::auth::DEFAULT_ISSUER)]
+        issuer: String,
+        /// Key settings.
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Revokes a token by its id (`jti`): adds it to the revocation list,
+    /// which servers read again within seconds.
+    Revoke {
+        /// The token id, as `token issue` printed it.
+        jti: String,
         /// Key settings.
         #[command(flatten)]
         key: KeyArgs,
     },
 }
 
-/// Where the token key is.
+/// Key subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Creates what is missing of: the issuer's private key, the JWKS file
+    /// of trusted public keys (with the issuer's), the page-token key and
+    /// an empty revocation list. Existing files are kept.
+    Init {
+        /// Key settings.
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Makes a new issuer key and adds its public half to the JWKS file
+    /// beside the old ones, so tokens of both are accepted; remove the old
+    /// key from the JWKS once its last tokens have expired.
+    Rotate {
+        /// Key settings.
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Adds the public keys of another issuer (an agency's identity
+    /// provider) from its JWKS file to the trusted JWKS file.
+    Trust {
+        /// The other issuer's JWKS file.
+        jwks: PathBuf,
+        /// Key settings.
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+}
+
+/// Where the key files are.
 #[derive(Debug, Clone, Args)]
 pub struct KeyArgs {
-    /// Data folder: SQLite files, the development key and token.
+    /// Data folder: SQLite files, keys, development tokens.
     #[arg(long, env = "PROBITY_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
-    /// File holding the token key (base64url, at least 32 bytes). Default:
-    /// `<data-dir>/token.key`, created by `probity up` when missing.
-    #[arg(long, env = "PROBITY_TOKEN_KEY_FILE")]
-    pub token_key_file: Option<PathBuf>,
+    /// The issuer's private key (Ed25519, PKCS#8 PEM), which only `token
+    /// issue` reads. Default: `<data-dir>/issuer.key`.
+    #[arg(long, env = "PROBITY_ISSUER_KEY_FILE")]
+    pub issuer_key_file: Option<PathBuf>,
+    /// The public keys servers trust (a JWKS document), read again when it
+    /// changes. Default: `<data-dir>/jwks.json`.
+    #[arg(long, env = "PROBITY_JWKS_FILE")]
+    pub jwks_file: Option<PathBuf>,
+    /// Revoked token ids, one a line, read again when it changes. Default:
+    /// `<data-dir>/revoked-tokens`.
+    #[arg(long, env = "PROBITY_REVOKED_FILE")]
+    pub revoked_file: Option<PathBuf>,
+    /// The key that seals page tokens (32 bytes, base64url), shared by the
+    /// replicas of a service. Default: `<data-dir>/page.key` when it
+    /// exists, else a random key per process.
+    #[arg(long, env = "PROBITY_PAGE_KEY_FILE")]
+    pub page_key_file: Option<PathBuf>,
 }
 
 impl KeyArgs {
-    /// The key file to use.
-    pub fn key_file(&self) -> PathBuf {
-        self.token_key_file
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("token.key"))
+    fn or_default(&self, file: &Option<PathBuf>, name: &str) -> PathBuf {
+        file.clone().unwrap_or_else(|| self.data_dir.join(name))
+    }
+
+    /// The issuer's private key file.
+    pub fn issuer_key(&self) -> PathBuf {
+        self.or_default(&self.issuer_key_file, "issuer.key")
+    }
+
+    /// The trusted JWKS file.
+    pub fn jwks(&self) -> PathBuf {
+        self.or_default(&self.jwks_file, "jwks.json")
+    }
+
+    /// The revocation list.
+    pub fn revoked(&self) -> PathBuf {
+        self.or_default(&self.revoked_file, "revoked-tokens")
+    }
+
+    /// The page key file.
+    pub fn page_key(&self) -> PathBuf {
+        self.or_default(&self.page_key_file, "page.key")
+    }
+}
+
+/// What a token must satisfy on this server.
+#[derive(Debug, Clone, Args)]
+pub struct TokenRulesArgs {
+    /// An issuer (`iss`) whose tokens are accepted (repeat, or a comma list).
+    #[arg(long = "token-issuer", env = "PROBITY_TOKEN_ISSUERS", value_delimiter = ',', default_value = probity_platform::auth::DEFAULT_ISSUER)]
+    pub issuers: Vec<String>,
+    /// The audience (`aud`) a token must name.
+    #[arg(long = "token-audience", env = "PROBITY_TOKEN_AUDIENCE", default_value = probity_platform::auth::DEFAULT_AUDIENCE)]
+    pub audience: String,
+    /// The longest validity a token may have, in hours.
+    #[arg(long = "max-token-hours", env = "PROBITY_MAX_TOKEN_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=168))]
+    pub max_hours: u64,
+}
+
+impl TokenRulesArgs {
+    /// The rules for the verifier.
+    pub fn rules(&self) -> probity_platform::auth::TokenRules {
+        probity_platform::auth::TokenRules {
+            issuers: self.issuers.clone(),
+            audience: self.audience.clone(),
+            max_lifetime: std::time::Duration::from_secs(self.max_hours * 3600),
+            ..Default::default()
+        }
     }
 }
 
@@ -176,6 +279,9 @@ pub struct ServeArgs {
     /// Key settings.
     #[command(flatten)]
     pub key: KeyArgs,
+    /// Token rules.
+    #[command(flatten)]
+    pub tokens: TokenRulesArgs,
     /// Database URL. Default: SQLite files `<data-dir>/<service>.db`. A
     /// `postgres://` URL puts each service in its own schema of that
     /// database.
@@ -248,6 +354,19 @@ impl ClientArgs {
                 .ok()
                 .map(|t| t.trim().to_string())
         })
+    }
+}
+
+/// A scope entry: `*` or `organizations/{id}`.
+fn scope_entry(entry: &str) -> Result<String, String> {
+    let ok = entry == "*"
+        || entry
+            .strip_prefix("organizations/")
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    if ok {
+        Ok(entry.to_string())
+    } else {
+        Err("a scope is `organizations/{id}` (as the API names it) or `*`".into())
     }
 }
 

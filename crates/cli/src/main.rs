@@ -1,13 +1,16 @@
 //! `probity`: runs Probity's services and talks to them.
 //!
 //! - `probity up`: every service in one process on one port, embedded
-//!   SQLite under the data folder, a development token key and admin token.
+//!   SQLite under the data folder, development keys and tokens.
 //! - `probity serve <service>`: one service alone (per-service deployment).
 //! - `probity health`: exits 0 only when the server reports SERVING.
-//! - `probity token issue`: mints a token with the configured key.
+//! - `probity keys init|rotate|trust`: the issuer key, trusted public keys.
+//! - `probity token issue|revoke`: mints a token with the issuer key;
+//!   revokes one by its id.
 
 mod config;
 mod data_dir;
+mod keys;
 mod run;
 
 use std::process::ExitCode;

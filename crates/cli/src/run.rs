@@ -5,16 +5,18 @@ use std::{process::ExitCode, time::Duration};
 use anyhow::{Context, bail};
 use probity_platform::{
     Database,
-    auth::{Claims, ROLE_ADMIN, TokenKey},
+    auth::{Claims, ROLE_ADMIN},
     server::{ServerBuilder, ServerConfig, shutdown_signal},
 };
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
-use crate::config::{
-    AuditCommand, Cli, ClientArgs, Command, DemoCommand, KeyArgs, ServeArgs, ServiceName,
-    TokenCommand,
+use crate::{
+    config::{
+        AuditCommand, Cli, ClientArgs, Command, DemoCommand, ServeArgs, ServiceName, TokenCommand,
+    },
+    keys::write_private,
 };
 
 /// Runs the command; `Err` is a one-line failure (exit 2).
@@ -51,27 +53,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             roles,
             scope,
             hours,
+            issuer,
             key,
         }) => {
-            let key = read_key(&key)?;
             let now = probity_platform::Clock::system().now_seconds();
-            let claims = Claims {
-                sub,
-                agency,
-                roles,
-                scope,
-                exp: now + hours * 3600,
-                iat: now,
-            };
-            println!("{}", key.sign(&claims));
-            Ok(ExitCode::SUCCESS)
+            let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
+            let scope: Vec<&str> = scope.iter().map(String::as_str).collect();
+            let mut claims = Claims::new(&sub, &agency, &roles, &scope, now, hours * 3600);
+            claims.iss = issuer;
+            crate::keys::issue(&key, claims)
         }
+        Command::Token(TokenCommand::Revoke { jti, key }) => crate::keys::revoke(&key, &jti),
+        Command::Keys(command) => crate::keys::command(command),
     }
 }
 
 /// The file in the data folder holding `probity up`'s development token
 /// of the review committee (decisions of grades).
 const COMMITTEE_TOKEN_FILE: &str = "dev-committee-token";
+
+/// The agency of `probity up`'s development tokens.
+const DEV_AGENCY: &str = "probity-dev";
 
 /// Installs logging from `PROBITY_LOG` (or `RUST_LOG`), default `info`.
 fn init_tracing() -> anyhow::Result<()> {
@@ -81,48 +83,16 @@ fn init_tracing() -> anyhow::Result<()> {
     probity_platform::logging::init(&filter).map_err(|e| anyhow::anyhow!(e))
 }
 
-fn read_key(args: &KeyArgs) -> anyhow::Result<TokenKey> {
-    let path = args.key_file();
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "no token key at {} (run `probity up` once, or set --token-key-file / PROBITY_TOKEN_KEY_FILE)",
-            path.display()
-        )
-    })?;
-    TokenKey::from_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
-/// The development key: read it, or create it (owner-only) when missing.
-fn dev_key(args: &KeyArgs) -> anyhow::Result<TokenKey> {
-    let path = args.key_file();
-    if path.exists() {
-        return read_key(args);
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let key = TokenKey::generate();
-    write_private(&path, &key.to_text())?;
-    Ok(key)
-}
-
-fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot restrict {}", path.display()))?;
-    }
-    Ok(())
-}
-
-fn server_config(args: &ServeArgs, key: TokenKey) -> ServerConfig {
-    let mut config = ServerConfig::new(key);
+/// The server settings of `args`: token trust from the key files, the
+/// page key, sizes and timings.
+fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+    let verifier = crate::keys::verifier(&args.key, args.tokens.rules())?;
+    let mut config = ServerConfig::new(verifier);
+    config.page_key = crate::keys::page_key(&args.key)?;
     config.max_message_bytes = args.max_message_bytes;
     config.shutdown_grace = Duration::from_secs(args.shutdown_grace_seconds);
     config.drain_deadline = Duration::from_secs(args.drain_seconds);
-    config
+    Ok(config)
 }
 
 /// The database URL of `service` under these settings.
@@ -162,32 +132,26 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     args.check_exposure().map_err(anyhow::Error::msg)?;
     crate::data_dir::prepare(&args.key.data_dir)?;
-    let key = dev_key(&args.key)?;
+    let issuer = crate::keys::ensure(&args.key)?;
+    // Development tokens for as long as the server allows, minted afresh
+    // at every start.
     let now = probity_platform::Clock::system().now_seconds();
-    let token = key.sign(&Claims {
-        sub: "dev-admin".into(),
-        agency: "probity-dev".into(),
-        roles: vec![ROLE_ADMIN.into()],
-        scope: vec!["*".into()],
-        exp: now + 30 * 24 * 3600,
-        iat: now,
-    });
+    let lifetime = args.tokens.rules().max_lifetime.as_secs() as i64;
+    let dev = |sub: &str, role: &str| {
+        let mut claims = Claims::new(sub, DEV_AGENCY, &[role], &["*"], now, lifetime);
+        claims.iss = args.tokens.issuers.first().cloned().unwrap_or_default();
+        claims.aud = vec![args.tokens.audience.clone()];
+        issuer.sign(&claims)
+    };
+    let token = dev("dev-admin", ROLE_ADMIN);
     let token_file = args.key.data_dir.join("dev-token");
     write_private(&token_file, &token)?;
     // The review committee decides grades; the admin who proposes may not
     // (separation of duties), so the demo's decisions need a second caller.
-    let committee = key.sign(&Claims {
-        sub: "dev-committee".into(),
-        agency: "probity-dev".into(),
-        roles: vec![
-            probity_platform::policy::Role::ReviewCommittee
-                .as_str()
-                .into(),
-        ],
-        scope: vec!["*".into()],
-        exp: now + 30 * 24 * 3600,
-        iat: now,
-    });
+    let committee = dev(
+        "dev-committee",
+        probity_platform::policy::Role::ReviewCommittee.as_str(),
+    );
     write_private(&args.key.data_dir.join(COMMITTEE_TOKEN_FILE), &committee)?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -204,7 +168,7 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let peer = probity_study::MembersPeer::connect_lazy(&format!("http://{own}"))
         .map_err(|e| anyhow::anyhow!(e))?;
 
-    let mut server = ServerBuilder::new(server_config(&args, key));
+    let mut server = ServerBuilder::new(server_config(&args)?);
     let members = open(&args, "members", probity_members::SCHEMA).await?;
     probity_members::register(&mut server, members)?;
     let study = open(&args, "study", probity_study::SCHEMA).await?;
@@ -230,8 +194,7 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
     if args.database_url.is_none() {
         crate::data_dir::prepare(&args.key.data_dir)?;
     }
-    let key = read_key(&args.key)?;
-    let mut server = ServerBuilder::new(server_config(&args, key));
+    let mut server = ServerBuilder::new(server_config(&args)?);
     match service {
         ServiceName::Members => {
             let db = open(&args, "members", probity_members::SCHEMA).await?;

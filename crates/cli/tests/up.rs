@@ -56,7 +56,7 @@ fn up_refuses_a_data_directory_others_can_read() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("open to other users"), "{said}");
     assert!(said.contains("chmod 700"), "{said}");
-    assert!(!data.path().join("token.key").exists(), "nothing written");
+    assert!(!data.path().join("issuer.key").exists(), "nothing written");
 }
 
 #[test]
@@ -93,7 +93,8 @@ fn up_serves_answers_and_stops_on_sigterm() {
     // key, the tokens and the databases.
     assert_eq!(mode(&data), 0o700);
     for file in [
-        "token.key",
+        "issuer.key",
+        "page.key",
         "dev-token",
         "dev-committee-token",
         "members.db",
@@ -136,6 +137,8 @@ fn up_serves_answers_and_stops_on_sigterm() {
         "issue",
         "--sub",
         "auditor-1",
+        "--agency",
+        "thanh-tra",
         "--role",
         "auditor",
         "--scope",
@@ -186,7 +189,7 @@ fn bad_configuration_fails_with_one_clear_line() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no token key"), "{err}");
+    assert!(err.contains("no trusted public keys"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 
     let out = probity(&[

@@ -68,14 +68,7 @@ mod tests {
     use crate::auth::{Caller, Claims};
 
     fn call(deadline: Option<Instant>) -> crate::Call {
-        let caller = Caller::from(Claims {
-            sub: "s".into(),
-            agency: "a".into(),
-            roles: vec![],
-            scope: vec![],
-            exp: 0,
-            iat: 0,
-        });
+        let caller = Caller::try_from(Claims::new("s", "a", &[], &[], 0, 60)).unwrap();
         crate::Call::from_parts(
             caller,
             crate::call::CallInfo {

@@ -28,7 +28,7 @@ use tower::{Layer, Service};
 use tracing::Instrument;
 
 use crate::{
-    auth::{Caller, TokenKey},
+    auth::{Caller, Verifier},
     call::CallInfo,
     clock::Clock,
     error::ApiError,
@@ -43,7 +43,7 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// Shared state of the gateway.
 #[derive(Clone, Debug)]
 pub struct GatewayLayer {
-    key: Arc<TokenKey>,
+    verifier: Arc<Verifier>,
     ready: Arc<AtomicBool>,
     domain: Arc<str>,
     clock: Clock,
@@ -51,6 +51,7 @@ pub struct GatewayLayer {
     page_key: PageKey,
     retention: std::time::Duration,
     calls: Arc<tokio::sync::Semaphore>,
+    served: Arc<std::collections::HashSet<String>>,
 }
 
 /// How long a refused caller is told to wait when the server is full.
@@ -65,9 +66,19 @@ impl GatewayLayer {
     /// at once (`RESOURCE_EXHAUSTED`, `OVERLOADED`, with a `RetryInfo`),
     /// never queued. Its own refusals carry its error domain; every call
     /// gets its clock in the [`CallInfo`].
-    pub fn new(ready: Arc<AtomicBool>, config: &ServerConfig, policy: Policy) -> Self {
+    ///
+    /// A call to a service this server does not run (`served` lists those
+    /// it does) is passed on after authentication, for the router to answer
+    /// `UNIMPLEMENTED`: clients that probe several services learn which
+    /// are here.
+    pub fn new(
+        ready: Arc<AtomicBool>,
+        config: &ServerConfig,
+        policy: Policy,
+        served: &[&str],
+    ) -> Self {
         Self {
-            key: Arc::new(config.token_key.clone()),
+            verifier: config.verifier.clone(),
             ready,
             domain: config.error_domain.as_str().into(),
             clock: config.clock.clone(),
@@ -75,7 +86,18 @@ impl GatewayLayer {
             page_key: config.page_key.clone(),
             retention: config.idempotency_retention,
             calls: Arc::new(tokio::sync::Semaphore::new(config.max_calls_in_progress)),
+            served: Arc::new(served.iter().map(|s| s.to_string()).collect()),
         }
+    }
+}
+
+impl GatewayLayer {
+    /// True when this server runs the service of the method `path`.
+    fn serves(&self, path: &str) -> bool {
+        path.trim_start_matches('/')
+            .split('/')
+            .next()
+            .is_some_and(|service| self.served.contains(service))
     }
 }
 
@@ -147,11 +169,20 @@ where
                 None => Some(ApiError::Unauthenticated(
                     "missing `authorization: Bearer <token>` metadata".into(),
                 )),
-                Some(token) => match self.layer.key.verify(token, self.layer.clock.now_seconds()) {
-                    Ok(claims) => {
-                        span.record("caller", claims.sub.as_str());
-                        let caller = Caller::from(claims);
-                        let refusal = admit(&method, rule.as_ref(), &caller).err();
+                Some(token) => match self
+                    .layer
+                    .verifier
+                    .verify(token, self.layer.clock.now_seconds())
+                    .and_then(Caller::try_from)
+                {
+                    Ok(caller) => {
+                        span.record("caller", caller.subject.as_str());
+                        let elsewhere = rule.is_none() && !self.layer.serves(&method);
+                        let refusal = if elsewhere {
+                            None
+                        } else {
+                            admit(&method, rule.as_ref(), &caller).err()
+                        };
                         req.extensions_mut().insert(caller);
                         refusal
                     }

@@ -46,6 +46,26 @@ impl PageKey {
         Self(Arc::new(ChaCha20Poly1305::new(&bytes.into())))
     }
 
+    /// Reads a key written by [`to_text`](Self::to_text).
+    pub fn from_text(text: &str) -> Result<Self, String> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| "a page key is 32 bytes in base64url".to_string())?;
+        Ok(Self::new(bytes))
+    }
+
+    /// A fresh random key as text, for a key file (`probity keys init`).
+    pub fn generate_text() -> String {
+        use base64::Engine;
+        let mut bytes = [0_u8; 32];
+        bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
     /// A fresh random key: tokens then last as long as the process.
     pub fn generate() -> Self {
         let mut bytes = [0_u8; 32];

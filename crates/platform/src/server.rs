@@ -25,7 +25,7 @@ use tonic::{body::Body, server::NamedService, service::RoutesBuilder};
 use tonic_health::ServingStatus;
 
 use crate::{
-    auth::TokenKey,
+    auth::Verifier,
     clock::Clock,
     db::{Database, MigrationSet},
     gateway::GatewayLayer,
@@ -36,8 +36,9 @@ use crate::{
 /// Settings shared by every server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The key that verifies bearer tokens.
-    pub token_key: TokenKey,
+    /// What verifies bearer tokens: public keys, issuers, audience,
+    /// lifetime, revocations.
+    pub verifier: Arc<Verifier>,
     /// Largest request or response message, in bytes (default 4 MiB).
     pub max_message_bytes: usize,
     /// How long to keep serving, reporting `NOT_SERVING`, after a shutdown
@@ -51,8 +52,9 @@ pub struct ServerConfig {
     /// The clock every call reads "now" and "today" from (default: the
     /// system's).
     pub clock: Clock,
-    /// The key that seals page tokens (default: derived from the token key,
-    /// which every instance of a deployment shares).
+    /// The key that seals page tokens (default: a random one, so page
+    /// tokens last as long as the process; replicas of one service share a
+    /// key file so that a token from one opens on another).
     pub page_key: PageKey,
     /// How long a retried write is answered from its first response; older
     /// idempotency records are deleted (default 7 days).
@@ -60,16 +62,20 @@ pub struct ServerConfig {
     /// Business calls in progress at once; one more is refused at once with
     /// `RESOURCE_EXHAUSTED` (default 256).
     pub max_calls_in_progress: usize,
+    /// How often changed trust files (token keys, revocations, TLS
+    /// certificates) are read again (default 5 s).
+    pub reload_interval: Duration,
 }
 
 impl ServerConfig {
-    /// Defaults with the given token key.
-    pub fn new(token_key: TokenKey) -> Self {
+    /// Defaults, verifying tokens with `verifier`.
+    pub fn new(verifier: Arc<Verifier>) -> Self {
         Self {
-            page_key: PageKey::new(token_key.derive("probity page tokens v1")),
+            page_key: PageKey::generate(),
             idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
             max_calls_in_progress: 256,
-            token_key,
+            reload_interval: Duration::from_secs(5),
+            verifier,
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace: Duration::ZERO,
             drain_deadline: Duration::from_secs(10),
@@ -205,7 +211,7 @@ impl ServerBuilder {
         }
 
         let ready = Arc::new(AtomicBool::new(false));
-        let gateway = GatewayLayer::new(ready.clone(), &config, policy);
+        let gateway = GatewayLayer::new(ready.clone(), &config, policy, &names);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let router = tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
@@ -254,6 +260,8 @@ impl ServerBuilder {
                 tracing::info!(services = ?names, "serving");
                 let mut hourly = tokio::time::interval(PURGE_INTERVAL);
                 hourly.tick().await;
+                let mut reload = tokio::time::interval(config.reload_interval);
+                reload.tick().await;
                 loop {
                     tokio::select! {
                         _ = &mut shutdown => break,
@@ -261,6 +269,7 @@ impl ServerBuilder {
                         _ = hourly.tick() => {
                             purge_idempotency(&databases, &config.clock, config.idempotency_retention).await;
                         }
+                        _ = reload.tick() => reload_trust(&config),
                     }
                 }
             }
@@ -314,6 +323,16 @@ impl ServerBuilder {
             stop: Some(tx),
             task,
         })
+    }
+}
+
+/// Reads changed trust files again; a failure keeps the last good trust
+/// and is logged.
+fn reload_trust(config: &ServerConfig) {
+    match config.verifier.reload() {
+        Ok(true) => tracing::info!("token keys or revocations reloaded"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "token trust not reloaded; the last good one stays"),
     }
 }
 

@@ -149,15 +149,16 @@ async fn callers_see_and_change_only_their_subtree() {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated);
-        let other_key = probity_platform::auth::TokenKey::generate();
-        let forged = other_key.sign(&probity_platform::auth::Claims {
-            sub: "x".into(),
-            agency: "x".into(),
-            roles: vec!["admin".into()],
-            scope: vec!["*".into()],
-            exp: i64::MAX,
-            iat: 0,
-        });
+        let other_key = probity_platform::auth::Issuer::generate();
+        let now = server.clock.now_seconds();
+        let forged = other_key.sign(&probity_platform::auth::Claims::new(
+            "x",
+            "x",
+            &["admin"],
+            &["*"],
+            now,
+            3600,
+        ));
         let mut forger = OrganizationServiceClient::new(server.with_token(&forged));
         let err = forger
             .get_organization(GetOrganizationRequest {

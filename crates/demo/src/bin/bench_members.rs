@@ -17,7 +17,7 @@ use probity_demo::bench::{ms, time};
 use probity_demo::{ProvinceSpec, generate_province, record_year};
 use probity_platform::{
     Database,
-    auth::{Claims, ROLE_ADMIN, TokenKey},
+    auth::{Claims, Issuer, ROLE_ADMIN, TokenRules, Verifier},
     client::{Authed, with_token},
     server::{ServerBuilder, ServerConfig},
 };
@@ -89,36 +89,34 @@ async fn walk_register(books: &BookServiceClient<Authed>, org: &str) -> Result<u
 }
 
 async fn bench(label: &str, url: &str, schema: &str, args: &Args) -> Result<()> {
-    let key = TokenKey::generate();
+    let key = Issuer::generate();
     let db = Database::connect(url, schema, 8)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut builder = ServerBuilder::new(ServerConfig::new(key.clone()));
+    let mut builder = ServerBuilder::new(ServerConfig::new(std::sync::Arc::new(
+        Verifier::trusting(&key, TokenRules::default()),
+    )));
     probity_members::register(&mut builder, db)?;
     let server = builder.spawn("127.0.0.1:0".parse()?).await?;
     let channel = tonic::transport::Channel::from_shared(server.url())?.connect_lazy();
     let now = probity_platform::Clock::system().now_seconds();
-    let token = key.sign(&Claims {
-        sub: "bench".into(),
-        agency: "bench".into(),
-        roles: vec![ROLE_ADMIN.into()],
-        scope: vec!["*".into()],
-        exp: now + 24 * 3600,
-        iat: now,
-    });
+    let token = key.sign(&Claims::new(
+        "bench",
+        "bench",
+        &[ROLE_ADMIN],
+        &["*"],
+        now,
+        12 * 3600,
+    ));
     let authed: Authed = with_token(channel.clone(), &token).context("token")?;
-    let committee_token = key.sign(&Claims {
-        sub: "bench-committee".into(),
-        agency: "bench".into(),
-        roles: vec![
-            probity_platform::policy::Role::ReviewCommittee
-                .as_str()
-                .into(),
-        ],
-        scope: vec!["*".into()],
-        exp: now + 24 * 3600,
-        iat: now,
-    });
+    let committee_token = key.sign(&Claims::new(
+        "bench-committee",
+        "bench",
+        &[probity_platform::policy::Role::ReviewCommittee.as_str()],
+        &["*"],
+        now,
+        12 * 3600,
+    ));
     let committee: Authed = with_token(channel, &committee_token).context("token")?;
     // Wait for readiness.
     let mut orgs = OrganizationServiceClient::new(authed.clone());

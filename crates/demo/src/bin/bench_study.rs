@@ -21,7 +21,7 @@ use probity_demo::bench::{ms, time};
 use probity_demo::seed::{figures, seed_scenario};
 use probity_platform::{
     Database,
-    auth::{Claims, ROLE_ADMIN, TokenKey},
+    auth::{Claims, Issuer, ROLE_ADMIN, TokenRules, Verifier},
     client::{Authed, with_token},
     server::{RunningServer, ServerBuilder, ServerConfig},
 };
@@ -62,7 +62,7 @@ async fn wait_ready(channel: &Authed) {
 }
 
 async fn start(
-    key: &TokenKey,
+    key: &Issuer,
     url: &str,
     schema: &str,
     register: impl FnOnce(&mut ServerBuilder, Database) -> Result<()>,
@@ -70,13 +70,15 @@ async fn start(
     let db = Database::connect(url, schema, 8)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut builder = ServerBuilder::new(ServerConfig::new(key.clone()));
+    let mut builder = ServerBuilder::new(ServerConfig::new(std::sync::Arc::new(
+        Verifier::trusting(key, TokenRules::default()),
+    )));
     register(&mut builder, db)?;
     Ok(builder.spawn("127.0.0.1:0".parse()?).await?)
 }
 
 async fn bench(label: &str, urls: (&str, &str), runs: usize) -> Result<()> {
-    let key = TokenKey::generate();
+    let key = Issuer::generate();
     let members = start(&key, urls.0, "bench_members", |b, db| {
         probity_members::register(b, db).map_err(|e| anyhow::anyhow!("{e:?}"))
     })
@@ -88,14 +90,14 @@ async fn bench(label: &str, urls: (&str, &str), runs: usize) -> Result<()> {
     })
     .await?;
     let now = probity_platform::Clock::system().now_seconds();
-    let token = key.sign(&Claims {
-        sub: "bench".into(),
-        agency: "bench".into(),
-        roles: vec![ROLE_ADMIN.into()],
-        scope: vec!["*".into()],
-        exp: now + 24 * 3600,
-        iat: now,
-    });
+    let token = key.sign(&Claims::new(
+        "bench",
+        "bench",
+        &[ROLE_ADMIN],
+        &["*"],
+        now,
+        12 * 3600,
+    ));
     let channel = |url: String| -> Result<Authed> {
         with_token(
             tonic::transport::Channel::from_shared(url)?.connect_lazy(),

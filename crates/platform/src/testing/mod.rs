@@ -9,13 +9,13 @@
 pub mod schema;
 pub mod strategies;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use tonic::transport::Channel;
 
 use crate::{
     Database,
-    auth::{Claims, ROLE_ADMIN, TokenKey},
+    auth::{Claims, Issuer, ROLE_ADMIN, TokenRules, Verifier},
     clock::Clock,
     server::{RunningServer, ServerBuilder, ServerConfig},
 };
@@ -84,8 +84,8 @@ pub use crate::client::{Authed, Bearer};
 pub struct TestServer {
     /// The server.
     pub server: RunningServer,
-    /// The key its tokens are checked with.
-    pub key: TokenKey,
+    /// The issuer whose tokens it trusts: mints test tokens.
+    pub issuer: Issuer,
     /// The database it serves (for tests that reach behind the API).
     pub db: Database,
     /// Which backend.
@@ -103,9 +103,13 @@ pub struct TestOptions {
     pub start_gate: Option<tokio::sync::oneshot::Receiver<()>>,
     /// Grace period after shutdown.
     pub shutdown_grace: Duration,
-    /// The token key; unset: a new one. Servers that stand for one
-    /// deployment share a key, so that one token works on all of them.
-    pub key: Option<TokenKey>,
+    /// The token issuer; unset: a new one. Servers that stand for one
+    /// deployment trust one issuer, so that one token works on all of them.
+    pub issuer: Option<Issuer>,
+    /// What verifies tokens; unset: one trusting the issuer's key alone.
+    pub verifier: Option<Arc<Verifier>>,
+    /// How often trust files are read again; unset: the default.
+    pub reload_interval: Option<Duration>,
     /// The server's clock; unset: the system's.
     pub clock: Option<Clock>,
     /// Business calls in progress at once; unset: the default.
@@ -119,7 +123,9 @@ impl TestOptions {
             schema,
             start_gate: None,
             shutdown_grace: Duration::ZERO,
-            key: None,
+            issuer: None,
+            verifier: None,
+            reload_interval: None,
             clock: None,
             max_calls_in_progress: None,
         }
@@ -133,10 +139,17 @@ impl TestServer {
         options: TestOptions,
         register: impl FnOnce(&mut ServerBuilder, Database) -> Result<(), E>,
     ) -> Self {
-        let key = options.key.clone().unwrap_or_else(TokenKey::generate);
+        let issuer = options.issuer.clone().unwrap_or_else(Issuer::generate);
+        let verifier = options
+            .verifier
+            .clone()
+            .unwrap_or_else(|| Arc::new(Verifier::trusting(&issuer, TokenRules::default())));
         let (db, dir) = fresh_database(backend, options.schema).await;
         let clock = options.clock.clone().unwrap_or_default();
-        let mut config = ServerConfig::new(key.clone());
+        let mut config = ServerConfig::new(verifier);
+        if let Some(every) = options.reload_interval {
+            config.reload_interval = every;
+        }
         config.clock = clock.clone();
         config.shutdown_grace = options.shutdown_grace;
         config.drain_deadline = Duration::from_secs(5);
@@ -155,7 +168,7 @@ impl TestServer {
             .expect("bind");
         let me = Self {
             server,
-            key,
+            issuer,
             db,
             backend: backend.clone(),
             clock,
@@ -199,7 +212,8 @@ impl TestServer {
         crate::client::with_token(self.channel(), token).expect("ascii token")
     }
 
-    /// A token for `sub` with `roles` and `scope` (organisation ids or `*`).
+    /// A token for `sub` with `roles` and `scope`: organisation names, or
+    /// ids (made into names here, for brevity), or `*`.
     pub fn token(&self, sub: &str, roles: &[&str], scope: &[&str]) -> String {
         self.token_of_agency("test-agency", sub, roles, scope)
     }
@@ -212,15 +226,20 @@ impl TestServer {
         roles: &[&str],
         scope: &[&str],
     ) -> String {
+        let names: Vec<String> = scope
+            .iter()
+            .map(|s| {
+                if *s == "*" || s.contains('/') {
+                    s.to_string()
+                } else {
+                    format!("organizations/{s}")
+                }
+            })
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let now = self.clock.now_seconds();
-        self.key.sign(&Claims {
-            sub: sub.into(),
-            agency: agency.into(),
-            roles: roles.iter().map(|s| s.to_string()).collect(),
-            scope: scope.iter().map(|s| s.to_string()).collect(),
-            exp: now + 3600,
-            iat: now,
-        })
+        self.issuer
+            .sign(&Claims::new(sub, agency, roles, &names, now, 3600))
     }
 
     /// A channel with an admin token over the whole tree.

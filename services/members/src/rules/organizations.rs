@@ -337,14 +337,18 @@ mod tests {
     }
 
     fn caller(roles: &[&str], scope: &[&str]) -> Caller {
-        Caller::from(probity_platform::auth::Claims {
-            sub: "t".into(),
-            agency: "a".into(),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-            scope: scope.iter().map(|r| r.to_string()).collect(),
-            exp: 0,
-            iat: 0,
-        })
+        let scope: Vec<String> = scope
+            .iter()
+            .map(|s| match *s {
+                "*" => s.to_string(),
+                id => format!("organizations/{id}"),
+            })
+            .collect();
+        let scope: Vec<&str> = scope.iter().map(String::as_str).collect();
+        Caller::try_from(probity_platform::auth::Claims::new(
+            "t", "a", roles, &scope, 0, 60,
+        ))
+        .expect("valid claims")
     }
 
     #[test]
