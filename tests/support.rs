@@ -40,7 +40,7 @@ impl Stack {
     /// Starts study pointed at a running members server.
     pub async fn with_members(backend: &TestBackend, members: TestServer, key: Issuer) -> Self {
         let peer =
-            probity_study::MembersPeer::connect_lazy(&members.server.url()).expect("members url");
+            probity_study::MembersPeer::connect_lazy(&members.url(), None).expect("members url");
         let mut options = TestOptions::new(probity_study::SCHEMA);
         options.issuer = Some(key);
         let study = TestServer::start(backend, options, |server, db| {

@@ -42,6 +42,10 @@ pub enum Command {
     /// Key commands: the issuer key, trusted public keys, the page key.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// TLS commands: fingerprints, the agency table, development
+    /// certificates.
+    #[command(subcommand)]
+    Tls(TlsCommand),
     /// Audit-log commands.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -163,6 +167,75 @@ pub enum TokenCommand {
     },
 }
 
+/// TLS subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TlsCommand {
+    /// Prints the SHA-256 fingerprint of each certificate in a PEM file:
+    /// what the agency table names a client certificate by.
+    Fingerprint {
+        /// The certificate (PEM).
+        cert: PathBuf,
+    },
+    /// Registers an agency's client certificate in an agency table; servers
+    /// accept it (for tokens of that agency) within seconds.
+    Register {
+        /// The agency the certificate belongs to (`*`: a Probity service
+        /// that forwards its callers' tokens).
+        #[arg(long)]
+        agency: String,
+        /// The agency table.
+        #[arg(long, env = "PROBITY_TLS_AGENCIES")]
+        agencies: PathBuf,
+        /// The client certificate (PEM).
+        cert: PathBuf,
+    },
+    /// Makes a client certificate for `agency` with the development CA of
+    /// `probity up --tls`, and registers it.
+    DevClient {
+        /// The agency.
+        #[arg(long)]
+        agency: String,
+        /// Data folder holding the development CA (`tls/`).
+        #[arg(long, env = "PROBITY_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+        /// Folder to write `<agency>.pem` and `<agency>.key` to.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+}
+
+/// TLS settings of a server.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsArgs {
+    /// The server's certificate chain (PEM); with `--tls-key` the server
+    /// speaks TLS only. Reread when it changes.
+    #[arg(long, env = "PROBITY_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The server's private key (PEM).
+    #[arg(long, env = "PROBITY_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// CA certificates (PEM) of client certificates: makes them required
+    /// (mutual TLS). Needs `--tls-agencies`.
+    #[arg(long, env = "PROBITY_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// The agency table: `<sha256 fingerprint> <agency>` a line (`*` for a
+    /// Probity service); a client certificate not in it is refused, and a
+    /// token of another agency than its certificate's too.
+    #[arg(long, env = "PROBITY_TLS_AGENCIES")]
+    pub tls_agencies: Option<PathBuf>,
+    /// The CA of the services this one calls (study: members). Default:
+    /// `--tls-client-ca`.
+    #[arg(long, env = "PROBITY_PEER_CA")]
+    pub peer_ca: Option<PathBuf>,
+    /// The certificate this service presents when it calls another.
+    /// Default: `--tls-cert`.
+    #[arg(long, env = "PROBITY_PEER_CERT")]
+    pub peer_cert: Option<PathBuf>,
+    /// The key of `--peer-cert`. Default: `--tls-key`.
+    #[arg(long, env = "PROBITY_PEER_KEY")]
+    pub peer_key: Option<PathBuf>,
+}
+
 /// Key subcommands.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -282,6 +355,14 @@ pub struct ServeArgs {
     /// Token rules.
     #[command(flatten)]
     pub tokens: TokenRulesArgs,
+    /// TLS settings.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// `probity up` only: serve mutual TLS with a development CA, server
+    /// and client certificates made under `<data-dir>/tls` (kept across
+    /// runs), and print how to call it.
+    #[arg(long = "tls")]
+    pub dev_tls: bool,
     /// Database URL. Default: SQLite files `<data-dir>/<service>.db`. A
     /// `postgres://` URL puts each service in its own schema of that
     /// database.
@@ -304,8 +385,8 @@ pub struct ServeArgs {
     #[arg(long, env = "PROBITY_MEMBERS_URL")]
     pub members_url: Option<String>,
     /// Serve plaintext gRPC on an address other than loopback: tokens and
-    /// records then cross the network in clear. Without it such an address
-    /// is refused (TLS is not built yet).
+    /// records then cross the network in clear. Without it (or TLS) such
+    /// an address is refused.
     #[arg(long, env = "PROBITY_INSECURE")]
     pub insecure: bool,
 }
@@ -314,12 +395,12 @@ impl ServeArgs {
     /// Refuses plaintext on a non-loopback address unless `--insecure`
     /// was given (and then warns).
     pub fn check_exposure(&self) -> Result<(), String> {
-        if self.listen.ip().is_loopback() {
+        if self.listen.ip().is_loopback() || self.tls.enabled() || self.dev_tls {
             return Ok(());
         }
         if !self.insecure {
             return Err(format!(
-                "{} is reachable from other machines and Probity speaks plaintext gRPC there: tokens, member records and declarations would cross the network in clear; listen on 127.0.0.1, or pass --insecure to accept that",
+                "{} is reachable from other machines and Probity would speak plaintext gRPC there: tokens, member records and declarations would cross the network in clear; give --tls-cert and --tls-key, listen on 127.0.0.1, or pass --insecure to accept that",
                 self.listen
             ));
         }
@@ -344,6 +425,16 @@ pub struct ClientArgs {
     /// Seconds to wait for an answer.
     #[arg(long, default_value_t = 5)]
     pub timeout_seconds: u64,
+    /// The CA of the server's certificate (PEM), for an `https://` address.
+    /// Default: the development CA of `probity up --tls` in the data folder.
+    #[arg(long, env = "PROBITY_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// This client's certificate (PEM), for mutual TLS.
+    #[arg(long, env = "PROBITY_CERT_FILE")]
+    pub cert_file: Option<PathBuf>,
+    /// The key of `--cert-file` (PEM).
+    #[arg(long, env = "PROBITY_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
 }
 
 impl ClientArgs {

@@ -18,7 +18,7 @@ pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 /// Writes `text` to `path` with `mode` (public files: 0644).
-fn write_file(path: &Path, text: &str, mode: u32) -> anyhow::Result<()> {
+pub fn write_file(path: &Path, text: &str, mode: u32) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }

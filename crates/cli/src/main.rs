@@ -4,6 +4,8 @@
 //!   SQLite under the data folder, development keys and tokens.
 //! - `probity serve <service>`: one service alone (per-service deployment).
 //! - `probity health`: exits 0 only when the server reports SERVING.
+//! - `probity tls fingerprint|register|dev-client`: the agency table of
+//!   client certificates.
 //! - `probity keys init|rotate|trust`: the issuer key, trusted public keys.
 //! - `probity token issue|revoke`: mints a token with the issuer key;
 //!   revokes one by its id.
@@ -12,6 +14,7 @@ mod config;
 mod data_dir;
 mod keys;
 mod run;
+mod tls;
 
 use std::process::ExitCode;
 

@@ -65,15 +65,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Token(TokenCommand::Revoke { jti, key }) => crate::keys::revoke(&key, &jti),
         Command::Keys(command) => crate::keys::command(command),
+        Command::Tls(command) => crate::tls::command(command),
     }
 }
 
 /// The file in the data folder holding `probity up`'s development token
 /// of the review committee (decisions of grades).
 const COMMITTEE_TOKEN_FILE: &str = "dev-committee-token";
-
-/// The agency of `probity up`'s development tokens.
-const DEV_AGENCY: &str = "probity-dev";
 
 /// Installs logging from `PROBITY_LOG` (or `RUST_LOG`), default `info`.
 fn init_tracing() -> anyhow::Result<()> {
@@ -89,6 +87,7 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     let verifier = crate::keys::verifier(&args.key, args.tokens.rules())?;
     let mut config = ServerConfig::new(verifier);
     config.page_key = crate::keys::page_key(&args.key)?;
+    config.tls = args.tls.server()?;
     config.max_message_bytes = args.max_message_bytes;
     config.shutdown_grace = Duration::from_secs(args.shutdown_grace_seconds);
     config.drain_deadline = Duration::from_secs(args.drain_seconds);
@@ -119,7 +118,7 @@ async fn open(args: &ServeArgs, service: &str, schema: &str) -> anyhow::Result<D
     Ok(db)
 }
 
-async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
+async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_tracing()?;
     if args
         .database_url
@@ -132,13 +131,21 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     args.check_exposure().map_err(anyhow::Error::msg)?;
     crate::data_dir::prepare(&args.key.data_dir)?;
+    let dev_tls = crate::tls::DevFiles::new(&args.key.data_dir);
+    if args.dev_tls {
+        if args.tls.enabled() {
+            bail!("--tls makes development certificates; give it or --tls-cert, not both");
+        }
+        dev_tls.ensure()?;
+        args.tls = dev_tls.server_args();
+    }
     let issuer = crate::keys::ensure(&args.key)?;
     // Development tokens for as long as the server allows, minted afresh
     // at every start.
     let now = probity_platform::Clock::system().now_seconds();
     let lifetime = args.tokens.rules().max_lifetime.as_secs() as i64;
     let dev = |sub: &str, role: &str| {
-        let mut claims = Claims::new(sub, DEV_AGENCY, &[role], &["*"], now, lifetime);
+        let mut claims = Claims::new(sub, crate::tls::DEV_AGENCY, &[role], &["*"], now, lifetime);
         claims.iss = args.tokens.issuers.first().cloned().unwrap_or_default();
         claims.aud = vec![args.tokens.audience.clone()];
         issuer.sign(&claims)
@@ -165,8 +172,11 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         addr
     };
-    let peer = probity_study::MembersPeer::connect_lazy(&format!("http://{own}"))
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let scheme = args.scheme();
+    let peer_tls = args.tls.peer()?;
+    let peer =
+        probity_study::MembersPeer::connect_lazy(&format!("{scheme}://{own}"), peer_tls.as_ref())
+            .map_err(|e| anyhow::anyhow!(e))?;
 
     let mut server = ServerBuilder::new(server_config(&args)?);
     let members = open(&args, "members", probity_members::SCHEMA).await?;
@@ -174,13 +184,31 @@ async fn up(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let study = open(&args, "study", probity_study::SCHEMA).await?;
     probity_study::register(&mut server, study, peer)?;
 
-    println!("Probity is up on http://{addr} (members, study)");
+    println!("Probity is up on {scheme}://{addr} (members, study)");
     println!("Data: {}", args.key.data_dir.display());
     println!(
         "Development admin token (also in {}):",
         token_file.display()
     );
     println!("{token}");
+    if args.dev_tls {
+        let file = |name: &str| dev_tls.path(name).display().to_string();
+        println!("Mutual TLS with the development CA; call it with:");
+        println!(
+            "  grpcurl -cacert {} -cert {} -key {} -H \"authorization: Bearer $(cat {})\" {own} list",
+            file("ca.pem"),
+            file("client.pem"),
+            file("client.key"),
+            token_file.display()
+        );
+        println!(
+            "  buf curl --protocol grpc --cacert {} --cert {} --key {} -H \"authorization: Bearer $(cat {})\" --list-methods https://{own}",
+            file("ca.pem"),
+            file("client.pem"),
+            file("client.key"),
+            token_file.display()
+        );
+    }
     server
         .serve(listener, shutdown_signal())
         .await
@@ -206,8 +234,9 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
                     "`serve study` needs --members-url (or PROBITY_MEMBERS_URL): where the members service is"
                 );
             };
-            let peer =
-                probity_study::MembersPeer::connect_lazy(url).map_err(|e| anyhow::anyhow!(e))?;
+            let peer_tls = args.tls.peer()?;
+            let peer = probity_study::MembersPeer::connect_lazy(url, peer_tls.as_ref())
+                .map_err(|e| anyhow::anyhow!(e))?;
             let db = open(&args, "study", probity_study::SCHEMA).await?;
             probity_study::register(&mut server, db, peer)?;
         }
@@ -225,13 +254,7 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
 
 /// Connects to `--addr`; `None` (after saying why) when it cannot.
 async fn connect(client: &ClientArgs) -> anyhow::Result<Option<tonic::transport::Channel>> {
-    let timeout = Duration::from_secs(client.timeout_seconds);
-    let channel = tonic::transport::Endpoint::from_shared(client.addr.clone())
-        .context("--addr is not a URL")?
-        .connect_timeout(timeout)
-        .timeout(timeout)
-        .connect()
-        .await;
+    let channel = client.endpoint(&client.addr)?.connect().await;
     match channel {
         Ok(c) => Ok(Some(c)),
         Err(e) => {
@@ -312,9 +335,7 @@ fn authed(client: &ClientArgs, addr: &str) -> anyhow::Result<probity_platform::c
             "no token: give --token, set PROBITY_TOKEN, or run `probity up` with the same --data-dir"
         );
     };
-    let channel = tonic::transport::Endpoint::from_shared(addr.to_string())
-        .with_context(|| format!("{addr} is not a URL"))?
-        .connect_lazy();
+    let channel = client.endpoint(addr)?.connect_lazy();
     probity_platform::client::with_token(channel, &token).context("the token is not ASCII")
 }
 
@@ -369,9 +390,7 @@ async fn generate(
             "no token: give --token, set PROBITY_TOKEN, or run `probity up` with the same --data-dir"
         );
     };
-    let plain = tonic::transport::Endpoint::from_shared(client.addr.clone())
-        .context("--addr is not a URL")?
-        .connect_lazy();
+    let plain = client.endpoint(&client.addr)?.connect_lazy();
     let channel = probity_platform::client::with_token(plain.clone(), &token)
         .context("the token is not ASCII")?;
     let start = std::time::Instant::now();

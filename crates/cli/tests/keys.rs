@@ -153,7 +153,10 @@ fn a_server_with_public_keys_only_rotates_and_revokes_without_a_restart() {
     // Longer than the server allows (4 h): refused.
     let long = issue(issuer, "8").0;
     let refused = verify_with(&addr, &long).unwrap_err();
-    assert!(refused.contains("longer than this server allows"), "{refused}");
+    assert!(
+        refused.contains("longer than this server allows"),
+        "{refused}"
+    );
 
     // Rotation: the new key's tokens work once the server rereads the
     // JWKS; the old key's still do.
@@ -167,7 +170,13 @@ fn a_server_with_public_keys_only_rotates_and_revokes_without_a_restart() {
 
     // Revocation by id: the first token is refused within seconds, the
     // second is not.
-    ok(probity(&["token", "revoke", &first_id, "--data-dir", issuer]));
+    ok(probity(&[
+        "token",
+        "revoke",
+        &first_id,
+        "--data-dir",
+        issuer,
+    ]));
     eventually("the revoked token was still accepted", || {
         verify_with(&addr, &first).is_err_and(|e| e.contains("revoked"))
     });

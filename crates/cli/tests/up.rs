@@ -206,3 +206,120 @@ fn bad_configuration_fails_with_one_clear_line() {
         String::from_utf8_lossy(&out.stderr).contains("must start with sqlite:// or postgres://")
     );
 }
+
+#[test]
+fn up_with_tls_serves_mutual_tls_with_a_development_ca() {
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("data");
+    let data_dir = data.to_str().unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let child = Command::new(PROBITY)
+        .args(["up", "--tls", "--listen", &listen, "--data-dir", data_dir])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Server(child);
+    let https = format!("https://{listen}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Client commands find the development CA and client certificate in
+    // the data folder.
+    while !probity(&["health", "--addr", &https, "--data-dir", data_dir])
+        .status
+        .success()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "probity up --tls did not become healthy"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(mode(&data.join("tls/ca.key")), 0o600);
+    assert_eq!(mode(&data.join("tls/client.key")), 0o600);
+    let out = probity(&["audit", "verify", "--addr", &https, "--data-dir", data_dir]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Plaintext, or TLS without a client certificate, gets nowhere.
+    let plain = format!("http://{listen}");
+    assert!(
+        !probity(&["health", "--addr", &plain, "--timeout-seconds", "2"])
+            .status
+            .success()
+    );
+    let ca = data.join("tls/ca.pem");
+    let out = probity(&[
+        "health",
+        "--addr",
+        &https,
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "--timeout-seconds",
+        "2",
+    ]);
+    assert!(!out.status.success(), "no client certificate");
+
+    // A new agency's certificate from the development CA works once made.
+    let out_dir = parent.path().join("agency");
+    let said = probity(&[
+        "tls",
+        "dev-client",
+        "--agency",
+        "thanh-tra-tinh",
+        "--data-dir",
+        data_dir,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        said.status.success(),
+        "{}",
+        String::from_utf8_lossy(&said.stderr)
+    );
+    let cert = out_dir.join("thanh-tra-tinh.pem");
+    let key = out_dir.join("thanh-tra-tinh.key");
+    let issued = probity(&[
+        "token",
+        "issue",
+        "--sub",
+        "inspector",
+        "--agency",
+        "thanh-tra-tinh",
+        "--role",
+        "auditor",
+        "--scope",
+        "*",
+        "--data-dir",
+        data_dir,
+    ]);
+    let token = String::from_utf8(issued.stdout).unwrap();
+    let verify = |agency_cert: &std::path::Path, agency_key: &std::path::Path| {
+        probity(&[
+            "audit",
+            "verify",
+            "--addr",
+            &https,
+            "--token",
+            token.trim(),
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--cert-file",
+            agency_cert.to_str().unwrap(),
+            "--key-file",
+            agency_key.to_str().unwrap(),
+        ])
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !verify(&cert, &key).status.success() {
+        assert!(Instant::now() < deadline, "the new agency was refused");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Its token over the development agency's certificate: refused.
+    let out = verify(&data.join("tls/client.pem"), &data.join("tls/client.key"));
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("agency of the client certificate"), "{said}");
+}

@@ -4,7 +4,7 @@
 use tonic::{
     metadata::{Ascii, MetadataValue},
     service::{Interceptor, interceptor::InterceptedService},
-    transport::Channel,
+    transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity},
 };
 
 /// Adds `authorization: Bearer <token>` to every call.
@@ -36,6 +36,66 @@ pub type Authed = InterceptedService<Channel, Bearer>;
 /// Wraps `channel` so that every call carries `token`.
 pub fn with_token(channel: Channel, token: &str) -> Option<Authed> {
     Bearer::new(token).map(|b| InterceptedService::new(channel, b))
+}
+
+/// What a client needs to call a TLS server: the CA that signed the
+/// server's certificate and, for mutual TLS, its own certificate and key
+/// (all PEM text).
+#[derive(Debug, Clone, Default)]
+pub struct ClientTls {
+    /// CA certificates that may sign the server's certificate.
+    pub ca: String,
+    /// The client's certificate and private key, for mutual TLS.
+    pub identity: Option<(String, String)>,
+}
+
+impl ClientTls {
+    /// Reads the PEM files: `ca`, and `cert` with `key` when both are given.
+    pub fn from_files(
+        ca: &std::path::Path,
+        cert: Option<&std::path::Path>,
+        key: Option<&std::path::Path>,
+    ) -> Result<Self, String> {
+        let read = |p: &std::path::Path| {
+            std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
+        };
+        let identity = match (cert, key) {
+            (Some(c), Some(k)) => Some((read(c)?, read(k)?)),
+            (None, None) => None,
+            _ => {
+                return Err("a client certificate needs its key, and a key its certificate".into());
+            }
+        };
+        Ok(Self {
+            ca: read(ca)?,
+            identity,
+        })
+    }
+}
+
+/// An endpoint for `url`: plaintext for `http://`, TLS for `https://`
+/// (which needs `tls`). Connections use `TCP_NODELAY` and give up
+/// connecting after 5 s.
+pub fn endpoint(url: &str, tls: Option<&ClientTls>) -> Result<Endpoint, String> {
+    let endpoint = Endpoint::from_shared(url.to_string())
+        .map_err(|e| format!("bad URL {url:?}: {e}"))?
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .tcp_nodelay(true);
+    match (url.starts_with("https://"), tls) {
+        (false, _) => Ok(endpoint),
+        (true, None) => Err(format!(
+            "{url} speaks TLS: give the CA that signed its certificate"
+        )),
+        (true, Some(tls)) => {
+            let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&tls.ca));
+            if let Some((cert, key)) = &tls.identity {
+                config = config.identity(Identity::from_pem(cert, key));
+            }
+            endpoint
+                .tls_config(config)
+                .map_err(|e| format!("TLS settings for {url}: {e}"))
+        }
+    }
 }
 
 /// A request to another service made on behalf of `call`: it carries the

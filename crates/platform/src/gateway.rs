@@ -52,6 +52,7 @@ pub struct GatewayLayer {
     retention: std::time::Duration,
     calls: Arc<tokio::sync::Semaphore>,
     served: Arc<std::collections::HashSet<String>>,
+    tls: Option<Arc<crate::tls::ServerTls>>,
 }
 
 /// How long a refused caller is told to wait when the server is full.
@@ -87,11 +88,29 @@ impl GatewayLayer {
             retention: config.idempotency_retention,
             calls: Arc::new(tokio::sync::Semaphore::new(config.max_calls_in_progress)),
             served: Arc::new(served.iter().map(|s| s.to_string()).collect()),
+            tls: config.tls.clone(),
         }
     }
 }
 
 impl GatewayLayer {
+    /// The caller, when the connection's client certificate (under mutual
+    /// TLS) belongs to the caller's agency.
+    fn bound<B>(&self, req: &Request<B>, caller: Caller) -> Result<Caller, ApiError> {
+        use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+        let Some(tls) = &self.tls else {
+            return Ok(caller);
+        };
+        let certs = req
+            .extensions()
+            .get::<TlsConnectInfo<TcpConnectInfo>>()
+            .and_then(|info| info.peer_certs());
+        let cert = certs.as_ref().and_then(|c| c.first()).map(|c| c.as_ref());
+        tls.admit(cert, &caller.agency)
+            .map_err(|why| ApiError::Unauthenticated(why.into()))?;
+        Ok(caller)
+    }
+
     /// True when this server runs the service of the method `path`.
     fn serves(&self, path: &str) -> bool {
         path.trim_start_matches('/')
@@ -174,6 +193,7 @@ where
                     .verifier
                     .verify(token, self.layer.clock.now_seconds())
                     .and_then(Caller::try_from)
+                    .and_then(|caller| self.layer.bound(&req, caller))
                 {
                     Ok(caller) => {
                         span.record("caller", caller.subject.as_str());

@@ -5,6 +5,7 @@
 //! - [`write`]: the write transaction: audit chain, idempotency, commit.
 //! - [`audit`]: listing and verifying the audit chain.
 //! - [`auth`]: tokens, callers, organisation scope.
+//! - [`tls`]: TLS and mutual TLS, the agency of a client certificate.
 //! - [`policy`]: roles and each method's rule; the gateway enforces them.
 //! - [`gateway`]: the tower layer: request id, tracing, authentication.
 //! - [`limits`]: the one table of field limits.
@@ -38,6 +39,7 @@ pub mod resource;
 pub mod server;
 pub mod symbol;
 pub mod text;
+pub mod tls;
 pub mod tree;
 pub mod write;
 

@@ -31,6 +31,7 @@ use crate::{
     gateway::GatewayLayer,
     pagination::PageKey,
     policy::{Policy, ServicePolicy},
+    tls::ServerTls,
 };
 
 /// Settings shared by every server.
@@ -65,6 +66,8 @@ pub struct ServerConfig {
     /// How often changed trust files (token keys, revocations, TLS
     /// certificates) are read again (default 5 s).
     pub reload_interval: Duration,
+    /// TLS (and, with a client CA, mutual TLS); unset: plaintext.
+    pub tls: Option<Arc<ServerTls>>,
 }
 
 impl ServerConfig {
@@ -75,6 +78,7 @@ impl ServerConfig {
             idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
             max_calls_in_progress: 256,
             reload_interval: Duration::from_secs(5),
+            tls: None,
             verifier,
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace: Duration::ZERO,
@@ -222,11 +226,22 @@ impl ServerBuilder {
         // spans several segments waits on the peer's delayed ACK (about 40 ms
         // a call). The builder's own setting does not apply to a listener we
         // bound ourselves.
-        let incoming =
-            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-        let mut transport = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+        let stopped = async {
             let _ = stop_rx.await;
-        }));
+        };
+        let (mut transport, _accepting) = match &config.tls {
+            None => {
+                let incoming =
+                    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+                let serving = router.serve_with_incoming_shutdown(incoming, stopped);
+                (tokio::spawn(serving), None)
+            }
+            Some(tls) => {
+                let (incoming, accepting) = crate::tls::incoming(listener, tls.clone());
+                let serving = router.serve_with_incoming_shutdown(incoming, stopped);
+                (tokio::spawn(serving), Some(accepting))
+            }
+        };
 
         // Start-up: migrations, then SERVING. A shutdown during start-up
         // or a failed migration stops the server.
@@ -334,6 +349,13 @@ fn reload_trust(config: &ServerConfig) {
         Ok(false) => {}
         Err(e) => tracing::warn!(error = %e, "token trust not reloaded; the last good one stays"),
     }
+    match config.tls.as_ref().map(|tls| tls.reload()) {
+        Some(Ok(true)) => tracing::info!("TLS certificates or agency table reloaded"),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "TLS settings not reloaded; the last good ones stay")
+        }
+        _ => {}
+    }
 }
 
 /// How often expired idempotency records are deleted while serving.
@@ -376,7 +398,8 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// `http://ADDR`, for clients.
+    /// `http://ADDR`, for clients (`https://` is theirs to write when the
+    /// server speaks TLS).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }

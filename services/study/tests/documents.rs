@@ -19,7 +19,7 @@ async fn start(backend: &TestBackend) -> TestServer {
     let nowhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", nowhere.local_addr().unwrap());
     drop(nowhere);
-    let peer = probity_study::MembersPeer::connect_lazy(&url).unwrap();
+    let peer = probity_study::MembersPeer::connect_lazy(&url, None).unwrap();
     TestServer::start(
         backend,
         TestOptions::new(probity_study::SCHEMA),

@@ -83,8 +83,8 @@ async fn bench(label: &str, urls: (&str, &str), runs: usize) -> Result<()> {
         probity_members::register(b, db).map_err(|e| anyhow::anyhow!("{e:?}"))
     })
     .await?;
-    let peer =
-        probity_study::MembersPeer::connect_lazy(&members.url()).map_err(|e| anyhow::anyhow!(e))?;
+    let peer = probity_study::MembersPeer::connect_lazy(&members.url(), None)
+        .map_err(|e| anyhow::anyhow!(e))?;
     let study = start(&key, urls.1, "bench_study", |b, db| {
         probity_study::register(b, db, peer).map_err(|e| anyhow::anyhow!("{e:?}"))
     })

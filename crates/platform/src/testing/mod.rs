@@ -78,7 +78,7 @@ pub async fn fresh_database(
     }
 }
 
-pub use crate::client::{Authed, Bearer};
+pub use crate::client::{Authed, Bearer, ClientTls};
 
 /// A running test server.
 pub struct TestServer {
@@ -92,7 +92,19 @@ pub struct TestServer {
     pub backend: TestBackend,
     /// The server's clock (fixed when the options asked for one).
     pub clock: Clock,
+    /// What the harness's own channels present under TLS.
+    pub client_tls: Option<ClientTls>,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// TLS for a test server: its files, and what the harness's own channels
+/// trust and present.
+#[derive(Debug, Clone)]
+pub struct TestTls {
+    /// The server's certificate, key, client CA and agency table.
+    pub files: crate::tls::TlsFiles,
+    /// The CA and client certificate of the harness's channels.
+    pub client: ClientTls,
 }
 
 /// How to start a test server.
@@ -114,6 +126,8 @@ pub struct TestOptions {
     pub clock: Option<Clock>,
     /// Business calls in progress at once; unset: the default.
     pub max_calls_in_progress: Option<usize>,
+    /// TLS; unset: plaintext.
+    pub tls: Option<TestTls>,
 }
 
 impl TestOptions {
@@ -128,6 +142,7 @@ impl TestOptions {
             reload_interval: None,
             clock: None,
             max_calls_in_progress: None,
+            tls: None,
         }
     }
 }
@@ -156,6 +171,10 @@ impl TestServer {
         if let Some(n) = options.max_calls_in_progress {
             config.max_calls_in_progress = n;
         }
+        if let Some(tls) = &options.tls {
+            let server_tls = crate::tls::ServerTls::load(tls.files.clone()).expect("TLS files");
+            config.tls = Some(Arc::new(server_tls));
+        }
         let mut builder = ServerBuilder::new(config);
         register(&mut builder, db.clone()).expect("service set-up");
         let waiting = options.start_gate.is_some();
@@ -172,6 +191,7 @@ impl TestServer {
             db,
             backend: backend.clone(),
             clock,
+            client_tls: options.tls.map(|t| t.client),
             _dir: dir,
         };
         if !waiting {
@@ -200,10 +220,19 @@ impl TestServer {
         panic!("server did not become SERVING");
     }
 
-    /// A plain channel to the server.
+    /// The server's URL: `https://` under TLS.
+    pub fn url(&self) -> String {
+        match self.client_tls {
+            Some(_) => format!("https://{}", self.server.addr),
+            None => self.server.url(),
+        }
+    }
+
+    /// A channel to the server without a token (with the harness's client
+    /// certificate under TLS).
     pub fn channel(&self) -> Channel {
-        Channel::from_shared(self.server.url())
-            .expect("url")
+        crate::client::endpoint(&self.url(), self.client_tls.as_ref())
+            .expect("endpoint")
             .connect_lazy()
     }
 

@@ -10,7 +10,11 @@
 
 use std::{sync::Arc, time::Duration};
 
-use probity_platform::{ApiError, Call, client::on_behalf, dates};
+use probity_platform::{
+    ApiError, Call,
+    client::{ClientTls, on_behalf},
+    dates,
+};
 use probity_proto::probity::members::v1::{
     GetOrganizationRequest, ListOrganizationsRequest, Organization, StreamRosterRequest,
     member_service_client::MemberServiceClient,
@@ -152,13 +156,13 @@ pub struct MembersPeer {
 }
 
 impl MembersPeer {
-    /// A client of the members service at `url` (`http://host:port`); the
-    /// connection is made on first use, and again after a failure.
-    pub fn connect_lazy(url: &str) -> std::result::Result<Self, String> {
-        let channel = Channel::from_shared(url.to_string())
-            .map_err(|e| format!("bad members URL {url:?}: {e}"))?
-            .connect_timeout(Duration::from_secs(5))
-            .tcp_nodelay(true)
+    /// A client of the members service at `url` (`http://host:port`, or
+    /// `https://…` with `tls`: the CA of members' certificate and study's
+    /// own certificate for mutual TLS); the connection is made on first
+    /// use, and again after a failure.
+    pub fn connect_lazy(url: &str, tls: Option<&ClientTls>) -> std::result::Result<Self, String> {
+        let channel = probity_platform::client::endpoint(url, tls)
+            .map_err(|e| format!("members: {e}"))?
             .connect_lazy();
         Ok(Self { channel })
     }
