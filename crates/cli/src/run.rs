@@ -88,6 +88,8 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     let mut config = ServerConfig::new(verifier);
     config.page_key = crate::keys::page_key(&args.key)?;
     config.tls = args.tls.server()?;
+    config.max_calls_in_progress = args.max_calls_in_progress;
+    config.admission = args.admission();
     config.max_message_bytes = args.max_message_bytes;
     config.shutdown_grace = Duration::from_secs(args.shutdown_grace_seconds);
     config.drain_deadline = Duration::from_secs(args.drain_seconds);

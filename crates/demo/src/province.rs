@@ -97,6 +97,26 @@ pub(crate) fn date(y: i32, m: i32, d: i32) -> Option<Date> {
 }
 
 /// Turns a failed call's status into an error that says what was being done.
+/// Calls `call` again while the server answers `RESOURCE_EXHAUSTED` (the
+/// agency's rate, or the server's capacity: refused before anything ran,
+/// so a retry is safe), backing off 100 ms more each time, up to 30 times.
+pub(crate) async fn retrying<T, F, Fut>(mut call: F) -> Result<T, tonic::Status>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, tonic::Status>>,
+{
+    let mut attempt = 0_u64;
+    loop {
+        match call().await {
+            Err(s) if s.code() == tonic::Code::ResourceExhausted && attempt < 30 => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 pub(crate) fn status(context: &str) -> impl Fn(tonic::Status) -> anyhow::Error + '_ {
     move |s| anyhow!("{context}: {} {}", s.code(), s.message())
 }

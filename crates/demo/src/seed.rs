@@ -614,7 +614,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
     // at a time.
     let sent: Vec<usize> = stream::iter(created.iter().chain(make_ups.iter()))
         .map(|(c, made)| {
-            let mut client = class_client.clone();
+            let client = class_client.clone();
             let members = members.clone();
             let code = code.clone();
             let entries_for = &entries_for;
@@ -635,10 +635,13 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
                     })
                     .collect();
                 if !batches.is_empty() {
-                    client
-                        .stream_attendance(stream::iter(batches))
-                        .await
-                        .map_err(status(&format!("attendance of {}", c.key)))?;
+                    crate::province::retrying(|| {
+                        let mut client = client.clone();
+                        let batches = batches.clone();
+                        async move { client.stream_attendance(stream::iter(batches)).await }
+                    })
+                    .await
+                    .map_err(status(&format!("attendance of {}", c.key)))?;
                 }
                 Ok::<_, anyhow::Error>(entries.len())
             }
@@ -872,16 +875,22 @@ async fn roster(
     day: Option<Date>,
     exclude_exempt: bool,
 ) -> Result<Vec<StreamRosterResponse>> {
-    let mut client = MemberServiceClient::new(members.clone());
-    let mut s = client
-        .stream_roster(StreamRosterRequest {
-            organization: org.into(),
-            as_of: day,
-            exclude_exempt,
-        })
-        .await
-        .map_err(status("roster"))?
-        .into_inner();
+    let client = MemberServiceClient::new(members.clone());
+    let mut s = crate::province::retrying(|| {
+        let mut client = client.clone();
+        async move {
+            client
+                .stream_roster(StreamRosterRequest {
+                    organization: org.into(),
+                    as_of: day,
+                    exclude_exempt,
+                })
+                .await
+        }
+    })
+    .await
+    .map_err(status("roster"))?
+    .into_inner();
     let mut out = Vec::new();
     while let Some(r) = s.message().await.map_err(status("roster"))? {
         out.push(r);

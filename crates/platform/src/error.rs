@@ -139,6 +139,16 @@ pub enum ApiError {
     /// delay.
     #[error("the server is at its limit of calls in progress; retry in {}s", .0.as_secs().max(1))]
     Overloaded(std::time::Duration),
+    /// The calling agency's rate of calls of this kind is used up; retry
+    /// after the delay.
+    #[error("your agency's rate of {class} calls is used up for now; retry in {}s", .1.as_secs().max(1), class = .0)]
+    RateLimited(&'static str, std::time::Duration),
+    /// A client stream passed a limit of messages or bytes.
+    #[error("{0}")]
+    StreamLimit(String),
+    /// The call ran past its deadline, or its client stream went idle.
+    #[error("{0}")]
+    DeadlinePassed(String),
     /// A bug or an unexpected failure; details are only logged.
     #[error("internal error")]
     Internal(String),
@@ -156,6 +166,17 @@ impl ApiError {
     /// An `INVALID_ARGUMENT` error about one field.
     pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
         Self::InvalidArgument(vec![Violation::new(field, description)])
+    }
+
+    /// The error of a client stream that failed while a handler read it:
+    /// the gateway's stream limits keep their code and reason; anything
+    /// else is a broken stream (`INVALID_ARGUMENT` on field `stream`).
+    pub fn from_stream(status: &Status) -> Self {
+        match status.code() {
+            Code::ResourceExhausted => Self::StreamLimit(status.message().to_string()),
+            Code::DeadlineExceeded => Self::DeadlinePassed(status.message().to_string()),
+            _ => Self::invalid("stream", format!("the stream broke: {}", status.message())),
+        }
     }
 
     /// A `NOT_FOUND` error for a resource name.
@@ -176,7 +197,10 @@ impl ApiError {
             Self::Unauthenticated(_) => Code::Unauthenticated,
             Self::PermissionDenied(_) | Self::MissingRole(_) => Code::PermissionDenied,
             Self::Unavailable(_) => Code::Unavailable,
-            Self::Overloaded(_) => Code::ResourceExhausted,
+            Self::Overloaded(_) | Self::RateLimited(..) | Self::StreamLimit(_) => {
+                Code::ResourceExhausted
+            }
+            Self::DeadlinePassed(_) => Code::DeadlineExceeded,
             Self::Internal(_) => Code::Internal,
         }
     }
@@ -197,6 +221,9 @@ impl ApiError {
             Self::MissingRole(_) => ErrorReason::MissingRole,
             Self::Unavailable(_) => ErrorReason::BackendUnavailable,
             Self::Overloaded(_) => ErrorReason::Overloaded,
+            Self::RateLimited(..) => ErrorReason::RateLimited,
+            Self::StreamLimit(_) => ErrorReason::StreamLimit,
+            Self::DeadlinePassed(_) => ErrorReason::DeadlinePassed,
             Self::Internal(_) => ErrorReason::Internal,
         };
         common.as_str_name()
@@ -230,7 +257,7 @@ impl ApiError {
             Self::Internal(detail) => {
                 tracing::error!(detail = %detail, "internal error");
             }
-            Self::Overloaded(delay) => {
+            Self::Overloaded(delay) | Self::RateLimited(_, delay) => {
                 details.set_retry_info(Some(*delay));
             }
             _ => {}

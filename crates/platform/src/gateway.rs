@@ -27,7 +27,10 @@ use tonic::body::Body;
 use tower::{Layer, Service};
 use tracing::Instrument;
 
+use std::collections::HashMap;
+
 use crate::{
+    admission::{Admission, MethodClass, Rates, classify},
     auth::{Caller, Verifier},
     call::CallInfo,
     clock::Clock,
@@ -35,6 +38,7 @@ use crate::{
     pagination::PageKey,
     policy::{Access, Policy, Rule},
     server::ServerConfig,
+    stream_limits::{ClientStreamLimits, DeadlineResponse, LimitedRequest},
 };
 
 /// The metadata key carrying the request id.
@@ -53,6 +57,9 @@ pub struct GatewayLayer {
     calls: Arc<tokio::sync::Semaphore>,
     served: Arc<std::collections::HashSet<String>>,
     tls: Option<Arc<crate::tls::ServerTls>>,
+    admission: Arc<Admission>,
+    classes: Arc<HashMap<String, MethodClass>>,
+    rates: Arc<Rates>,
 }
 
 /// How long a refused caller is told to wait when the server is full.
@@ -78,6 +85,7 @@ impl GatewayLayer {
         policy: Policy,
         served: &[&str],
     ) -> Self {
+        let classes = Arc::new(classify(&policy));
         Self {
             verifier: config.verifier.clone(),
             ready,
@@ -89,26 +97,31 @@ impl GatewayLayer {
             calls: Arc::new(tokio::sync::Semaphore::new(config.max_calls_in_progress)),
             served: Arc::new(served.iter().map(|s| s.to_string()).collect()),
             tls: config.tls.clone(),
+            classes,
+            rates: Arc::new(Rates::new(&config.admission)),
+            admission: Arc::new(config.admission.clone()),
         }
     }
 }
 
 impl GatewayLayer {
     /// The caller, when the connection's client certificate (under mutual
-    /// TLS) belongs to the caller's agency.
-    fn bound<B>(&self, req: &Request<B>, caller: Caller) -> Result<Caller, ApiError> {
+    /// TLS) belongs to the caller's agency; and whether a Probity service
+    /// forwards the call (its certificate is `*`).
+    fn bound<B>(&self, req: &Request<B>, caller: Caller) -> Result<(Caller, bool), ApiError> {
         use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
         let Some(tls) = &self.tls else {
-            return Ok(caller);
+            return Ok((caller, false));
         };
         let certs = req
             .extensions()
             .get::<TlsConnectInfo<TcpConnectInfo>>()
             .and_then(|info| info.peer_certs());
         let cert = certs.as_ref().and_then(|c| c.first()).map(|c| c.as_ref());
-        tls.admit(cert, &caller.agency)
+        let holder = tls
+            .admit(cert, &caller.agency)
             .map_err(|why| ApiError::Unauthenticated(why.into()))?;
-        Ok(caller)
+        Ok((caller, holder == Some(crate::tls::Holder::Service)))
     }
 
     /// True when this server runs the service of the method `path`.
@@ -168,6 +181,12 @@ where
 
         let rule = self.layer.policy.get(&method).copied();
         let open = is_open(&method);
+        let class = self
+            .layer
+            .classes
+            .get(&method)
+            .copied()
+            .unwrap_or(MethodClass::Read);
         // A business call holds one of the server's places until it is
         // answered; with none free it is refused now, not queued.
         let permit = if open {
@@ -195,14 +214,22 @@ where
                     .and_then(Caller::try_from)
                     .and_then(|caller| self.layer.bound(&req, caller))
                 {
-                    Ok(caller) => {
+                    Ok((caller, forwarded)) => {
                         span.record("caller", caller.subject.as_str());
                         let elsewhere = rule.is_none() && !self.layer.serves(&method);
                         let refusal = if elsewhere {
                             None
                         } else {
                             admit(&method, rule.as_ref(), &caller).err()
-                        };
+                        }
+                        .or_else(|| {
+                            // A forwarded call was counted where it was made.
+                            if forwarded {
+                                return None;
+                            }
+                            let wait = self.layer.rates.take(class, &caller.agency).err()?;
+                            Some(ApiError::RateLimited(class.as_str(), wait))
+                        });
                         req.extensions_mut().insert(caller);
                         refusal
                     }
@@ -215,17 +242,30 @@ where
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let deadline = req
+        // The client's deadline, within its class's longest; the class's
+        // when the client set none.
+        let longest = self.layer.admission.of(class).deadline;
+        let asked = req
             .headers()
             .get("grpc-timeout")
             .and_then(|v| v.to_str().ok())
             .and_then(crate::call::parse_grpc_timeout)
-            .map(|t| std::time::Instant::now() + t);
+            .unwrap_or(longest);
+        let deadline = std::time::Instant::now() + asked.min(longest);
+        if class == MethodClass::Bulk && !open {
+            let limits = ClientStreamLimits {
+                idle: self.layer.admission.stream_idle,
+                messages: self.layer.admission.stream_messages,
+                bytes: self.layer.admission.stream_bytes,
+            };
+            let domain = self.layer.domain.clone();
+            req = req.map(|body| Body::new(LimitedRequest::new(body, limits, domain)));
+        }
         req.extensions_mut().insert(CallInfo {
             method,
             request_id: request_id.clone(),
             authorization,
-            deadline,
+            deadline: Some(deadline),
             clock: self.layer.clock.clone(),
             rule,
             page_key: self.layer.page_key.clone(),
@@ -243,8 +283,21 @@ where
                         tracing::info!(error = %err, "refused");
                         err.into_status(&domain).into_http::<Body>()
                     }
-                    None => inner.call(req).await?,
+                    None if open => inner.call(req).await?,
+                    None => match tokio::time::timeout_at(deadline.into(), inner.call(req)).await {
+                        Ok(answer) => answer?,
+                        Err(_) => ApiError::DeadlinePassed(format!(
+                            "the call passed its deadline ({} ms)",
+                            asked.min(longest).as_millis()
+                        ))
+                        .into_status(&domain)
+                        .into_http::<Body>(),
+                    },
                 };
+                if class == MethodClass::Stream && !open {
+                    response =
+                        response.map(|body| Body::new(DeadlineResponse::new(body, deadline)));
+                }
                 if let Some(value) = header {
                     response.headers_mut().insert(REQUEST_ID, value);
                 }

@@ -8,6 +8,8 @@
 //! - [`tls`]: TLS and mutual TLS, the agency of a client certificate.
 //! - [`policy`]: roles and each method's rule; the gateway enforces them.
 //! - [`gateway`]: the tower layer: request id, tracing, authentication.
+//! - [`admission`], [`stream_limits`]: method classes, per-agency rates,
+//!   deadlines, limits on streams (what the gateway admits).
 //! - [`limits`]: the one table of field limits.
 //! - [`logging`]: log output.
 //! - [`mask`]: field masks of Update methods.
@@ -20,6 +22,7 @@
 //! - [`tree`]: the process-wide signal that the organisation tree changed.
 //! - [`client`]: channels that carry a bearer token, for callers.
 
+pub mod admission;
 pub mod audit;
 pub mod auth;
 pub mod bulk;
@@ -37,6 +40,7 @@ pub mod pagination;
 pub mod policy;
 pub mod resource;
 pub mod server;
+pub mod stream_limits;
 pub mod symbol;
 pub mod text;
 pub mod tls;

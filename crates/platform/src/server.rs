@@ -68,6 +68,8 @@ pub struct ServerConfig {
     pub reload_interval: Duration,
     /// TLS (and, with a client CA, mutual TLS); unset: plaintext.
     pub tls: Option<Arc<ServerTls>>,
+    /// Rates per agency, deadlines per class of method, stream limits.
+    pub admission: crate::admission::Admission,
 }
 
 impl ServerConfig {
@@ -79,6 +81,7 @@ impl ServerConfig {
             max_calls_in_progress: 256,
             reload_interval: Duration::from_secs(5),
             tls: None,
+            admission: crate::admission::Admission::default(),
             verifier,
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace: Duration::ZERO,
@@ -220,6 +223,7 @@ impl ServerBuilder {
         let router = tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+            .max_concurrent_streams(Some(config.admission.streams_per_connection))
             .layer(gateway)
             .add_routes(routes.routes());
         // TCP_NODELAY on every accepted socket: without it a response that

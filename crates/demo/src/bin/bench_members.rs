@@ -93,9 +93,15 @@ async fn bench(label: &str, url: &str, schema: &str, args: &Args) -> Result<()> 
     let db = Database::connect(url, schema, 8)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut builder = ServerBuilder::new(ServerConfig::new(std::sync::Arc::new(
-        Verifier::trusting(&key, TokenRules::default()),
-    )));
+    let mut builder = ServerBuilder::new({
+        let mut config = ServerConfig::new(std::sync::Arc::new(Verifier::trusting(
+            &key,
+            TokenRules::default(),
+        )));
+        // The service's own throughput is measured: no per-agency rate.
+        config.admission = probity_platform::admission::Admission::default().without_rates();
+        config
+    });
     probity_members::register(&mut builder, db)?;
     let server = builder.spawn("127.0.0.1:0".parse()?).await?;
     let channel = tonic::transport::Channel::from_shared(server.url())?.connect_lazy();

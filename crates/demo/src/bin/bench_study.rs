@@ -70,9 +70,15 @@ async fn start(
     let db = Database::connect(url, schema, 8)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut builder = ServerBuilder::new(ServerConfig::new(std::sync::Arc::new(
-        Verifier::trusting(key, TokenRules::default()),
-    )));
+    let mut builder = ServerBuilder::new({
+        let mut config = ServerConfig::new(std::sync::Arc::new(Verifier::trusting(
+            key,
+            TokenRules::default(),
+        )));
+        // The service's own throughput is measured: no per-agency rate.
+        config.admission = probity_platform::admission::Admission::default().without_rates();
+        config
+    });
     register(&mut builder, db)?;
     Ok(builder.spawn("127.0.0.1:0".parse()?).await?)
 }

@@ -128,6 +128,8 @@ pub struct TestOptions {
     pub max_calls_in_progress: Option<usize>,
     /// TLS; unset: plaintext.
     pub tls: Option<TestTls>,
+    /// Rates, deadlines and stream limits; unset: the defaults.
+    pub admission: Option<crate::admission::Admission>,
 }
 
 impl TestOptions {
@@ -143,6 +145,7 @@ impl TestOptions {
             clock: None,
             max_calls_in_progress: None,
             tls: None,
+            admission: None,
         }
     }
 }
@@ -170,6 +173,9 @@ impl TestServer {
         config.drain_deadline = Duration::from_secs(5);
         if let Some(n) = options.max_calls_in_progress {
             config.max_calls_in_progress = n;
+        }
+        if let Some(admission) = &options.admission {
+            config.admission = admission.clone();
         }
         if let Some(tls) = &options.tls {
             let server_tls = crate::tls::ServerTls::load(tls.files.clone()).expect("TLS files");

@@ -250,15 +250,16 @@ impl ServerTls {
     /// a connection with client certificate `cert`: the certificate must be
     /// in the agency table, and the agency its own (a Probity service's
     /// certificate carries tokens of any agency). Without mutual TLS, yes.
-    pub fn admit(&self, cert: Option<&[u8]>, agency: &str) -> Result<(), &'static str> {
+    /// The holder when it is known (mutual TLS).
+    pub fn admit(&self, cert: Option<&[u8]>, agency: &str) -> Result<Option<Holder>, &'static str> {
         if !self.mutual() {
-            return Ok(());
+            return Ok(None);
         }
         let cert = cert.ok_or("a client certificate is required")?;
         match self.holder(cert) {
             None => Err("the client certificate is not registered to an agency"),
-            Some(Holder::Service) => Ok(()),
-            Some(Holder::Agency(a)) if a == agency => Ok(()),
+            Some(Holder::Service) => Ok(Some(Holder::Service)),
+            Some(Holder::Agency(a)) if a == agency => Ok(Some(Holder::Agency(a))),
             Some(Holder::Agency(_)) => {
                 Err("the token's agency is not the agency of the client certificate")
             }

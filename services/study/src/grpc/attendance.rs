@@ -158,9 +158,11 @@ impl Classes {
         let mut state: Option<StreamState> = None;
         let mut done = 0_i32;
         let mut entries = 0_i32;
-        while let Some(batch) = batches.message().await.map_err(|s| {
-            ApiError::invalid("stream", format!("the stream broke: {}", s.message()))
-        })? {
+        while let Some(batch) = batches
+            .message()
+            .await
+            .map_err(|s| ApiError::from_stream(&s))?
+        {
             let k = done as usize;
             let prefix = format!("batches[{k}].");
             if state.is_none() {

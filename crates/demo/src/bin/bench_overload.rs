@@ -1,0 +1,357 @@
+//! Benchmarks load shedding (issue 12): what the members service serves
+//! when offered ten times what it can do.
+//!
+//! It starts members in-process (its own runtime) over an SQLite file,
+//! generates a small province (default 2,000 members), and loads a heavy
+//! read: ListMembers of a district's subtree, 200 a page.
+//! 1. Saturation: closed loops of 1, 2, 4, 8 and 16 callers for a few
+//!    seconds each; the best throughput is the saturation rate X.
+//! 2. Open loop at X and at 10·X calls a second, against servers admitting
+//!    at most `--limits` calls in progress (the default is 256; a very
+//!    large one stands for no shedding). For each: goodput (answers a
+//!    second), its ratio to the 1× goodput of the same server, the p50 and
+//!    p99 latency of admitted calls, and how many were refused and how fast.
+//!
+//! Client and server share this machine's cores: the figures are ratios
+//! within one run.
+//!
+//! `bench-overload [--members N] [--seconds S] [--limits 256,16,1000000]`
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+use probity_demo::{ProvinceSpec, generate_province};
+use probity_platform::{
+    Database,
+    admission::Admission,
+    auth::{Claims, Issuer, ROLE_ADMIN, TokenRules, Verifier},
+    client::{Authed, with_token},
+    server::{ServerBuilder, ServerConfig},
+};
+use probity_proto::probity::members::v1::{
+    GetOrganizationRequest, ListMembersRequest, member_service_client::MemberServiceClient,
+    organization_service_client::OrganizationServiceClient,
+};
+use tonic::Code;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+struct Args {
+    members: usize,
+    seconds: u64,
+    limits: Vec<usize>,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut out = Args {
+        members: 2_000,
+        seconds: 8,
+        limits: vec![256, 16, 1_000_000],
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--members" => out.members = value.parse()?,
+            "--seconds" => out.seconds = value.parse()?,
+            "--limits" => {
+                out.limits = value.split(',').map(str::parse).collect::<Result<_, _>>()?
+            }
+            other => bail!("unknown flag {other}; see the doc comment of bench_overload.rs"),
+        }
+    }
+    Ok(out)
+}
+
+/// A members server on its own runtime (two threads), admitting `limit`
+/// calls at once, with no per-agency rate.
+struct Server {
+    addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(url: String, issuer: &Issuer, limit: usize) -> Result<Self> {
+        let verifier = Arc::new(Verifier::trusting(issuer, TokenRules::default()));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            runtime.block_on(async move {
+                let db = Database::connect(&url, "bench_members", 8)
+                    .await
+                    .expect("database");
+                let mut config = ServerConfig::new(verifier);
+                config.max_calls_in_progress = limit;
+                config.admission = Admission {
+                    streams_per_connection: 1024,
+                    ..Admission::default().without_rates()
+                };
+                let mut builder = ServerBuilder::new(config);
+                probity_members::register(&mut builder, db).expect("register");
+                let server = builder
+                    .spawn("127.0.0.1:0".parse().expect("addr"))
+                    .await
+                    .expect("bind");
+                let _ = ready_tx.send(server.addr);
+                let _ = stop_rx.await;
+                let _ = server.shutdown().await;
+            });
+        });
+        let addr = ready_rx.recv().context("the server did not start")?;
+        Ok(Self {
+            addr,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Clients over `connections` separate connections, taken in turn.
+struct Clients {
+    members: Vec<MemberServiceClient<Authed>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl Clients {
+    fn new(addr: std::net::SocketAddr, token: &str, connections: usize) -> Result<Self> {
+        let members = (0..connections)
+            .map(|_| {
+                let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?
+                    .tcp_nodelay(true)
+                    .connect_lazy();
+                Ok(MemberServiceClient::new(
+                    with_token(channel, token).context("token")?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            members,
+            next: Default::default(),
+        })
+    }
+
+    fn one(&self) -> MemberServiceClient<Authed> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.members[i % self.members.len()].clone()
+    }
+}
+
+/// One heavy read; its outcome.
+async fn heavy(mut client: MemberServiceClient<Authed>, district: String) -> Result<(), Code> {
+    client
+        .list_members(ListMembersRequest {
+            organization: district,
+            include_subtree: true,
+            page_size: 200,
+            ..Default::default()
+        })
+        .await
+        .map(|_| ())
+        .map_err(|s| s.code())
+}
+
+/// Calls a second of `callers` closed loops over `seconds`.
+async fn closed_loop(clients: &Arc<Clients>, district: &str, callers: usize, seconds: f64) -> f64 {
+    let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let clients = clients.clone();
+            let district = district.to_string();
+            tokio::spawn(async move {
+                let mut n = 0_u64;
+                while Instant::now() < end {
+                    if heavy(clients.one(), district.clone()).await.is_ok() {
+                        n += 1;
+                    }
+                }
+                n
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap_or(0);
+    }
+    total as f64 / seconds
+}
+
+/// What an open-loop run saw.
+#[derive(Default)]
+struct Outcome {
+    ok: Vec<Duration>,
+    /// Answers that came within the offered window.
+    ok_in_window: usize,
+    refused: Vec<Duration>,
+    other: usize,
+    /// Calls still unanswered a window after the load stopped.
+    unfinished: usize,
+}
+
+/// Offers `rate` calls a second for `seconds`, whatever the answers.
+async fn open_loop(clients: &Arc<Clients>, district: &str, rate: f64, seconds: u64) -> Outcome {
+    let seen = Arc::new(Mutex::new(Outcome::default()));
+    let start = Instant::now();
+    let end = start + Duration::from_secs(seconds);
+    let mut sent = 0_u64;
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut tasks = Vec::new();
+    while Instant::now() < end {
+        tick.tick().await;
+        let due = (start.elapsed().as_secs_f64() * rate) as u64;
+        while sent < due {
+            sent += 1;
+            let client = clients.one();
+            let district = district.to_string();
+            let seen = seen.clone();
+            tasks.push(tokio::spawn(async move {
+                let began = Instant::now();
+                let outcome = heavy(client, district).await;
+                let took = began.elapsed();
+                let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+                match outcome {
+                    Ok(()) => {
+                        seen.ok.push(took);
+                        if Instant::now() <= end {
+                            seen.ok_in_window += 1;
+                        }
+                    }
+                    Err(Code::ResourceExhausted) => seen.refused.push(took),
+                    Err(_) => seen.other += 1,
+                }
+            }));
+        }
+    }
+    // Calls not answered within another window are cut off.
+    let cutoff = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let mut unfinished = 0;
+    for mut t in tasks {
+        if tokio::time::timeout_at(cutoff, &mut t).await.is_err() {
+            t.abort();
+            unfinished += 1;
+        }
+    }
+    let mut outcome = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
+    outcome.unfinished = unfinished;
+    outcome.ok.sort();
+    outcome.refused.sort();
+    outcome
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+#[tokio::main(worker_threads = 2)]
+async fn main() -> Result<()> {
+    let args = parse_args()?;
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}/members.db", dir.path().display());
+    let issuer = Issuer::generate();
+    let now = probity_platform::Clock::system().now_seconds();
+    let token = issuer.sign(&Claims::new(
+        "bench",
+        "bench",
+        &[ROLE_ADMIN],
+        &["*"],
+        now,
+        12 * 3600,
+    ));
+
+    // The province, made through the first server.
+    let server = Server::start(url.clone(), &issuer, 256)?;
+    let channel =
+        tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))?.connect_lazy();
+    let admin = with_token(channel, &token).context("token")?;
+    let mut orgs = OrganizationServiceClient::new(admin.clone());
+    for _ in 0..200 {
+        let probe = orgs
+            .get_organization(GetOrganizationRequest {
+                name: "organizations/00000000000000000000000000000000".into(),
+            })
+            .await;
+        if probe.is_err_and(|s| s.code() == Code::NotFound) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let spec = ProvinceSpec {
+        members: args.members,
+        districts: 2,
+        ..Default::default()
+    };
+    let province = generate_province(admin, &spec).await?;
+    let district = province.districts[0].clone();
+    println!(
+        "province: {} members; heavy read: ListMembers of {district} with its subtree, 200 a page",
+        province.members.len()
+    );
+
+    // Saturation.
+    let clients = Arc::new(Clients::new(server.addr, &token, 16)?);
+    let mut saturation: f64 = 0.0;
+    for callers in [1, 2, 4, 8, 16] {
+        let rate = closed_loop(&clients, &district, callers, 3.0).await;
+        println!("closed loop, {callers:>2} callers: {rate:8.1} calls/s");
+        saturation = saturation.max(rate);
+    }
+    server.stop();
+    println!("saturation X = {saturation:.1} calls/s");
+    println!();
+    println!(
+        "| calls in progress allowed | offered | goodput /s | goodput ÷ 1× | p50 admitted ms | p99 admitted ms | refused | p99 refusal ms | other errors | unanswered |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for limit in &args.limits {
+        let server = Server::start(url.clone(), &issuer, *limit)?;
+        let clients = Arc::new(Clients::new(server.addr, &token, 32)?);
+        // Warm the connections.
+        closed_loop(&clients, &district, 32, 0.5).await;
+        let mut base = 0.0;
+        for times in [1.0, 10.0] {
+            let outcome = open_loop(&clients, &district, saturation * times, args.seconds).await;
+            let goodput = outcome.ok_in_window as f64 / args.seconds as f64;
+            if times == 1.0 {
+                base = goodput;
+            }
+            println!(
+                "| {limit} | {times}× ({:.0}/s) | {goodput:.1} | {:.2} | {:.1} | {:.1} | {} | {:.2} | {} | {} |",
+                saturation * times,
+                goodput / base.max(f64::MIN_POSITIVE),
+                percentile(&outcome.ok, 0.5),
+                percentile(&outcome.ok, 0.99),
+                outcome.refused.len(),
+                percentile(&outcome.refused, 0.99),
+                outcome.other,
+                outcome.unfinished
+            );
+        }
+        server.stop();
+    }
+    Ok(())
+}
