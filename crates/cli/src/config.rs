@@ -382,7 +382,7 @@ pub struct ServeArgs {
     pub drain_seconds: u64,
     /// Business calls in progress at once; one more is refused at once
     /// (RESOURCE_EXHAUSTED, OVERLOADED).
-    #[arg(long, env = "PROBITY_MAX_CALLS", default_value_t = 256)]
+    #[arg(long, env = "PROBITY_MAX_CALLS", default_value_t = 64)]
     pub max_calls_in_progress: usize,
     /// Calls one connection may have open at once (HTTP/2 streams).
     #[arg(long, env = "PROBITY_STREAMS_PER_CONNECTION", default_value_t = 64)]

@@ -61,7 +61,7 @@ pub struct ServerConfig {
     /// idempotency records are deleted (default 7 days).
     pub idempotency_retention: Duration,
     /// Business calls in progress at once; one more is refused at once with
-    /// `RESOURCE_EXHAUSTED` (default 256).
+    /// `RESOURCE_EXHAUSTED` (default 64: `docs/benchmarks.md`, issue 12).
     pub max_calls_in_progress: usize,
     /// How often changed trust files (token keys, revocations, TLS
     /// certificates) are read again (default 5 s).
@@ -78,7 +78,7 @@ impl ServerConfig {
         Self {
             page_key: PageKey::generate(),
             idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
-            max_calls_in_progress: 256,
+            max_calls_in_progress: 64,
             reload_interval: Duration::from_secs(5),
             tls: None,
             admission: crate::admission::Admission::default(),

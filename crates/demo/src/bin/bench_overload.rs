@@ -4,10 +4,11 @@
 //! It starts members in-process (its own runtime) over an SQLite file,
 //! generates a small province (default 2,000 members), and loads a heavy
 //! read: ListMembers of a district's subtree, 200 a page.
-//! 1. Saturation: closed loops of 1, 2, 4, 8 and 16 callers for a few
+//! 1. Saturation: closed loops of 1, 2, 4, 8, 16 and 32 callers for a few
 //!    seconds each; the best throughput is the saturation rate X.
-//! 2. Open loop at X and at 10·X calls a second, against servers admitting
-//!    at most `--limits` calls in progress (the default is 256; a very
+//! 2. Open loop at X and at 10·X calls a second, alternating, `--pairs`
+//!    times (default 3), against servers admitting
+//!    at most `--limits` calls in progress (the default is 64; a very
 //!    large one stands for no shedding). For each: goodput (answers a
 //!    second), its ratio to the 1× goodput of the same server, the p50 and
 //!    p99 latency of admitted calls, and how many were refused and how fast.
@@ -15,7 +16,8 @@
 //! Client and server share this machine's cores: the figures are ratios
 //! within one run.
 //!
-//! `bench-overload [--members N] [--seconds S] [--limits 256,16,1000000]`
+//! `taskset -c 1 bench-overload [--members N] [--seconds S] [--pairs P]
+//! [--limits 256,64,16,1000000]`
 
 use std::{
     sync::{Arc, Mutex},
@@ -44,13 +46,15 @@ struct Args {
     members: usize,
     seconds: u64,
     limits: Vec<usize>,
+    pairs: usize,
 }
 
 fn parse_args() -> Result<Args> {
     let mut out = Args {
         members: 2_000,
         seconds: 8,
-        limits: vec![256, 16, 1_000_000],
+        limits: vec![256, 64, 16, 1_000_000],
+        pairs: 3,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -60,6 +64,7 @@ fn parse_args() -> Result<Args> {
         match flag.as_str() {
             "--members" => out.members = value.parse()?,
             "--seconds" => out.seconds = value.parse()?,
+            "--pairs" => out.pairs = value.parse::<usize>()?.max(1),
             "--limits" => {
                 out.limits = value.split(',').map(str::parse).collect::<Result<_, _>>()?
             }
@@ -69,62 +74,95 @@ fn parse_args() -> Result<Args> {
     Ok(out)
 }
 
-/// A members server on its own runtime (two threads), admitting `limit`
-/// calls at once, with no per-agency rate.
+/// A members server in a child process of this program (`--serve`),
+/// pinned to CPU 0 with `taskset` when there is one, so that the load
+/// generator (run it pinned to CPU 1: `taskset -c 1 bench-overload`) does
+/// not take the server's core. It admits `limit` calls at once, with no
+/// per-agency rate.
 struct Server {
     addr: std::net::SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    child: std::process::Child,
 }
 
 impl Server {
-    fn start(url: String, issuer: &Issuer, limit: usize) -> Result<Self> {
-        let verifier = Arc::new(Verifier::trusting(issuer, TokenRules::default()));
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("server runtime");
-            runtime.block_on(async move {
-                let db = Database::connect(&url, "bench_members", 8)
-                    .await
-                    .expect("database");
-                let mut config = ServerConfig::new(verifier);
-                config.max_calls_in_progress = limit;
-                config.admission = Admission {
-                    streams_per_connection: 1024,
-                    ..Admission::default().without_rates()
-                };
-                let mut builder = ServerBuilder::new(config);
-                probity_members::register(&mut builder, db).expect("register");
-                let server = builder
-                    .spawn("127.0.0.1:0".parse().expect("addr"))
-                    .await
-                    .expect("bind");
-                let _ = ready_tx.send(server.addr);
-                let _ = stop_rx.await;
-                let _ = server.shutdown().await;
-            });
-        });
-        let addr = ready_rx.recv().context("the server did not start")?;
-        Ok(Self {
-            addr,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        })
+    fn start(url: &str, jwks: &std::path::Path, limit: usize) -> Result<Self> {
+        use std::io::BufRead;
+        let me = std::env::current_exe()?;
+        let args = [
+            me.to_str().context("program path")?,
+            "--serve",
+            url,
+            jwks.to_str().context("jwks path")?,
+            &limit.to_string(),
+        ];
+        let pinned = std::process::Command::new("taskset")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        let mut command = if pinned {
+            let mut c = std::process::Command::new("taskset");
+            c.args(["-c", "0"]).args(args);
+            c
+        } else {
+            let mut c = std::process::Command::new(args[0]);
+            c.args(&args[1..]);
+            c
+        };
+        let mut child = command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("start the server process")?;
+        let stdout = child.stdout.take().context("server output")?;
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line)?;
+        let addr = line
+            .trim()
+            .strip_prefix("listening ")
+            .context("the server did not start")?
+            .parse()?;
+        Ok(Self { addr, child })
     }
 
     fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        // Closing its input stops it.
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
     }
+}
+
+/// `--serve URL JWKS LIMIT`: the server process.
+fn serve(url: String, jwks: String, limit: usize) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let jwks = std::fs::read_to_string(&jwks)?;
+        let verifier =
+            Verifier::from_jwks(&jwks, TokenRules::default()).map_err(anyhow::Error::msg)?;
+        let db = Database::connect(&url, "bench_members", 8)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut config = ServerConfig::new(Arc::new(verifier));
+        config.max_calls_in_progress = limit;
+        config.admission = Admission {
+            streams_per_connection: 1024,
+            ..Admission::default().without_rates()
+        };
+        let mut builder = ServerBuilder::new(config);
+        probity_members::register(&mut builder, db).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let server = builder.spawn("127.0.0.1:0".parse()?).await?;
+        println!("listening {}", server.addr);
+        // Until the parent closes our input.
+        tokio::task::spawn_blocking(|| {
+            let mut sink = String::new();
+            while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {}
+        })
+        .await?;
+        let _ = server.shutdown().await;
+        Ok(())
+    })
 }
 
 /// Clients over `connections` separate connections, taken in turn.
@@ -203,9 +241,11 @@ struct Outcome {
     /// Answers that came within the offered window.
     ok_in_window: usize,
     refused: Vec<Duration>,
-    other: usize,
+    other: std::collections::BTreeMap<String, usize>,
     /// Calls still unanswered a window after the load stopped.
     unfinished: usize,
+    /// Calls sent.
+    sent: u64,
 }
 
 /// Offers `rate` calls a second for `seconds`, whatever the answers.
@@ -238,7 +278,7 @@ async fn open_loop(clients: &Arc<Clients>, district: &str, rate: f64, seconds: u
                         }
                     }
                     Err(Code::ResourceExhausted) => seen.refused.push(took),
-                    Err(_) => seen.other += 1,
+                    Err(code) => *seen.other.entry(format!("{code:?}")).or_default() += 1,
                 }
             }));
         }
@@ -254,6 +294,7 @@ async fn open_loop(clients: &Arc<Clients>, district: &str, rate: f64, seconds: u
     }
     let mut outcome = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
     outcome.unfinished = unfinished;
+    outcome.sent = sent;
     outcome.ok.sort();
     outcome.refused.sort();
     outcome
@@ -267,12 +308,28 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-#[tokio::main(worker_threads = 2)]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
+    let mut raw = std::env::args().skip(1);
+    if raw.next().as_deref() == Some("--serve") {
+        let url = raw.next().context("--serve URL JWKS LIMIT")?;
+        let jwks = raw.next().context("--serve URL JWKS LIMIT")?;
+        let limit = raw.next().context("--serve URL JWKS LIMIT")?.parse()?;
+        return serve(url, jwks, limit);
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(bench())
+}
+
+async fn bench() -> Result<()> {
     let args = parse_args()?;
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}/members.db", dir.path().display());
     let issuer = Issuer::generate();
+    let jwks = dir.path().join("jwks.json");
+    std::fs::write(&jwks, Issuer::jwks([&issuer]))?;
     let now = probity_platform::Clock::system().now_seconds();
     let token = issuer.sign(&Claims::new(
         "bench",
@@ -284,7 +341,7 @@ async fn main() -> Result<()> {
     ));
 
     // The province, made through the first server.
-    let server = Server::start(url.clone(), &issuer, 256)?;
+    let server = Server::start(&url, &jwks, 256)?;
     let channel =
         tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))?.connect_lazy();
     let admin = with_token(channel, &token).context("token")?;
@@ -315,7 +372,7 @@ async fn main() -> Result<()> {
     // Saturation.
     let clients = Arc::new(Clients::new(server.addr, &token, 16)?);
     let mut saturation: f64 = 0.0;
-    for callers in [1, 2, 4, 8, 16] {
+    for callers in [1, 2, 4, 8, 16, 32] {
         let rate = closed_loop(&clients, &district, callers, 3.0).await;
         println!("closed loop, {callers:>2} callers: {rate:8.1} calls/s");
         saturation = saturation.max(rate);
@@ -324,34 +381,57 @@ async fn main() -> Result<()> {
     println!("saturation X = {saturation:.1} calls/s");
     println!();
     println!(
-        "| calls in progress allowed | offered | goodput /s | goodput ÷ 1× | p50 admitted ms | p99 admitted ms | refused | p99 refusal ms | other errors | unanswered |"
+        "| calls in progress allowed | offered (sent) /s | goodput /s | goodput ÷ 1× | p50 admitted ms | p99 admitted ms | refused | p50 / p99 refusal ms | other errors | unanswered |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+    let mut summary = Vec::new();
     for limit in &args.limits {
-        let server = Server::start(url.clone(), &issuer, *limit)?;
+        let server = Server::start(&url, &jwks, *limit)?;
         let clients = Arc::new(Clients::new(server.addr, &token, 32)?);
         // Warm the connections.
         closed_loop(&clients, &district, 32, 0.5).await;
+        // 1× and 10× alternate, `--pairs` times; each 10× run is compared
+        // with the 1× run just before it, on a machine whose speed drifts.
         let mut base = 0.0;
-        for times in [1.0, 10.0] {
+        let mut ratios = Vec::new();
+        for times in (0..args.pairs).flat_map(|_| [1.0, 10.0]) {
             let outcome = open_loop(&clients, &district, saturation * times, args.seconds).await;
             let goodput = outcome.ok_in_window as f64 / args.seconds as f64;
             if times == 1.0 {
                 base = goodput;
+            } else {
+                ratios.push(goodput / base.max(f64::MIN_POSITIVE));
             }
             println!(
-                "| {limit} | {times}× ({:.0}/s) | {goodput:.1} | {:.2} | {:.1} | {:.1} | {} | {:.2} | {} | {} |",
+                "| {limit} | {times}× {:.0} ({:.0}) | {goodput:.1} | {:.2} | {:.1} | {:.1} | {} | {:.2} / {:.2} | {:?} | {} |",
                 saturation * times,
+                outcome.sent as f64 / args.seconds as f64,
                 goodput / base.max(f64::MIN_POSITIVE),
                 percentile(&outcome.ok, 0.5),
                 percentile(&outcome.ok, 0.99),
                 outcome.refused.len(),
+                percentile(&outcome.refused, 0.5),
                 percentile(&outcome.refused, 0.99),
                 outcome.other,
                 outcome.unfinished
             );
         }
+        ratios.sort_by(f64::total_cmp);
+        summary.push(format!(
+            "limit {limit}: goodput at 10× ÷ 1×, median of {}: {:.2} (each: {})",
+            ratios.len(),
+            ratios[ratios.len() / 2],
+            ratios
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
         server.stop();
+    }
+    println!();
+    for line in summary {
+        println!("{line}");
     }
     Ok(())
 }

@@ -66,13 +66,25 @@ struct Trust {
 }
 
 /// Verifies bearer tokens with public keys only.
+///
+/// A signature check costs about 60 µs (Ed25519, this machine) — a fifth
+/// of a whole small call — and a client sends the same token call after
+/// call, so tokens whose signature and claims passed are remembered (up to
+/// [`REMEMBERED`], forgotten all at once when the trust files change): a
+/// remembered token is checked again only for what changes with time — its
+/// validity window, its key still trusted, its `jti` not revoked.
 pub struct Verifier {
     rules: TokenRules,
     trust: RwLock<Arc<Trust>>,
     files: Option<TrustFiles>,
     /// Modification times of the files as last read.
     seen: Mutex<(Option<SystemTime>, Option<SystemTime>)>,
+    /// Tokens that passed, with their key id and claims.
+    remembered: Mutex<HashMap<String, (String, Claims)>>,
 }
+
+/// How many verified tokens a verifier remembers.
+pub const REMEMBERED: usize = 4096;
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -126,6 +138,11 @@ fn read_revoked(text: &str) -> HashSet<String> {
         .collect()
 }
 
+/// An `UNAUTHENTICATED` refusal of a token, saying why.
+fn bad(why: &str) -> ApiError {
+    ApiError::Unauthenticated(format!("bearer token rejected: {why}"))
+}
+
 fn modified(path: &std::path::Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
@@ -142,6 +159,7 @@ impl Verifier {
             })),
             files: None,
             seen: Mutex::new((None, None)),
+            remembered: Mutex::new(HashMap::new()),
         })
     }
 
@@ -158,6 +176,7 @@ impl Verifier {
             trust: RwLock::new(Arc::new(Trust::default())),
             files: Some(files),
             seen: Mutex::new((None, None)),
+            remembered: Mutex::new(HashMap::new()),
         };
         me.load()?;
         Ok(me)
@@ -192,6 +211,10 @@ impl Verifier {
         };
         *self.trust.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(Trust { keys, revoked });
         *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = stamps;
+        self.remembered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         Ok(())
     }
 
@@ -214,13 +237,41 @@ impl Verifier {
     /// Verifies a compact JWT at `now` (seconds since the epoch) and
     /// returns its claims.
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, ApiError> {
-        let bad = |why: &str| ApiError::Unauthenticated(format!("bearer token rejected: {why}"));
+        let trust = self.current();
+        let known = self
+            .remembered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(token)
+            .cloned();
+        if let Some((kid, claims)) = known {
+            if !trust.keys.contains_key(&kid) {
+                return Err(bad("unknown key id"));
+            }
+            self.check_time_and_revocation(&claims, &trust, now)?;
+            return Ok(claims);
+        }
+        let (kid, claims) = self.verify_signed(token, &trust, now)?;
+        let mut remembered = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        if remembered.len() >= REMEMBERED {
+            remembered.clear();
+        }
+        remembered.insert(token.to_string(), (kid, claims.clone()));
+        Ok(claims)
+    }
+
+    /// The whole check: signature, claims, time, revocation.
+    fn verify_signed(
+        &self,
+        token: &str,
+        trust: &Trust,
+        now: i64,
+    ) -> Result<(String, Claims), ApiError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| bad("not a JWT"))?;
         if !matches!(header.alg, Algorithm::EdDSA | Algorithm::ES256) {
             return Err(bad("the algorithm must be EdDSA or ES256"));
         }
         let kid = header.kid.ok_or_else(|| bad("no key id (`kid`)"))?;
-        let trust = self.current();
         let (key, algorithm) = trust.keys.get(&kid).ok_or_else(|| bad("unknown key id"))?;
         if *algorithm != header.alg {
             return Err(bad("the algorithm does not match the key"));
@@ -244,6 +295,24 @@ impl Verifier {
                 })
             })?
             .claims;
+        if claims.sub.is_empty() {
+            return Err(bad("no subject"));
+        }
+        if claims.jti.is_empty() {
+            return Err(bad("no token id (`jti`)"));
+        }
+        self.check_time_and_revocation(&claims, trust, now)?;
+        Ok((kid, claims))
+    }
+
+    /// What changes with time: the validity window and the lifetime, and
+    /// the revocation list.
+    fn check_time_and_revocation(
+        &self,
+        claims: &Claims,
+        trust: &Trust,
+        now: i64,
+    ) -> Result<(), ApiError> {
         let leeway = self.rules.leeway.as_secs() as i64;
         let longest = self.rules.max_lifetime.as_secs() as i64;
         if claims.exp <= now - leeway {
@@ -255,16 +324,10 @@ impl Verifier {
         if claims.exp - claims.iat > longest || claims.exp - now > longest + leeway {
             return Err(bad("valid for longer than this server allows"));
         }
-        if claims.sub.is_empty() {
-            return Err(bad("no subject"));
-        }
-        if claims.jti.is_empty() {
-            return Err(bad("no token id (`jti`)"));
-        }
         if trust.revoked.contains(&claims.jti) {
             return Err(bad("revoked"));
         }
-        Ok(claims)
+        Ok(())
     }
 }
 
@@ -285,6 +348,10 @@ mod tests {
         let claims = claims();
         let token = issuer.sign(&claims);
         assert_eq!(verifier.verify(&token, NOW + 10).unwrap(), claims);
+        // Remembered, it is still held to its expiry.
+        assert_eq!(verifier.verify(&token, NOW + 20).unwrap(), claims);
+        let late = verifier.verify(&token, NOW + 3600 + 61).unwrap_err();
+        assert!(late.to_string().contains("expired"), "{late}");
         let stranger = Issuer::generate();
         assert!(verifier.verify(&stranger.sign(&claims), NOW).is_err());
         let mut forged = token.clone();
