@@ -47,6 +47,8 @@ struct Args {
     seconds: u64,
     limits: Vec<usize>,
     pairs: usize,
+    /// Only measure how many refusals a second the server answers.
+    refusals: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -55,9 +57,14 @@ fn parse_args() -> Result<Args> {
         seconds: 8,
         limits: vec![256, 64, 16, 1_000_000],
         pairs: 3,
+        refusals: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--refusals" {
+            out.refusals = true;
+            continue;
+        }
         let value = args
             .next()
             .with_context(|| format!("{flag} needs a value"))?;
@@ -122,6 +129,28 @@ impl Server {
             .context("the server did not start")?
             .parse()?;
         Ok(Self { addr, child })
+    }
+
+    /// CPU seconds the server process has used (Linux `/proc`; 0 elsewhere).
+    fn cpu_seconds(&self) -> f64 {
+        // With taskset in front, the server is taskset's child after exec:
+        // the same process.
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name in parentheses; utime and stime
+        // are the 14th and 15th fields, in clock ticks (100 a second).
+        let after = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (ticks(11) + ticks(12)) / 100.0
     }
 
     fn stop(mut self) {
@@ -300,6 +329,47 @@ async fn open_loop(clients: &Arc<Clients>, district: &str, rate: f64, seconds: u
     outcome
 }
 
+/// `--refusals`: a server that admits no call, and 32 callers asking it as
+/// fast as they can for 5 s, three times: what one refusal costs.
+async fn refusals(url: &str, jwks: &std::path::Path, token: &str) -> Result<()> {
+    let server = Server::start(url, jwks, 0)?;
+    let clients = Arc::new(Clients::new(server.addr, token, 32)?);
+    let district = "organizations/00000000000000000000000000000000".to_string();
+    for _ in 0..3 {
+        let cpu = server.cpu_seconds();
+        let end = Instant::now() + Duration::from_secs(5);
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let clients = clients.clone();
+                let district = district.clone();
+                tokio::spawn(async move {
+                    let mut n = 0_u64;
+                    while Instant::now() < end {
+                        if heavy(clients.one(), district.clone()).await
+                            == Err(Code::ResourceExhausted)
+                        {
+                            n += 1;
+                        }
+                    }
+                    n
+                })
+            })
+            .collect();
+        let mut total = 0;
+        for t in tasks {
+            total += t.await.unwrap_or(0);
+        }
+        let used = server.cpu_seconds() - cpu;
+        println!(
+            "refusals answered: {:.0} a second; server CPU {:.1} µs a refusal",
+            total as f64 / 5.0,
+            used * 1e6 / total.max(1) as f64
+        );
+    }
+    server.stop();
+    Ok(())
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -339,6 +409,10 @@ async fn bench() -> Result<()> {
         now,
         12 * 3600,
     ));
+
+    if args.refusals {
+        return refusals(&url, &jwks, &token).await;
+    }
 
     // The province, made through the first server.
     let server = Server::start(&url, &jwks, 256)?;
