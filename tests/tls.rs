@@ -4,12 +4,12 @@
 //! certificate is. Study calls members over mutual TLS with its own
 //! certificate, forwarding the caller's token. On every backend.
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use probity_platform::{
     auth::{Issuer, TokenRules, Verifier},
     client::{ClientTls, endpoint, with_token},
-    testing::{TestBackend, TestOptions, TestServer, TestTls, backends},
+    testing::{TestBackend, TestOptions, TestServer, TestTls, backends, write_later},
     tls::{DevCa, Pair, TlsFiles},
 };
 use probity_proto::probity::{
@@ -85,26 +85,9 @@ impl Pki {
     }
 }
 
-/// Writes a file and moves its modification time a little ahead, so that
-/// a rewrite within one clock tick still reads as a change.
-fn write_later(path: &Path, text: &str) {
-    std::fs::write(path, text).unwrap();
-    let later = std::time::SystemTime::now() + Duration::from_secs(2);
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(later)
-        .unwrap();
-}
-
-async fn start(
-    backend: &TestBackend,
-    pki: &Pki,
-    issuer: &Issuer,
-    schema: &'static str,
-) -> TestOptions {
-    let _ = backend;
+/// Options of a server of `schema` over mutual TLS with `pki`, trusting
+/// `issuer`, rereading its files every 100 ms.
+fn tls_options(pki: &Pki, issuer: &Issuer, schema: &'static str) -> TestOptions {
     let mut options = TestOptions::new(schema);
     options.issuer = Some(issuer.clone());
     options.verifier = Some(Arc::new(Verifier::trusting(issuer, TokenRules::default())));
@@ -120,11 +103,11 @@ async fn start(
 /// certificate.
 async fn stack(backend: &TestBackend, pki: &Pki) -> (TestServer, TestServer) {
     let issuer = Issuer::generate();
-    let options = start(backend, pki, &issuer, probity_members::SCHEMA).await;
+    let options = tls_options(pki, &issuer, probity_members::SCHEMA);
     let members = TestServer::start(backend, options, probity_members::register).await;
     let peer_tls = pki.client(Some(&pki.service));
     let peer = probity_study::MembersPeer::connect_lazy(&members.url(), Some(&peer_tls)).unwrap();
-    let options = start(backend, pki, &issuer, probity_study::SCHEMA).await;
+    let options = tls_options(pki, &issuer, probity_study::SCHEMA);
     let study = TestServer::start(backend, options, |server, db| {
         probity_study::register(server, db, peer)
     })
@@ -225,7 +208,7 @@ async fn a_new_server_certificate_is_served_without_a_restart() {
     let backend = TestBackend::Sqlite;
     let pki = Pki::new();
     let issuer = Issuer::generate();
-    let options = start(&backend, &pki, &issuer, probity_members::SCHEMA).await;
+    let options = tls_options(&pki, &issuer, probity_members::SCHEMA);
     let members = TestServer::start(&backend, options, probity_members::register).await;
 
     // A client that trusts only a new CA cannot connect yet.

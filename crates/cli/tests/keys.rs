@@ -5,30 +5,14 @@
 //! is refused.
 
 use std::{
-    net::TcpListener,
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-const PROBITY: &str = env!("CARGO_BIN_EXE_probity");
+mod common;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn probity(args: &[&str]) -> std::process::Output {
-    Command::new(PROBITY)
-        .args(args)
-        .env_remove("PROBITY_TOKEN")
-        .output()
-        .expect("run probity")
-}
+use common::{PROBITY, Server, free_port, probity};
 
 fn ok(out: std::process::Output) -> String {
     assert!(
@@ -112,14 +96,7 @@ fn a_server_with_public_keys_only_rotates_and_revokes_without_a_restart() {
     private_dir(&server_dir);
     let jwks = issuer_dir.join("jwks.json");
     let revoked = issuer_dir.join("revoked-tokens");
-    let listen = format!(
-        "127.0.0.1:{}",
-        TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    );
+    let listen = format!("127.0.0.1:{}", free_port());
     let addr = format!("http://{listen}");
     let child = Command::new(PROBITY)
         .args([

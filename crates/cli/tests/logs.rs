@@ -3,10 +3,13 @@
 //! even at the `debug` level (issue 12, data at rest).
 
 use std::{
-    net::TcpListener,
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
+
+mod common;
+
+use common::{PROBITY, free_port};
 
 use probity_platform::client::with_token;
 use probity_proto::{
@@ -21,8 +24,6 @@ use probity_proto::{
     },
 };
 
-const PROBITY: &str = env!("CARGO_BIN_EXE_probity");
-
 fn date(year: i32, month: i32, day: i32) -> Option<Date> {
     Some(Date { year, month, day })
 }
@@ -32,12 +33,7 @@ async fn the_log_holds_no_token_personal_data_or_declaration_contents() {
     let parent = tempfile::tempdir().unwrap();
     let data = parent.path().join("data");
     let log = parent.path().join("server.log");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{}", free_port());
     let mut server = Command::new(PROBITY)
         .args([
             "up",

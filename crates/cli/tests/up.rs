@@ -2,43 +2,13 @@
 //! probed and called through the CLI, then stopped with SIGTERM.
 
 use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-const PROBITY: &str = env!("CARGO_BIN_EXE_probity");
+mod common;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn probity(args: &[&str]) -> std::process::Output {
-    Command::new(PROBITY)
-        .args(args)
-        .env_remove("PROBITY_TOKEN")
-        .output()
-        .expect("run probity")
-}
-
-/// The permission bits of `path`.
-fn mode(path: &std::path::Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
+use common::{PROBITY, Server, free_port, mode, probity};
 
 #[test]
 fn up_refuses_a_data_directory_others_can_read() {

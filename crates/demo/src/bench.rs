@@ -27,6 +27,20 @@ where
     Ok(median(times))
 }
 
+/// A token of `issuer` for `sub` of agency `bench` holding `role` over
+/// the whole tree, valid for the 12 hours servers allow by default.
+pub fn token(issuer: &probity_platform::auth::Issuer, sub: &str, role: &str) -> String {
+    let now = probity_platform::Clock::system().now_seconds();
+    issuer.sign(&probity_platform::auth::Claims::new(
+        sub,
+        "bench",
+        &[role],
+        &["*"],
+        now,
+        12 * 3600,
+    ))
+}
+
 /// `d` as `12.34 ms`.
 pub fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)

@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 use common::*;
 use probity_platform::{
     auth::{Claims, Issuer, TokenRules, TrustFiles, Verifier},
-    testing::{TestOptions, TestServer},
+    testing::{TestOptions, TestServer, write_later},
 };
 use probity_proto::probity::members::v1::{
     ListOrganizationsRequest, organization_service_client::OrganizationServiceClient,
@@ -26,19 +26,6 @@ async fn call(server: &TestServer, token: &str) -> Code {
         .await
         .err()
         .map_or(Code::Ok, |s| s.code())
-}
-
-/// Writes `text` to `path` with a modification time a little ahead, so a
-/// rewrite within one clock tick still reads as a change.
-fn write_later(path: &std::path::Path, text: &str) {
-    std::fs::write(path, text).unwrap();
-    let later = std::time::SystemTime::now() + Duration::from_secs(2);
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(later)
-        .unwrap();
 }
 
 /// Calls with `token` until the answer is `want` (5 s at most).

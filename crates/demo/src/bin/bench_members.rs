@@ -17,7 +17,7 @@ use probity_demo::bench::{ms, time};
 use probity_demo::{ProvinceSpec, generate_province, record_year};
 use probity_platform::{
     Database,
-    auth::{Claims, Issuer, ROLE_ADMIN, TokenRules, Verifier},
+    auth::{Issuer, ROLE_ADMIN, TokenRules, Verifier},
     client::{Authed, with_token},
     server::{ServerBuilder, ServerConfig},
 };
@@ -105,24 +105,13 @@ async fn bench(label: &str, url: &str, schema: &str, args: &Args) -> Result<()> 
     probity_members::register(&mut builder, db)?;
     let server = builder.spawn("127.0.0.1:0".parse()?).await?;
     let channel = tonic::transport::Channel::from_shared(server.url())?.connect_lazy();
-    let now = probity_platform::Clock::system().now_seconds();
-    let token = key.sign(&Claims::new(
-        "bench",
-        "bench",
-        &[ROLE_ADMIN],
-        &["*"],
-        now,
-        12 * 3600,
-    ));
+    let token = probity_demo::bench::token(&key, "bench", ROLE_ADMIN);
     let authed: Authed = with_token(channel.clone(), &token).context("token")?;
-    let committee_token = key.sign(&Claims::new(
+    let committee_token = probity_demo::bench::token(
+        &key,
         "bench-committee",
-        "bench",
-        &[probity_platform::policy::Role::ReviewCommittee.as_str()],
-        &["*"],
-        now,
-        12 * 3600,
-    ));
+        probity_platform::policy::Role::ReviewCommittee.as_str(),
+    );
     let committee: Authed = with_token(channel, &committee_token).context("token")?;
     // Wait for readiness.
     let mut orgs = OrganizationServiceClient::new(authed.clone());

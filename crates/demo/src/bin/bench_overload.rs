@@ -29,7 +29,7 @@ use probity_demo::{ProvinceSpec, generate_province};
 use probity_platform::{
     Database,
     admission::Admission,
-    auth::{Claims, Issuer, ROLE_ADMIN, TokenRules, Verifier},
+    auth::{Issuer, ROLE_ADMIN, TokenRules, Verifier},
     client::{Authed, with_token},
     server::{ServerBuilder, ServerConfig},
 };
@@ -400,15 +400,7 @@ async fn bench() -> Result<()> {
     let issuer = Issuer::generate();
     let jwks = dir.path().join("jwks.json");
     std::fs::write(&jwks, Issuer::jwks([&issuer]))?;
-    let now = probity_platform::Clock::system().now_seconds();
-    let token = issuer.sign(&Claims::new(
-        "bench",
-        "bench",
-        &[ROLE_ADMIN],
-        &["*"],
-        now,
-        12 * 3600,
-    ));
+    let token = probity_demo::bench::token(&issuer, "bench", ROLE_ADMIN);
 
     if args.refusals {
         return refusals(&url, &jwks, &token).await;

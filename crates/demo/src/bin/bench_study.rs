@@ -21,7 +21,7 @@ use probity_demo::bench::{ms, time};
 use probity_demo::seed::{figures, seed_scenario};
 use probity_platform::{
     Database,
-    auth::{Claims, Issuer, ROLE_ADMIN, TokenRules, Verifier},
+    auth::{Issuer, ROLE_ADMIN, TokenRules, Verifier},
     client::{Authed, with_token},
     server::{RunningServer, ServerBuilder, ServerConfig},
 };
@@ -95,15 +95,7 @@ async fn bench(label: &str, urls: (&str, &str), runs: usize) -> Result<()> {
         probity_study::register(b, db, peer).map_err(|e| anyhow::anyhow!("{e:?}"))
     })
     .await?;
-    let now = probity_platform::Clock::system().now_seconds();
-    let token = key.sign(&Claims::new(
-        "bench",
-        "bench",
-        &[ROLE_ADMIN],
-        &["*"],
-        now,
-        12 * 3600,
-    ));
+    let token = probity_demo::bench::token(&key, "bench", ROLE_ADMIN);
     let channel = |url: String| -> Result<Authed> {
         with_token(
             tonic::transport::Channel::from_shared(url)?.connect_lazy(),

@@ -80,6 +80,19 @@ pub async fn fresh_database(
 
 pub use crate::client::{Authed, Bearer, ClientTls};
 
+/// Writes `text` to `path` and moves its modification time 2 s ahead, so
+/// that a server rereading files on change sees a rewrite made within the
+/// same clock tick as the last one.
+pub fn write_later(path: &std::path::Path, text: &str) {
+    std::fs::write(path, text).expect("write");
+    let later = std::time::SystemTime::now() + Duration::from_secs(2);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(later))
+        .expect("set the modification time");
+}
+
 /// A running test server.
 pub struct TestServer {
     /// The server.

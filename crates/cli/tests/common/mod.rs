@@ -1,0 +1,46 @@
+//! What the tests of the `probity` binary share: running it, a server
+//! child that is killed when dropped, a free port, file modes.
+
+#![allow(dead_code)]
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command},
+};
+
+/// The binary under test.
+pub const PROBITY: &str = env!("CARGO_BIN_EXE_probity");
+
+/// A loopback port nobody listens on now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `probity` server process, killed when dropped.
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `probity args…` to the end, without a token from the environment.
+pub fn probity(args: &[&str]) -> std::process::Output {
+    Command::new(PROBITY)
+        .args(args)
+        .env_remove("PROBITY_TOKEN")
+        .output()
+        .expect("run probity")
+}
+
+/// The permission bits of `path`.
+pub fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
