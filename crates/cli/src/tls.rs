@@ -222,7 +222,7 @@ pub fn command(command: TlsCommand) -> anyhow::Result<ExitCode> {
             table.push_str(&format!("{} {agency}\n", pair.fingerprint));
             write_file(&dev.path("agencies"), &table, 0o644)?;
             println!(
-                "client certificate {} (key beside it) registered to {agency}",
+                "client certificate {} (key beside it) registered to {agency}; servers accept it within seconds",
                 cert.display()
             );
         }
