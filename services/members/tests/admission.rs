@@ -192,3 +192,46 @@ async fn batch_creates_are_all_or_nothing() {
         assert!(v.valid, "{v:?}");
     }
 }
+
+#[tokio::test]
+async fn a_batch_of_bad_rows_answers_a_status_a_client_can_read() {
+    use probity_proto::probity::members::v1::BatchCreateMembersRequest;
+    use tonic_types::StatusExt;
+    for backend in backends() {
+        let server = start(&backend).await;
+        let mut orgs = OrganizationServiceClient::new(server.admin());
+        let mut members = MemberServiceClient::new(server.admin());
+        let t = tree(&mut orgs).await;
+        // 1,000 rows, every one with a bad card number: 1,000 violations.
+        let requests = (0..1000)
+            .map(|i| member_request(&t.a1.name, &format!("{i}x"), "Sai", date(2013, 1, 1)))
+            .collect();
+        let err = members
+            .batch_create_members(BatchCreateMembersRequest {
+                requests,
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_err();
+        // Before the cap the status was ~21 KB and the client saw only a
+        // transport error; now it reads the code, reason and violations.
+        assert_eq!(err.code(), Code::InvalidArgument, "{backend}: {err:?}");
+        let bad = err.get_details_bad_request().expect("BadRequest");
+        assert_eq!(
+            bad.field_violations.len(),
+            probity_platform::error::VIOLATIONS_SHOWN + 1,
+            "{backend}"
+        );
+        assert_eq!(
+            bad.field_violations[0].field,
+            "requests[0].member.party_card_number"
+        );
+        let last = bad.field_violations.last().unwrap();
+        assert!(
+            last.description.starts_with("980 more"),
+            "{}",
+            last.description
+        );
+        assert!(err.message().contains("and 997 more"), "{}", err.message());
+    }
+}
