@@ -174,7 +174,17 @@ pub async fn verify_for(db: &Database) -> Result<AuditChainVerification, ApiErro
 
 /// Re-computes the whole chain, a thousand entries at a time, and reports
 /// the first entry that does not match.
+///
+/// The head is read first and the chain checked up to it: an entry and the
+/// head move together in one transaction, so every entry up to the head
+/// read is there to be read, and entries appended meanwhile (after it) are
+/// left for the next verify — reading the head last, as before, reported a
+/// chain broken whenever a write landed during the verify.
 pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
+    let (head_seq, head_hash): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(db.pool())
+            .await?;
     let mut prev_hash = GENESIS.to_string();
     let mut expected_seq = 1_i64;
     let mut checked = 0_i64;
@@ -187,9 +197,10 @@ pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
     };
     loop {
         let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 1000"
+            "SELECT {COLUMNS} FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT 1000"
         )))
         .bind(expected_seq)
+        .bind(head_seq)
         .fetch_all(db.pool())
         .await?;
         if rows.is_empty() {
@@ -234,10 +245,15 @@ pub async fn verify(db: &Database) -> Result<AuditChainVerification, ApiError> {
             expected_seq += 1;
         }
     }
-    let head: (String,) = sqlx::query_as("SELECT hash FROM audit_head WHERE id = 1")
-        .fetch_one(db.pool())
-        .await?;
-    if head.0 != prev_hash {
+    if expected_seq <= head_seq {
+        return Ok(fail(
+            expected_seq,
+            checked,
+            format!("entry {expected_seq} is missing (the head is at {head_seq})"),
+            &prev_hash,
+        ));
+    }
+    if head_hash != prev_hash {
         return Ok(fail(
             expected_seq,
             checked,

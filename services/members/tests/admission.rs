@@ -228,7 +228,7 @@ async fn a_batch_of_bad_rows_answers_a_status_a_client_can_read() {
         );
         let last = bad.field_violations.last().unwrap();
         assert!(
-            last.description.starts_with("980 more"),
+            last.description.starts_with("985 more"),
             "{}",
             last.description
         );
