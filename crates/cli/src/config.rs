@@ -382,17 +382,17 @@ pub struct ServeArgs {
     pub drain_seconds: u64,
     /// Business calls in progress at once; one more is refused at once
     /// (RESOURCE_EXHAUSTED, OVERLOADED).
-    #[arg(long, env = "PROBITY_MAX_CALLS", default_value_t = 64)]
+    #[arg(long, env = "PROBITY_MAX_CALLS", default_value_t = probity_platform::server::DEFAULT_MAX_CALLS_IN_PROGRESS)]
     pub max_calls_in_progress: usize,
     /// Calls one connection may have open at once (HTTP/2 streams).
-    #[arg(long, env = "PROBITY_STREAMS_PER_CONNECTION", default_value_t = 64)]
+    #[arg(long, env = "PROBITY_STREAMS_PER_CONNECTION", default_value_t = probity_platform::admission::DEFAULT_STREAMS_PER_CONNECTION)]
     pub streams_per_connection: u32,
     /// Per-agency rates, calls a second (bursts twice as large), for reads,
     /// writes, bulk imports and server streams; 0 for no limit.
-    #[arg(long, env = "PROBITY_RATES", value_delimiter = ',', num_args = 4, default_values_t = [2000, 2000, 200, 1000], value_names = ["READS", "WRITES", "BULK", "STREAMS"])]
+    #[arg(long, env = "PROBITY_RATES", value_delimiter = ',', num_args = 4, default_values_t = probity_platform::admission::DEFAULT_RATES, value_names = ["READS", "WRITES", "BULK", "STREAMS"])]
     pub rates: Vec<u32>,
     /// Seconds a client stream may send nothing before it is ended.
-    #[arg(long, env = "PROBITY_STREAM_IDLE_SECONDS", default_value_t = 30)]
+    #[arg(long, env = "PROBITY_STREAM_IDLE_SECONDS", default_value_t = probity_platform::admission::DEFAULT_STREAM_IDLE_SECONDS)]
     pub stream_idle_seconds: u64,
     /// Where study reaches the members service (`http://host:port`).
     /// Required by `serve study`; `probity up` uses its own address.
@@ -408,22 +408,16 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The admission settings of these flags (deadlines: the defaults).
     pub fn admission(&self) -> probity_platform::admission::Admission {
-        let mut admission = probity_platform::admission::Admission {
+        let mut rates = [0; 4];
+        for (slot, rate) in rates.iter_mut().zip(&self.rates) {
+            *slot = *rate;
+        }
+        probity_platform::admission::Admission {
             streams_per_connection: self.streams_per_connection,
             stream_idle: std::time::Duration::from_secs(self.stream_idle_seconds),
             ..Default::default()
-        };
-        let classes = [
-            &mut admission.read,
-            &mut admission.write,
-            &mut admission.bulk,
-            &mut admission.stream,
-        ];
-        for (limits, rate) in classes.into_iter().zip(&self.rates) {
-            limits.per_second = *rate;
-            limits.burst = rate.saturating_mul(2);
         }
-        admission
+        .with_rates(rates)
     }
 
     /// Refuses plaintext on a non-loopback address unless `--insecure`

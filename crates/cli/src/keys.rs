@@ -39,6 +39,17 @@ pub fn write_file(path: &Path, text: &str, mode: u32) -> anyhow::Result<()> {
     std::fs::rename(&staged, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Writes `text` (the file's current contents) with `line` added at the
+/// end, to `path` (a public file: 0644).
+pub fn append_line(path: &Path, mut text: String, line: &str) -> anyhow::Result<()> {
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(line);
+    text.push('\n');
+    write_file(path, &text, 0o644)
+}
+
 /// The issuer key at its configured place.
 pub fn read_issuer(args: &KeyArgs) -> anyhow::Result<Issuer> {
     let path = args.issuer_key();
@@ -205,17 +216,12 @@ pub fn revoke(key: &KeyArgs, jti: &str) -> anyhow::Result<ExitCode> {
         bail!("a token id has no spaces and no `#`");
     }
     let path = key.revoked();
-    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
     if text.lines().any(|l| l.trim() == jti) {
         println!("{jti} was already revoked");
         return Ok(ExitCode::SUCCESS);
     }
-    if !text.is_empty() && !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text.push_str(jti);
-    text.push('\n');
-    write_file(&path, &text, 0o644)?;
+    append_line(&path, text, jti)?;
     println!(
         "{jti} revoked in {}; servers refuse it once they reread the list (seconds)",
         path.display()

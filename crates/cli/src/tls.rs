@@ -12,7 +12,7 @@ use probity_platform::{
 
 use crate::{
     config::{ClientArgs, ServeArgs, TlsArgs, TlsCommand},
-    keys::{write_file, write_private},
+    keys::{append_line, write_file, write_private},
 };
 
 /// The agency of `probity up`'s development client certificate and tokens.
@@ -159,6 +159,28 @@ impl ClientArgs {
     }
 }
 
+/// An agency as the table names it: one word, no `#`.
+fn check_agency(agency: &str) -> anyhow::Result<()> {
+    if agency.is_empty() || agency.contains(char::is_whitespace) || agency.contains('#') {
+        bail!("an agency is one word without `#`");
+    }
+    Ok(())
+}
+
+/// Adds the certificate of fingerprint `print` to the agency table at
+/// `agencies` as `agency`'s; refused when the table holds it already.
+fn register(agencies: &std::path::Path, print: &str, agency: &str) -> anyhow::Result<()> {
+    check_agency(agency)?;
+    let table = std::fs::read_to_string(agencies).unwrap_or_default();
+    if parse_agencies(&table)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", agencies.display()))?
+        .contains_key(print)
+    {
+        bail!("{print} is in {} already", agencies.display());
+    }
+    append_line(agencies, table, &format!("{print} {agency}"))
+}
+
 /// `probity tls …`.
 pub fn command(command: TlsCommand) -> anyhow::Result<ExitCode> {
     match command {
@@ -174,26 +196,12 @@ pub fn command(command: TlsCommand) -> anyhow::Result<ExitCode> {
             cert,
             agencies,
         } => {
-            if agency.is_empty() || agency.contains(char::is_whitespace) || agency.contains('#') {
-                bail!("an agency is one word without `#`");
-            }
             let pem =
                 std::fs::read(&cert).with_context(|| format!("cannot read {}", cert.display()))?;
             let print = fingerprints_of_pem(&pem)
                 .map_err(anyhow::Error::msg)?
                 .remove(0);
-            let mut table = std::fs::read_to_string(&agencies).unwrap_or_default();
-            if parse_agencies(&table)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", agencies.display()))?
-                .contains_key(&print)
-            {
-                bail!("{} is in {} already", cert.display(), agencies.display());
-            }
-            if !table.is_empty() && !table.ends_with('\n') {
-                table.push('\n');
-            }
-            table.push_str(&format!("{print} {agency}\n"));
-            write_file(&agencies, &table, 0o644)?;
+            register(&agencies, &print, &agency)?;
             println!(
                 "{print} registered to {agency} in {}; servers read it within seconds",
                 agencies.display()
@@ -214,13 +222,12 @@ pub fn command(command: TlsCommand) -> anyhow::Result<ExitCode> {
                 })
             };
             let ca = DevCa::load(&read("ca.pem")?, &read("ca.key")?).map_err(anyhow::Error::msg)?;
+            check_agency(&agency)?;
             let pair = ca.client(&agency).map_err(anyhow::Error::msg)?;
             let cert = out.join(format!("{agency}.pem"));
             write_file(&cert, &pair.cert, 0o644)?;
             write_private(&out.join(format!("{agency}.key")), &pair.key)?;
-            let mut table = std::fs::read_to_string(dev.path("agencies")).unwrap_or_default();
-            table.push_str(&format!("{} {agency}\n", pair.fingerprint));
-            write_file(&dev.path("agencies"), &table, 0o644)?;
+            register(&dev.path("agencies"), &pair.fingerprint, &agency)?;
             println!(
                 "client certificate {} (key beside it) registered to {agency}; servers accept it within seconds",
                 cert.display()

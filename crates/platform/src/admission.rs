@@ -72,44 +72,59 @@ pub struct Admission {
     pub streams_per_connection: u32,
 }
 
+/// Default per-agency rates, calls a second: reads, writes, bulk imports,
+/// server streams. Above what one agency's own province-wide load needs
+/// (the seed scenario streams 318 classes' attendance in seconds, and
+/// study streams members' roster for each; a year of books is ~1,300
+/// writes a second on this machine), far below what would starve others.
+pub const DEFAULT_RATES: [u32; 4] = [2000, 2000, 200, 1000];
+/// Default calls one connection may have open at once.
+pub const DEFAULT_STREAMS_PER_CONNECTION: u32 = 64;
+/// Default seconds a client stream may send nothing.
+pub const DEFAULT_STREAM_IDLE_SECONDS: u64 = 30;
+
 impl Default for Admission {
     fn default() -> Self {
-        let limits = |per_second, deadline_seconds| ClassLimits {
-            per_second,
-            burst: per_second * 2,
+        let limits = |deadline_seconds| ClassLimits {
+            per_second: 0,
+            burst: 0,
             deadline: Duration::from_secs(deadline_seconds),
         };
         Self {
-            // Above what one agency's own province-wide load needs (the
-            // seed scenario streams 318 classes' attendance in seconds; a
-            // year of books is ~1,300 writes a second on this machine),
-            // far below what would starve the others.
-            read: limits(2000, 30),
-            write: limits(2000, 30),
-            bulk: limits(200, 600),
-            // Study streams members' roster for each class it records.
-            stream: limits(1000, 600),
-            stream_idle: Duration::from_secs(30),
+            read: limits(30),
+            write: limits(30),
+            bulk: limits(600),
+            stream: limits(600),
+            stream_idle: Duration::from_secs(DEFAULT_STREAM_IDLE_SECONDS),
             stream_messages: 10_000,
             stream_bytes: 256 * 1024 * 1024,
-            streams_per_connection: 64,
+            streams_per_connection: DEFAULT_STREAMS_PER_CONNECTION,
         }
+        .with_rates(DEFAULT_RATES)
     }
 }
 
 impl Admission {
-    /// These settings without per-agency rates (benchmarks that measure
-    /// the service's own throughput).
-    pub fn without_rates(mut self) -> Self {
-        for class in [
+    /// These settings with per-agency `rates` (reads, writes, bulk,
+    /// streams; calls a second, bursts twice that; 0 for no limit).
+    pub fn with_rates(mut self, rates: [u32; 4]) -> Self {
+        let classes = [
             &mut self.read,
             &mut self.write,
             &mut self.bulk,
             &mut self.stream,
-        ] {
-            class.per_second = 0;
+        ];
+        for (class, rate) in classes.into_iter().zip(rates) {
+            class.per_second = rate;
+            class.burst = rate.saturating_mul(2);
         }
         self
+    }
+
+    /// These settings without per-agency rates (benchmarks that measure
+    /// the service's own throughput).
+    pub fn without_rates(self) -> Self {
+        self.with_rates([0; 4])
     }
 
     /// The limits of `class`.

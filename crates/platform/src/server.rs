@@ -34,6 +34,10 @@ use crate::{
     tls::ServerTls,
 };
 
+/// Business calls in progress at once by default: the best of the limits
+/// `bench-overload` compared (`docs/benchmarks.md`, issue 12).
+pub const DEFAULT_MAX_CALLS_IN_PROGRESS: usize = 64;
+
 /// Settings shared by every server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -78,7 +82,7 @@ impl ServerConfig {
         Self {
             page_key: PageKey::generate(),
             idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
-            max_calls_in_progress: 64,
+            max_calls_in_progress: DEFAULT_MAX_CALLS_IN_PROGRESS,
             reload_interval: Duration::from_secs(5),
             tls: None,
             admission: crate::admission::Admission::default(),

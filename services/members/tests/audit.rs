@@ -14,6 +14,19 @@ use probity_proto::probity::members::v1::{
 };
 use tonic::Code;
 
+/// The verification `audit` answers.
+async fn verify(
+    audit: &mut AuditServiceClient<probity_platform::testing::Authed>,
+) -> probity_proto::probity::common::v1::AuditChainVerification {
+    audit
+        .verify_audit_chain(VerifyAuditChainRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .verification
+        .unwrap()
+}
+
 #[tokio::test]
 async fn verifying_while_writes_go_on_finds_the_chain_intact() {
     for backend in backends() {
@@ -43,13 +56,7 @@ async fn verifying_while_writes_go_on_finds_the_chain_intact() {
         let mut audit = AuditServiceClient::new(server.admin());
         let mut verified = 0;
         while !writers.iter().all(|w| w.is_finished()) {
-            let v = audit
-                .verify_audit_chain(VerifyAuditChainRequest {})
-                .await
-                .unwrap()
-                .into_inner()
-                .verification
-                .unwrap();
+            let v = verify(&mut audit).await;
             assert!(v.valid, "{backend}: after {verified} good verifies: {v:?}");
             verified += 1;
         }
@@ -98,13 +105,7 @@ async fn audit_chain_verifies_and_finds_a_tampered_row() {
             .entries;
         assert_eq!(only_a1.len(), 1);
 
-        let ok = audit
-            .verify_audit_chain(VerifyAuditChainRequest {})
-            .await
-            .unwrap()
-            .into_inner()
-            .verification
-            .unwrap();
+        let ok = verify(&mut audit).await;
         assert!(ok.valid, "{backend}: {ok:?}");
         assert_eq!(ok.entries_checked, 7);
         assert_eq!(ok.head_hash, entries[6].hash);
@@ -142,13 +143,7 @@ async fn audit_chain_verifies_and_finds_a_tampered_row() {
             .execute(server.db.pool())
             .await
             .unwrap();
-        let bad = audit
-            .verify_audit_chain(VerifyAuditChainRequest {})
-            .await
-            .unwrap()
-            .into_inner()
-            .verification
-            .unwrap();
+        let bad = verify(&mut audit).await;
         assert!(!bad.valid);
         assert_eq!(bad.first_bad_sequence, 4, "{backend}: {bad:?}");
 

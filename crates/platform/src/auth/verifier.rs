@@ -151,16 +151,21 @@ impl Verifier {
     /// A verifier trusting the keys of a JWKS document, with no files to
     /// reload.
     pub fn from_jwks(jwks: &str, rules: TokenRules) -> Result<Self, String> {
-        Ok(Self {
+        let trust = Trust {
+            keys: read_keys(jwks)?,
+            revoked: HashSet::new(),
+        };
+        Ok(Self::new(rules, trust, None))
+    }
+
+    fn new(rules: TokenRules, trust: Trust, files: Option<TrustFiles>) -> Self {
+        Self {
             rules,
-            trust: RwLock::new(Arc::new(Trust {
-                keys: read_keys(jwks)?,
-                revoked: HashSet::new(),
-            })),
-            files: None,
+            trust: RwLock::new(Arc::new(trust)),
+            files,
             seen: Mutex::new((None, None)),
             remembered: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
     /// A verifier trusting `issuer`'s key (tests, development).
@@ -171,13 +176,7 @@ impl Verifier {
 
     /// A verifier reading `files` now and again whenever they change.
     pub fn from_files(files: TrustFiles, rules: TokenRules) -> Result<Self, String> {
-        let me = Self {
-            rules,
-            trust: RwLock::new(Arc::new(Trust::default())),
-            files: Some(files),
-            seen: Mutex::new((None, None)),
-            remembered: Mutex::new(HashMap::new()),
-        };
+        let me = Self::new(rules, Trust::default(), Some(files));
         me.load()?;
         Ok(me)
     }
