@@ -78,6 +78,19 @@ pub struct Database {
     /// PostgreSQL statistics refresh: the tables waiting for one, and
     /// whether one is running (see [`Database::refresh_statistics`]).
     statistics: Arc<std::sync::Mutex<Statistics>>,
+    /// The service's name (its schema): what its audit checkpoints name.
+    service: Arc<str>,
+    /// What the audit sealer of this database shares with its writers.
+    audit: Arc<AuditShared>,
+}
+
+/// What writes, the audit sealer and checkpoints share per database.
+#[derive(Debug, Default)]
+struct AuditShared {
+    /// Woken by every committed write (see [`Database::audit_written`]).
+    written: tokio::sync::Notify,
+    /// The key that signs audit checkpoints, if the server has one.
+    key: std::sync::RwLock<Option<Arc<crate::auth::Issuer>>>,
 }
 
 /// The least time between two rounds of [`Database::refresh_statistics`]:
@@ -147,6 +160,7 @@ impl Database {
             .map_err(connect_err)?;
             pool.close().await;
         }
+        let service: Arc<str> = Arc::from(schema);
         let schema = schema.to_string();
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
@@ -172,6 +186,8 @@ impl Database {
             backend,
             writer: Arc::default(),
             statistics: Arc::default(),
+            service,
+            audit: Arc::default(),
         })
     }
 
@@ -213,6 +229,36 @@ impl Database {
             Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
             Backend::Postgres => None,
         }
+    }
+
+    /// The service this database belongs to (its schema name).
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// Tells the audit sealer that a write with entries has committed.
+    pub(crate) fn audit_written(&self) {
+        self.audit.written.notify_one();
+    }
+
+    /// Completes at the next [`audit_written`](Self::audit_written) (or at
+    /// once if one came since the last wait).
+    pub(crate) async fn audit_wakeup(&self) {
+        self.audit.written.notified().await
+    }
+
+    /// Sets the key that signs this database's audit checkpoints.
+    pub fn set_audit_key(&self, key: Option<Arc<crate::auth::Issuer>>) {
+        *self.audit.key.write().unwrap_or_else(|e| e.into_inner()) = key;
+    }
+
+    /// The key that signs audit checkpoints, if one is set.
+    pub(crate) fn audit_key(&self) -> Option<Arc<crate::auth::Issuer>> {
+        self.audit
+            .key
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Call after a bulk write has committed (an import, a plan's roster):

@@ -3,8 +3,8 @@
 //! A [`ServerBuilder`] collects services and their databases; serving it:
 //! 1. starts listening at once, with health `NOT_SERVING` for the whole
 //!    server and every service, and reflection (v1 and v1alpha) available;
-//! 2. runs each database's migrations and pings it, then reports `SERVING`
-//!    and lets business calls through;
+//! 2. runs each database's migrations and pings it, starts its audit
+//!    sealer, then reports `SERVING` and lets business calls through;
 //! 3. on shutdown reports `NOT_SERVING`, keeps serving for a grace period so
 //!    load balancers can notice, then stops accepting and drains in-flight
 //!    calls for at most the drain deadline.
@@ -74,6 +74,10 @@ pub struct ServerConfig {
     pub tls: Option<Arc<ServerTls>>,
     /// Rates per agency, deadlines per class of method, stream limits.
     pub admission: crate::admission::Admission,
+    /// The Ed25519 key that signs audit checkpoints (`GetAuditCheckpoint`);
+    /// unset: checkpoints are refused with `NO_AUDIT_KEY`. Replicas of a
+    /// service share it.
+    pub audit_key: Option<Arc<crate::auth::Issuer>>,
 }
 
 impl ServerConfig {
@@ -86,6 +90,7 @@ impl ServerConfig {
             reload_interval: Duration::from_secs(5),
             tls: None,
             admission: crate::admission::Admission::default(),
+            audit_key: None,
             verifier,
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace: Duration::ZERO,
@@ -269,6 +274,14 @@ impl ServerBuilder {
             r = start => Some(r),
             _ = &mut shutdown => None,
         };
+        // One audit sealer per database, stopped when serving ends.
+        let mut sealers = tokio::task::JoinSet::new();
+        if let Some(Ok(())) = &started {
+            for (db, _) in &databases {
+                db.set_audit_key(config.audit_key.clone());
+                sealers.spawn(crate::audit::sealer::run(db.clone(), config.clock.clone()));
+            }
+        }
         match started {
             Some(Ok(())) => {
                 ready.store(true, Ordering::Release);
@@ -325,7 +338,12 @@ impl ServerBuilder {
                 Ok(())
             }
         };
+        sealers.shutdown().await;
         for (db, _) in &databases {
+            // What the last calls committed, sealed before closing.
+            if let Err(e) = crate::audit::sealer::seal_all(db).await {
+                tracing::warn!(error = %e, "audit entries left for the next start to seal");
+            }
             db.close().await;
         }
         tracing::info!("stopped");

@@ -1,22 +1,18 @@
 //! The one way services change data: a [`Write`] is a database transaction
-//! that (1) takes the audit-chain head first, which serialises writers on
-//! both backends and avoids SQLite snapshot conflicts (on SQLite, writers
-//! of one process also queue for their turn before they begin, see
-//! [`Database::writer_turn`]), (2) answers a retried
-//! request from its idempotency record, and (3) appends an audit entry per
-//! changed resource and the idempotency record in the same transaction as
-//! the change.
+//! that (1) answers a retried request from its idempotency record, and (2)
+//! records an audit entry per changed resource, with a digest of the
+//! change, and the idempotency record in the same transaction as the
+//! change. Nothing every write shares is locked: on PostgreSQL writes run
+//! side by side, and the audit sealer orders their entries after they
+//! commit ([`crate::audit::sealer`]); on SQLite, which has one writer at a
+//! time anyway, writers of one process queue for their turn before they
+//! begin ([`Database::writer_turn`]), which avoids snapshot conflicts.
 
 use prost::Message;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyConnection, Transaction};
 
-use crate::{
-    audit::{self, EntryFields},
-    call::Call,
-    db::Database,
-    error::ApiError,
-};
+use crate::{audit, call::Call, db::Database, error::ApiError};
 
 /// Longest accepted `request_id`.
 pub const MAX_REQUEST_ID_LEN: usize = crate::limits::REQUEST_ID;
@@ -58,11 +54,9 @@ enum Replay {
 /// rolls everything back.
 pub struct Write {
     tx: Transaction<'static, Any>,
+    /// The database, whose audit sealer is told when the write commits.
+    db: Database,
     call: Call,
-    /// The sequence number the next audit entry gets.
-    next_seq: i64,
-    /// The hash of the last entry in the chain.
-    prev_hash: String,
     /// Entries made by this write, stored when it commits.
     recorded: Vec<audit::Pending>,
     idempotency: Option<(String, String)>,
@@ -95,18 +89,11 @@ impl Database {
             ));
         }
         let turn = self.writer_turn().await;
-        let mut tx = self.pool().begin().await?;
-        // A write to the head row first: it locks the head (serialising
-        // writers) before this transaction reads anything.
-        let (seq, prev_hash): (i64, String) =
-            sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *tx)
-                .await?;
+        let tx = self.pool().begin().await?;
         let mut write = Write {
             tx,
+            db: self.clone(),
             call: call.clone(),
-            next_seq: seq + 1,
-            prev_hash,
             recorded: Vec::new(),
             idempotency: None,
             replay: None,
@@ -199,54 +186,46 @@ impl Write {
         &self.call
     }
 
-    /// Appends an audit entry for a changed `resource`: chained now, stored
-    /// with the write's other entries when it commits. [`commit`] adds one
-    /// for its own resource; batch writes call this for each item and
+    /// Records an audit entry for a changed `resource`, whose state as
+    /// written is `change` (its digest goes into the entry's hash); stored
+    /// with the write's other entries when it commits. [`commit`] records
+    /// one for its own resource; batch writes call this for each item and
     /// finish with [`commit_batch`].
     ///
     /// [`commit`]: Self::commit
     /// [`commit_batch`]: Self::commit_batch
-    pub fn record(&mut self, resource: &str) -> Result<(), ApiError> {
-        let at_micros = self.call.now_micros();
-        let fields = EntryFields {
-            seq: self.next_seq,
-            at_micros,
-            caller: &self.call.caller.subject,
-            agency: &self.call.caller.agency,
-            method: &self.call.method,
-            resource,
-            request_id: &self.call.request_id,
-        };
-        let hash = audit::chain_hash(&self.prev_hash, &fields);
+    pub fn record<M: Message>(&mut self, resource: &str, change: &M) {
         self.recorded.push(audit::Pending {
-            seq: self.next_seq,
-            at_micros,
+            at_micros: self.call.now_micros(),
             resource: resource.to_string(),
-            prev_hash: std::mem::replace(&mut self.prev_hash, hash.clone()),
-            hash,
+            change_digest: audit::change_digest(change),
         });
-        self.next_seq += 1;
-        Ok(())
     }
 
-    /// Appends the audit entry for `resource`, records `response` for
+    /// Records the audit entry for `resource` (the change being
+    /// `response`, the resource as written), records `response` for
     /// retries, and commits.
     pub async fn commit<R: Message>(
         mut self,
         resource: &str,
         response: &R,
     ) -> Result<(), ApiError> {
-        self.record(resource)?;
+        self.record(resource, response);
         self.commit_batch(response).await
     }
 
-    /// Appends the audit entry for `resource` and commits, keeping for
-    /// retries only the resource's name, not the response: for writes whose
-    /// answer holds restricted content (a declaration's items), which a
-    /// retry reads again through the authorized path
+    /// Records the audit entry for `resource` (whose state as written is
+    /// `change`; the entry keeps only its SHA-256 digest) and commits,
+    /// keeping for retries only the resource's name, not the response: for
+    /// writes whose answer holds restricted content (a declaration's
+    /// items), which a retry reads again through the authorized path
     /// ([`replayed_resource`](Self::replayed_resource)).
-    pub async fn commit_restricted(mut self, resource: &str) -> Result<(), ApiError> {
-        self.record(resource)?;
+    pub async fn commit_restricted<M: Message>(
+        mut self,
+        resource: &str,
+        change: &M,
+    ) -> Result<(), ApiError> {
+        self.record(resource, change);
         self.finish(&[], resource).await
     }
 
@@ -258,18 +237,13 @@ impl Write {
         self.finish(&response.encode_to_vec(), "").await
     }
 
-    /// Stores the entries, the head and the idempotency record (`response`,
-    /// or `resource` for a restricted write), and commits.
+    /// Stores the entries and the idempotency record (`response`, or
+    /// `resource` for a restricted write), commits, and wakes the sealer.
     async fn finish(mut self, response: &[u8], resource: &str) -> Result<(), ApiError> {
         if self.recorded.is_empty() {
             return Err(ApiError::Internal("a write with no audit entry".into()));
         }
         audit::append_all(&mut self.tx, &self.call, &self.recorded).await?;
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(self.next_seq - 1)
-            .bind(&self.prev_hash)
-            .execute(&mut *self.tx)
-            .await?;
         if let Some((request_id, payload_hash)) = &self.idempotency {
             sqlx::query(
                 "INSERT INTO idempotency (caller, method, request_id, payload_hash, response, created_micros, resource) \
@@ -288,6 +262,7 @@ impl Write {
             .await?;
         }
         self.tx.commit().await?;
+        self.db.audit_written();
         Ok(())
     }
 }

@@ -81,6 +81,7 @@ const RULES: &[Rule] = &[
     // The audit log spans every organisation.
     rule("AuditService/ListAuditEntries", "audit entry", WholeTree, &[Auditor]),
     rule("AuditService/VerifyAuditChain", "audit entry", WholeTree, &[Auditor]),
+    rule("AuditService/GetAuditCheckpoint", "audit checkpoint", WholeTree, &[Auditor]),
 ];
 
 /// The members service's policy.

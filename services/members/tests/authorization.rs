@@ -8,10 +8,11 @@ mod common;
 
 use common::{declarations::*, *};
 use probity_proto::probity::members::v1::{
-    DecideGradeRequest, GetOrganizationRequest, GetVerificationDrawRequest, Grade,
-    HandOverDeclarationRequest, ListAuditEntriesRequest, OrganizationKind, ProposeGradeRequest,
-    PublishDeclarationRequest, ReturnDeclarationRequest, SubmitSelfAssessmentRequest,
-    audit_service_client::AuditServiceClient, declaration_service_client::DeclarationServiceClient,
+    DecideGradeRequest, GetAuditCheckpointRequest, GetOrganizationRequest,
+    GetVerificationDrawRequest, Grade, HandOverDeclarationRequest, ListAuditEntriesRequest,
+    OrganizationKind, ProposeGradeRequest, PublishDeclarationRequest, ReturnDeclarationRequest,
+    SubmitSelfAssessmentRequest, audit_service_client::AuditServiceClient,
+    declaration_service_client::DeclarationServiceClient,
     member_service_client::MemberServiceClient,
     organization_service_client::OrganizationServiceClient,
     review_service_client::ReviewServiceClient,
@@ -65,6 +66,11 @@ async fn the_audit_log_needs_an_auditor_of_the_whole_tree() {
             .await
             .unwrap_err();
         assert_missing_role(&err, &format!("{backend}: scoped auditor"));
+        let err = AuditServiceClient::new(server.with_token(&scoped))
+            .get_audit_checkpoint(GetAuditCheckpointRequest {})
+            .await
+            .unwrap_err();
+        assert_missing_role(&err, &format!("{backend}: scoped auditor's checkpoint"));
         let whole = server.token("aud", &["auditor"], &["*"]);
         let entries = AuditServiceClient::new(server.with_token(&whole))
             .list_audit_entries(ListAuditEntriesRequest::default())

@@ -53,6 +53,7 @@ const RULES: &[Rule] = &[
     // The audit log spans every organisation.
     rule("AuditService/ListAuditEntries", "audit entry", WholeTree, &[Auditor]),
     rule("AuditService/VerifyAuditChain", "audit entry", WholeTree, &[Auditor]),
+    rule("AuditService/GetAuditCheckpoint", "audit checkpoint", WholeTree, &[Auditor]),
 ];
 
 /// The study service's policy.

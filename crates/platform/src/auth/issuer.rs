@@ -50,10 +50,7 @@ impl Issuer {
         let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&pkcs8)
             .map_err(|_| "not an Ed25519 private key (PKCS#8)".to_string())?;
         let public = pair.public_key().as_ref().to_vec();
-        let x = URL_SAFE_NO_PAD.encode(&public);
-        // RFC 7638: the members in lexical order, no spaces.
-        let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
-        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()));
+        let kid = Self::kid_of(&public);
         let encoding = EncodingKey::from_ed_der(&pkcs8);
         Ok(Self {
             pkcs8,
@@ -94,6 +91,30 @@ impl Issuer {
     /// The key id: the public key's RFC 7638 thumbprint.
     pub fn kid(&self) -> &str {
         &self.kid
+    }
+
+    /// The key id of a raw Ed25519 public key: the RFC 7638 thumbprint of
+    /// its JWK, base64url.
+    pub fn kid_of(public_key: &[u8]) -> String {
+        let x = URL_SAFE_NO_PAD.encode(public_key);
+        // RFC 7638: the members in lexical order, no spaces.
+        let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+        URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+    }
+
+    /// The raw 32-byte public key.
+    pub fn public_key(&self) -> &[u8] {
+        &self.public
+    }
+
+    /// A plain Ed25519 signature of `message` (for audit checkpoints; tokens
+    /// go through [`sign`](Self::sign)).
+    pub fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
+        Ed25519KeyPair::from_pkcs8_maybe_unchecked(&self.pkcs8)
+            .unwrap_or_else(|_| unreachable!("checked when the key was read"))
+            .sign(message)
+            .as_ref()
+            .to_vec()
     }
 
     /// The public half as a JWK (`kty` OKP, `crv` Ed25519, `alg` EdDSA).

@@ -107,6 +107,8 @@ pub struct TestServer {
     pub clock: Clock,
     /// What the harness's own channels present under TLS.
     pub client_tls: Option<ClientTls>,
+    /// The key that signs the server's audit checkpoints, if any.
+    pub audit_key: Option<Issuer>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -143,6 +145,12 @@ pub struct TestOptions {
     pub tls: Option<TestTls>,
     /// Rates, deadlines and stream limits; unset: the defaults.
     pub admission: Option<crate::admission::Admission>,
+    /// The key that signs audit checkpoints: unset, a new one;
+    /// `Some(None)`, none (checkpoints are refused).
+    pub audit_key: Option<Option<Issuer>>,
+    /// A database to serve instead of a fresh one: a second replica of a
+    /// service over the first one's database.
+    pub database: Option<Database>,
 }
 
 impl TestOptions {
@@ -159,6 +167,8 @@ impl TestOptions {
             max_calls_in_progress: None,
             tls: None,
             admission: None,
+            audit_key: None,
+            database: None,
         }
     }
 }
@@ -175,7 +185,10 @@ impl TestServer {
             .verifier
             .clone()
             .unwrap_or_else(|| Arc::new(Verifier::trusting(&issuer, TokenRules::default())));
-        let (db, dir) = fresh_database(backend, options.schema).await;
+        let (db, dir) = match &options.database {
+            Some(db) => (db.clone(), None),
+            None => fresh_database(backend, options.schema).await,
+        };
         let clock = options.clock.clone().unwrap_or_default();
         let mut config = ServerConfig::new(verifier);
         if let Some(every) = options.reload_interval {
@@ -194,6 +207,11 @@ impl TestServer {
             let server_tls = crate::tls::ServerTls::load(tls.files.clone()).expect("TLS files");
             config.tls = Some(Arc::new(server_tls));
         }
+        let audit_key = options
+            .audit_key
+            .clone()
+            .unwrap_or_else(|| Some(Issuer::generate()));
+        config.audit_key = audit_key.clone().map(Arc::new);
         let mut builder = ServerBuilder::new(config);
         register(&mut builder, db.clone()).expect("service set-up");
         let waiting = options.start_gate.is_some();
@@ -211,6 +229,7 @@ impl TestServer {
             backend: backend.clone(),
             clock,
             client_tls: options.tls.map(|t| t.client),
+            audit_key,
             _dir: dir,
         };
         if !waiting {

@@ -243,7 +243,7 @@ impl Declarations {
             .await?
             .ok_or_else(|| ApiError::not_found(format!("declarations/{id}")))?;
         let d = complete(w.conn(), call, declaration(&row)?, book).await?;
-        w.commit_restricted(&d.name).await?;
+        w.commit_restricted(&d.name, &d).await?;
         Ok(d)
     }
 

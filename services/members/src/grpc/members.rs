@@ -237,7 +237,7 @@ impl Members {
             .await
             .map_err(|(i, e)| rules::at_index(i, e))?;
         for created in &members {
-            w.record(&created.name)?;
+            w.record(&created.name, created);
         }
         let response = BatchCreateMembersResponse { members };
         w.commit_batch(&response).await?;
