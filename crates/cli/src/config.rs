@@ -106,9 +106,23 @@ pub enum DemoCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Re-computes the audit hash chain of every service the server runs;
-    /// exits 0 only when all are intact. Needs a token with the `auditor`
-    /// (or `admin`) role.
+    /// with `--checkpoint`, also lists each log and checks on this side that
+    /// it still holds the saved checkpoint. Exits 0 only when all hold.
+    /// Needs a token with the `auditor` (or `admin`) role.
     Verify {
+        /// A file written by `probity audit checkpoint`.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// Client settings.
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Saves every service's signed audit checkpoint (size, head hash,
+    /// time, signature) to a file, for `verify --checkpoint` later.
+    Checkpoint {
+        /// Where to write the checkpoints (JSON).
+        #[arg(long)]
+        out: PathBuf,
         /// Client settings.
         #[command(flatten)]
         client: ClientArgs,
@@ -289,6 +303,11 @@ pub struct KeyArgs {
     /// exists, else a random key per process.
     #[arg(long, env = "PROBITY_PAGE_KEY_FILE")]
     pub page_key_file: Option<PathBuf>,
+    /// The key that signs audit checkpoints (Ed25519, PKCS#8 PEM), shared
+    /// by the replicas of a service. Default: `<data-dir>/audit.key` when
+    /// it exists (`probity keys init` makes it), else no checkpoints.
+    #[arg(long, env = "PROBITY_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
 }
 
 impl KeyArgs {
@@ -314,6 +333,11 @@ impl KeyArgs {
     /// The page key file.
     pub fn page_key(&self) -> PathBuf {
         self.or_default(&self.page_key_file, "page.key")
+    }
+
+    /// The audit checkpoint key file.
+    pub fn audit_key(&self) -> PathBuf {
+        self.or_default(&self.audit_key_file, "audit.key")
     }
 }
 

@@ -116,6 +116,9 @@ pub fn ensure(args: &KeyArgs) -> anyhow::Result<Issuer> {
     if !args.page_key().exists() {
         write_private(&args.page_key(), &PageKey::generate_text())?;
     }
+    if !args.audit_key().exists() {
+        write_private(&args.audit_key(), &Issuer::generate().to_pem())?;
+    }
     if !args.revoked().exists() {
         write_file(
             &args.revoked(),
@@ -157,6 +160,23 @@ pub fn page_key(args: &KeyArgs) -> anyhow::Result<PageKey> {
     PageKey::from_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
+/// The key that signs audit checkpoints: from its file when one is given
+/// or exists, else none (logged: checkpoints are then refused).
+pub fn audit_key(args: &KeyArgs) -> anyhow::Result<Option<Issuer>> {
+    let path = args.audit_key();
+    if args.audit_key_file.is_none() && !path.exists() {
+        tracing::info!(
+            "no audit key file: audit checkpoints are not signed (run `probity keys init`)"
+        );
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the audit key {}", path.display()))?;
+    Issuer::from_pem(&text)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 /// `probity keys …`.
 pub fn command(command: KeysCommand) -> anyhow::Result<ExitCode> {
     match command {
@@ -170,6 +190,7 @@ pub fn command(command: KeysCommand) -> anyhow::Result<ExitCode> {
             );
             println!("trusted public keys {}", key.jwks().display());
             println!("page key {}", key.page_key().display());
+            println!("audit checkpoint key {}", key.audit_key().display());
             println!("revocation list {}", key.revoked().display());
         }
         KeysCommand::Rotate { key } => {

@@ -10,6 +10,7 @@
 //! - `probity token issue|revoke`: mints a token with the issuer key;
 //!   revokes one by its id.
 
+mod audit;
 mod config;
 mod data_dir;
 mod keys;

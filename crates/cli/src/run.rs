@@ -25,7 +25,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Up(args) => up(args).await,
         Command::Serve { service, args } => serve(service, args).await,
         Command::Health { client, service } => health(client, service).await,
-        Command::Audit(AuditCommand::Verify { client }) => audit_verify(client).await,
+        Command::Audit(AuditCommand::Verify { client, checkpoint }) => {
+            crate::audit::verify(client, checkpoint.as_deref()).await
+        }
+        Command::Audit(AuditCommand::Checkpoint { client, out }) => {
+            crate::audit::save_checkpoint(client, &out).await
+        }
         Command::Demo(DemoCommand::GenerateProvince {
             client,
             committee_token,
@@ -87,6 +92,7 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     let verifier = crate::keys::verifier(&args.key, args.tokens.rules())?;
     let mut config = ServerConfig::new(verifier);
     config.page_key = crate::keys::page_key(&args.key)?;
+    config.audit_key = crate::keys::audit_key(&args.key)?.map(std::sync::Arc::new);
     config.tls = args.tls.server()?;
     config.max_calls_in_progress = args.max_calls_in_progress;
     config.admission = args.admission();
@@ -264,70 +270,6 @@ async fn connect(client: &ClientArgs) -> anyhow::Result<Option<tonic::transport:
             Ok(None)
         }
     }
-}
-
-/// Verifies the audit chain of every service the server runs (members,
-/// study); a service it does not run is skipped.
-async fn audit_verify(client: ClientArgs) -> anyhow::Result<ExitCode> {
-    use probity_proto::probity::{members, study};
-    let Some(token) = client.resolve_token() else {
-        bail!(
-            "no token: give --token, set PROBITY_TOKEN, or run `probity up` with the same --data-dir"
-        );
-    };
-    let Some(channel) = connect(&client).await? else {
-        return Ok(ExitCode::FAILURE);
-    };
-    let channel =
-        probity_platform::client::with_token(channel, &token).context("the token is not ASCII")?;
-    let answers = [
-        (
-            "members",
-            members::v1::audit_service_client::AuditServiceClient::new(channel.clone())
-                .verify_audit_chain(members::v1::VerifyAuditChainRequest {})
-                .await
-                .map(|r| r.into_inner().verification),
-        ),
-        (
-            "study",
-            study::v1::audit_service_client::AuditServiceClient::new(channel)
-                .verify_audit_chain(study::v1::VerifyAuditChainRequest {})
-                .await
-                .map(|r| r.into_inner().verification),
-        ),
-    ];
-    let mut code = ExitCode::SUCCESS;
-    let mut checked = 0;
-    for (service, answer) in answers {
-        match answer {
-            Ok(v) => {
-                checked += 1;
-                let v = v.unwrap_or_default();
-                if v.valid {
-                    println!(
-                        "{service} audit chain intact: {} entries, head {}",
-                        v.entries_checked, v.head_hash
-                    );
-                } else {
-                    println!(
-                        "{service} audit chain BROKEN at entry {}: {}",
-                        v.first_bad_sequence, v.problem
-                    );
-                    code = ExitCode::FAILURE;
-                }
-            }
-            Err(e) if e.code() == tonic::Code::Unimplemented => {}
-            Err(e) => {
-                eprintln!("probity: {service}: {} {}", e.code(), e.message());
-                code = ExitCode::FAILURE;
-            }
-        }
-    }
-    if checked == 0 {
-        eprintln!("probity: the server runs no service with an audit log");
-        code = ExitCode::FAILURE;
-    }
-    Ok(code)
 }
 
 /// A channel to `addr` with the client's token.

@@ -65,6 +65,7 @@ fn up_serves_answers_and_stops_on_sigterm() {
     for file in [
         "issuer.key",
         "page.key",
+        "audit.key",
         "dev-token",
         "dev-committee-token",
         "members.db",
@@ -88,6 +89,64 @@ fn up_serves_answers_and_stops_on_sigterm() {
     );
     assert!(
         said.contains("study audit chain intact: 0 entries"),
+        "{said}"
+    );
+    // An inspector saves signed checkpoints, and later checks the logs
+    // against them on their side; a file altered since is refused.
+    let saved = parent.path().join("checkpoint.json");
+    let out = probity(&[
+        "audit",
+        "checkpoint",
+        "--addr",
+        &addr,
+        "--data-dir",
+        data_dir,
+        "--out",
+        saved.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = probity(&[
+        "audit",
+        "verify",
+        "--addr",
+        &addr,
+        "--data-dir",
+        data_dir,
+        "--checkpoint",
+        saved.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("members audit log holds the saved checkpoint"),
+        "{said}"
+    );
+    assert!(
+        said.contains("study audit log holds the saved checkpoint"),
+        "{said}"
+    );
+    let forged = std::fs::read_to_string(&saved)
+        .unwrap()
+        .replacen("\"size\": 0", "\"size\": 5", 1);
+    std::fs::write(&saved, forged).unwrap();
+    let out = probity(&[
+        "audit",
+        "verify",
+        "--addr",
+        &addr,
+        "--data-dir",
+        data_dir,
+        "--checkpoint",
+        saved.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("DOES NOT HOLD the saved checkpoint: the signature does not match"),
         "{said}"
     );
     // Without a token anywhere, the command says so.
