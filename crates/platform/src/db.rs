@@ -231,6 +231,22 @@ impl Database {
         }
     }
 
+    /// Begins a transaction that will write, after
+    /// [`writer_turn`](Self::writer_turn). On SQLite it is `BEGIN IMMEDIATE`, taking the
+    /// write lock at once: a transaction that read first and wrote later
+    /// would be refused at once ("database is locked", no waiting) while
+    /// another connection still held the lock — as one does for a moment
+    /// after an abandoned write, whose rollback runs after its turn has
+    /// passed on.
+    pub(crate) async fn begin_writing(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// The service this database belongs to (its schema name).
     pub fn service(&self) -> &str {
         &self.service

@@ -89,7 +89,7 @@ impl Database {
             ));
         }
         let turn = self.writer_turn().await;
-        let tx = self.pool().begin().await?;
+        let tx = self.begin_writing().await?;
         let mut write = Write {
             tx,
             db: self.clone(),

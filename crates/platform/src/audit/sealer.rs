@@ -89,7 +89,7 @@ async fn horizon(conn: &mut AnyConnection, backend: Backend) -> Result<i64, ApiE
 /// Seals at most `limit` entries in one transaction; returns how many.
 pub async fn seal(db: &Database, limit: i64) -> Result<usize, ApiError> {
     let _turn = db.writer_turn().await;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_writing().await?;
     // The head row first: it makes passes take turns, across replicas too.
     let (mut seq, mut prev_hash): (i64, String) =
         sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
@@ -105,6 +105,7 @@ pub async fn seal(db: &Database, limit: i64) -> Result<usize, ApiError> {
     .fetch_all(&mut *tx)
     .await?;
     let Some(last_id) = rows.last().map(|r| r.id) else {
+        tx.rollback().await?;
         return Ok(0);
     };
     let sealed: Vec<Sealed> = rows
