@@ -218,15 +218,26 @@ pub async fn save_checkpoint(client: ClientArgs, out: &Path) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-/// The whole log of `service`, oldest first.
-async fn whole_log(service: &mut dyn AuditApi) -> Result<Vec<AuditEntry>, Status> {
-    let mut entries = Vec::new();
+/// Checks `service`'s whole log against `cp`, page by page; `Ok(Err(..))`
+/// when it does not hold.
+async fn check_against(
+    service: &mut dyn AuditApi,
+    cp: &AuditCheckpoint,
+) -> Result<Result<checkpoint::Holds, String>, Status> {
+    let mut check = match checkpoint::LogCheck::new(cp) {
+        Ok(check) => check,
+        Err(problem) => return Ok(Err(problem)),
+    };
     let mut token = String::new();
     loop {
         let (page, next) = service.page(token).await?;
-        entries.extend(page);
+        for e in &page {
+            if let Err(problem) = check.push(e) {
+                return Ok(Err(problem));
+            }
+        }
         if next.is_empty() {
-            return Ok(entries);
+            return Ok(check.finish());
         }
         token = next;
     }
@@ -268,15 +279,15 @@ pub async fn verify(client: ClientArgs, saved: Option<&Path>) -> anyhow::Result<
         checked += 1;
         let Some(saved) = &saved else { continue };
         for (_, cp) in saved.iter().filter(|(a, _)| a == api) {
-            let entries = match whole_log(service.as_mut()).await {
-                Ok(entries) => entries,
+            let outcome = match check_against(service.as_mut(), cp).await {
+                Ok(outcome) => outcome,
                 Err(e) => {
                     eprintln!("probity: {api}: {} {}", e.code(), e.message());
                     code = ExitCode::FAILURE;
                     continue;
                 }
             };
-            match checkpoint::check_log(cp, &entries) {
+            match outcome {
                 Ok(held) => println!(
                     "{api} audit log holds the saved checkpoint: its first {} entries are unchanged (now {} entries, head {})",
                     cp.size, held.entries, held.head_hash

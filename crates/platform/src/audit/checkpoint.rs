@@ -67,43 +67,76 @@ pub struct Holds {
     pub head_hash: String,
 }
 
-/// Checks that `entries` — a service's whole log as listed, oldest first —
-/// form an intact chain whose first `cp.size` entries end in
-/// `cp.head_hash`, and that `cp` is signed by the key it names. This is
-/// what an inspector runs on their side (`probity audit verify
-/// --checkpoint`), trusting only the saved checkpoint, not the server.
+/// Checks a service's whole log, listed oldest first a page at a time,
+/// against a saved checkpoint: an intact chain whose first `size` entries
+/// end in the checkpoint's head, the checkpoint signed by the key it names.
+/// This is what an inspector runs on their side (`probity audit verify
+/// --checkpoint`), trusting only the saved checkpoint, not the server; it
+/// keeps one hash, not the log.
+#[derive(Debug, Clone)]
+pub struct LogCheck {
+    checkpoint: AuditCheckpoint,
+    chain: super::ChainCheck,
+    reached: bool,
+}
+
+impl LogCheck {
+    /// Starts a check against `cp`; fails when its signature does not hold.
+    pub fn new(cp: &AuditCheckpoint) -> Result<Self, String> {
+        check_signature(cp)?;
+        Ok(Self {
+            reached: cp.size == 0 && cp.head_hash == super::GENESIS,
+            checkpoint: cp.clone(),
+            chain: super::ChainCheck::default(),
+        })
+    }
+
+    /// Checks the next entry.
+    pub fn push(
+        &mut self,
+        e: &probity_proto::probity::common::v1::AuditEntry,
+    ) -> Result<(), String> {
+        self.chain
+            .push_entry(e)
+            .map_err(|b| format!("entry {}: {}", b.sequence, b.problem))?;
+        if self.chain.size() == self.checkpoint.size {
+            if self.chain.head() != self.checkpoint.head_hash {
+                return Err(format!(
+                    "entry {} is not the one the checkpoint signed: the log was rewritten at or before it",
+                    self.checkpoint.size
+                ));
+            }
+            self.reached = true;
+        }
+        Ok(())
+    }
+
+    /// After the last entry: whether the log reached the checkpoint.
+    pub fn finish(self) -> Result<Holds, String> {
+        if !self.reached {
+            return Err(format!(
+                "the log has {} entries; the checkpoint covers {}: entries were removed",
+                self.chain.size(),
+                self.checkpoint.size
+            ));
+        }
+        Ok(Holds {
+            entries: self.chain.size(),
+            head_hash: self.chain.head().to_string(),
+        })
+    }
+}
+
+/// [`LogCheck`] over entries already listed.
 pub fn check_log<'a>(
     cp: &AuditCheckpoint,
     entries: impl IntoIterator<Item = &'a probity_proto::probity::common::v1::AuditEntry>,
 ) -> Result<Holds, String> {
-    check_signature(cp)?;
-    let mut check = super::ChainCheck::default();
-    let mut reached = cp.size == 0 && cp.head_hash == super::GENESIS;
+    let mut check = LogCheck::new(cp)?;
     for e in entries {
-        check
-            .push_entry(e)
-            .map_err(|b| format!("entry {}: {}", b.sequence, b.problem))?;
-        if check.size() == cp.size {
-            if check.head() != cp.head_hash {
-                return Err(format!(
-                    "entry {} is not the one the checkpoint signed: the log was rewritten at or before it",
-                    cp.size
-                ));
-            }
-            reached = true;
-        }
+        check.push(e)?;
     }
-    if !reached {
-        return Err(format!(
-            "the log has {} entries; the checkpoint covers {}: entries were removed",
-            check.size(),
-            cp.size
-        ));
-    }
-    Ok(Holds {
-        entries: check.size(),
-        head_hash: check.head().to_string(),
-    })
+    check.finish()
 }
 
 /// What `GetAuditCheckpoint` answers.
