@@ -45,3 +45,42 @@ pub fn token(issuer: &probity_platform::auth::Issuer, sub: &str, role: &str) -> 
 pub fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
+
+/// The members service served in this process for a benchmark: its
+/// server, and the issuer whose tokens it trusts.
+pub struct MembersServer {
+    /// The running server (stops when dropped).
+    pub server: probity_platform::server::RunningServer,
+    /// Mints the benchmark's tokens.
+    pub issuer: probity_platform::auth::Issuer,
+}
+
+/// Starts the members service over `url` (`schema` on PostgreSQL) with a
+/// pool of `connections`, without per-agency rates (the service's own
+/// throughput is measured) and with `max_calls` in progress at most.
+pub async fn start_members(
+    url: &str,
+    schema: &str,
+    connections: u32,
+    max_calls: usize,
+) -> Result<MembersServer> {
+    use probity_platform::{
+        Database,
+        auth::{Issuer, TokenRules, Verifier},
+        server::{ServerBuilder, ServerConfig},
+    };
+    let issuer = Issuer::generate();
+    let db = Database::connect(url, schema, connections)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut config = ServerConfig::new(std::sync::Arc::new(Verifier::trusting(
+        &issuer,
+        TokenRules::default(),
+    )));
+    config.admission = probity_platform::admission::Admission::default().without_rates();
+    config.max_calls_in_progress = max_calls;
+    let mut builder = ServerBuilder::new(config);
+    probity_members::register(&mut builder, db)?;
+    let server = builder.spawn("127.0.0.1:0".parse()?).await?;
+    Ok(MembersServer { server, issuer })
+}

@@ -228,6 +228,7 @@ async fn pages_through_more_than_a_thousand_members() {
             .await;
         }
         let mut seen = std::collections::BTreeSet::new();
+        let mut order = Vec::new();
         let mut token = String::new();
         let mut pages = 0;
         loop {
@@ -245,6 +246,7 @@ async fn pages_through_more_than_a_thousand_members() {
             pages += 1;
             assert!(page.members.len() <= 100);
             for m in page.members {
+                order.push((m.organization.clone(), m.name.clone()));
                 assert!(seen.insert(m.name), "{backend}: duplicate across pages");
             }
             if page.next_page_token.is_empty() {
@@ -269,6 +271,20 @@ async fn pages_through_more_than_a_thousand_members() {
         }
         assert_eq!(seen.len(), total, "{backend}: no gap");
         assert_eq!(pages, 11);
+        // Tree order: each cell's members together (the cells in path
+        // order), by id within a cell, so that a page costs a page.
+        let changes = order.windows(2).filter(|w| w[0].0 != w[1].0).count();
+        assert_eq!(
+            changes,
+            cells.len() - 1,
+            "{backend}: grouped by organisation"
+        );
+        assert!(
+            order
+                .windows(2)
+                .all(|w| w[0].0 != w[1].0 || w[0].1 < w[1].1),
+            "{backend}: by id within an organisation"
+        );
 
         // Sizes: oversized is coerced, negative refused.
         let big = members

@@ -34,10 +34,8 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use probity_platform::{
-    Database,
-    auth::{Issuer, ROLE_ADMIN, TokenRules, Verifier},
+    auth::ROLE_ADMIN,
     client::{Authed, with_token},
-    server::{ServerBuilder, ServerConfig},
 };
 use probity_proto::{
     google::r#type::Date,
@@ -299,16 +297,10 @@ struct Probity {
 }
 
 async fn start_probity(url: &str, schema: &str, pool: u32) -> Result<Probity> {
-    let key = Issuer::generate();
-    let db = Database::connect(url, schema, pool)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut config = ServerConfig::new(Arc::new(Verifier::trusting(&key, TokenRules::default())));
-    config.admission = probity_platform::admission::Admission::default().without_rates();
-    config.max_calls_in_progress = 1_000;
-    let mut builder = ServerBuilder::new(config);
-    probity_members::register(&mut builder, db)?;
-    let server = builder.spawn("127.0.0.1:0".parse()?).await?;
+    let probity_demo::bench::MembersServer {
+        server,
+        issuer: key,
+    } = probity_demo::bench::start_members(url, schema, pool, 1_000).await?;
     let token = probity_demo::bench::token(&key, "bench", ROLE_ADMIN);
     let mut orgs = Vec::new();
     let mut members = Vec::new();

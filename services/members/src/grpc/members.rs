@@ -25,7 +25,7 @@ use crate::{
     rules::{
         lifecycle,
         members::{self as rules, ValidCreate, check_holds_members},
-        names::{member_id, member_name, org_name},
+        names::{member_name, org_name},
     },
     store::{
         history::{self, Change},
@@ -369,10 +369,13 @@ impl Members {
             page.limit(),
         )
         .await?;
-        let mut members = rows.iter().map(member).collect::<Result<Vec<_>, _>>()?;
-        let next_page_token = page.finish(&mut members, |m| member_id(&m.name).to_string());
+        let mut members = rows
+            .into_iter()
+            .map(|(row, key)| member(&row).map(|m| (m, key)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_page_token = page.finish(&mut members, |(_, key)| key.clone());
         Ok(ListMembersResponse {
-            members,
+            members: members.into_iter().map(|(m, _)| m).collect(),
             next_page_token,
         })
     }

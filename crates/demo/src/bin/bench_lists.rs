@@ -1,0 +1,176 @@
+//! Benchmarks what the first page of a list costs as the subtree grows
+//! (issue 13: "the first page of any list costs O(page), not O(subtree)").
+//!
+//! For each backend — embedded SQLite always, PostgreSQL when
+//! `PROBITY_BENCH_POSTGRES_URL` is set — it starts the members service
+//! in-process over a fresh database, generates `--provinces` provinces of
+//! `--members` members each through the API (timed: rows a second), then
+//! times the first page (100) of ListMembers over the subtree of a cell, a
+//! grassroots organisation, a district, a province — as milliseconds and as
+//! multiples of GetOrganization measured in the same run.
+//!
+//! `bench-lists [--members N] [--provinces K] [--runs R] [--only sqlite|postgres]`
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use probity_demo::{
+    ProvinceSpec,
+    bench::{ms, time},
+    generate_province,
+};
+use probity_platform::{auth::ROLE_ADMIN, client::with_token};
+use probity_proto::probity::members::v1::{
+    GetOrganizationRequest, ListMembersRequest, member_service_client::MemberServiceClient,
+    organization_service_client::OrganizationServiceClient,
+};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+struct Args {
+    members: usize,
+    provinces: usize,
+    runs: usize,
+    only: Option<String>,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut out = Args {
+        members: 33_000,
+        provinces: 1,
+        runs: 20,
+        only: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--members" => out.members = value.parse()?,
+            "--provinces" => out.provinces = value.parse::<usize>()?.max(1),
+            "--runs" => out.runs = value.parse::<usize>()?.max(1),
+            "--only" => out.only = Some(value),
+            other => bail!("unknown flag {other}; see the doc comment of bench_lists.rs"),
+        }
+    }
+    Ok(out)
+}
+
+async fn bench(label: &str, url: &str, args: &Args) -> Result<()> {
+    let schema = format!("bench_lists_{}", std::process::id());
+    let started = probity_demo::bench::start_members(url, &schema, 8, 1_000).await?;
+    let channel = tonic::transport::Channel::from_shared(started.server.url())?.connect_lazy();
+    let token = probity_demo::bench::token(&started.issuer, "bench", ROLE_ADMIN);
+    let authed = with_token(channel, &token).context("token")?;
+    let mut orgs = OrganizationServiceClient::new(authed.clone());
+    let members = MemberServiceClient::new(authed.clone());
+    // Ready when a read answers.
+    for _ in 0..200 {
+        if orgs
+            .get_organization(GetOrganizationRequest {
+                name: "organizations/none".into(),
+            })
+            .await
+            .is_err_and(|e| e.code() == tonic::Code::NotFound)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    println!("\n### {label}\n");
+    let loading = Instant::now();
+    let mut first = None;
+    for k in 0..args.provinces {
+        let spec = ProvinceSpec {
+            code: format!("P{k:02}"),
+            members: args.members,
+            first_card: 10_000_000 + (k * args.members) as u64,
+            seed: 7 + k as u64,
+            ..Default::default()
+        };
+        let province = generate_province(authed.clone(), &spec).await?;
+        first.get_or_insert(province);
+    }
+    let total = args.members * args.provinces;
+    let seconds = loading.elapsed().as_secs_f64();
+    println!(
+        "loaded {} provinces, {total} members through the API in {seconds:.1} s ({:.0} members/s)\n",
+        args.provinces,
+        total as f64 / seconds
+    );
+    let province = first.context("no province")?;
+
+    let baseline = time(args.runs, || {
+        let mut orgs = orgs.clone();
+        let name = province.cells[0].clone();
+        async move {
+            orgs.get_organization(GetOrganizationRequest { name })
+                .await?;
+            Ok(())
+        }
+    })
+    .await?;
+    println!(
+        "| first page (100) of ListMembers over the subtree of | median | × GetOrganization ({}) |",
+        ms(baseline)
+    );
+    println!("| --- | --- | --- |");
+    for (what, org) in [
+        ("a cell", &province.cells[0]),
+        ("a grassroots organisation", &province.grassroots[0]),
+        ("a district", &province.districts[0]),
+        ("the province", &province.province),
+    ] {
+        let got = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let took = time(args.runs, || {
+            let mut members = members.clone();
+            let organization = org.clone();
+            let got = got.clone();
+            async move {
+                let page = members
+                    .list_members(ListMembersRequest {
+                        organization,
+                        include_subtree: true,
+                        page_size: 100,
+                        ..Default::default()
+                    })
+                    .await?
+                    .into_inner();
+                got.store(page.members.len(), std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            }
+        })
+        .await?;
+        println!(
+            "| {what} ({} on the page) | {} | {:.1} |",
+            got.load(std::sync::atomic::Ordering::Relaxed),
+            ms(took),
+            took.as_secs_f64() / baseline.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args = parse_args()?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            if args.only.as_deref() != Some("postgres") {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}/members.db", dir.path().display());
+                bench("SQLite", &url, &args).await?;
+            }
+            if args.only.as_deref() != Some("sqlite") {
+                match std::env::var("PROBITY_BENCH_POSTGRES_URL") {
+                    Ok(url) => bench("PostgreSQL", &url, &args).await?,
+                    Err(_) => println!("\n(PostgreSQL skipped: set PROBITY_BENCH_POSTGRES_URL)"),
+                }
+            }
+            Ok(())
+        })
+}
