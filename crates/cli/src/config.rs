@@ -395,6 +395,10 @@ pub struct ServeArgs {
     /// Connections per service database pool.
     #[arg(long, env = "PROBITY_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub db_max_connections: u32,
+    /// SQLite page cache per connection, in MiB: a service's database
+    /// keeps at most `--db-max-connections` × this in memory.
+    #[arg(long, env = "PROBITY_DB_CACHE_MIB", default_value_t = probity_platform::db::DEFAULT_SQLITE_CACHE_KIB / 1024, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub db_cache_mib: u32,
     /// Largest request or response message, in bytes.
     #[arg(long, env = "PROBITY_MAX_MESSAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_message_bytes: usize,

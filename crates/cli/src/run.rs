@@ -117,7 +117,12 @@ fn database_url(args: &ServeArgs, service: &str) -> anyhow::Result<String> {
 
 async fn open(args: &ServeArgs, service: &str, schema: &str) -> anyhow::Result<Database> {
     let url = database_url(args, service)?;
-    let db = Database::connect(&url, schema, args.db_max_connections)
+    let db = Database::connect_with_cache(
+        &url,
+        schema,
+        args.db_max_connections,
+        args.db_cache_mib * 1024,
+    )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.database_url.is_none() {

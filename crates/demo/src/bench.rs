@@ -56,12 +56,14 @@ pub struct MembersServer {
 }
 
 /// Starts the members service over `url` (`schema` on PostgreSQL) with a
-/// pool of `connections`, without per-agency rates (the service's own
-/// throughput is measured) and with `max_calls` in progress at most.
+/// pool of `connections` (SQLite: `cache_kib` of page cache each), without
+/// per-agency rates (the service's own throughput is measured) and with
+/// `max_calls` in progress at most.
 pub async fn start_members(
     url: &str,
     schema: &str,
     connections: u32,
+    cache_kib: u32,
     max_calls: usize,
 ) -> Result<MembersServer> {
     use probity_platform::{
@@ -70,7 +72,7 @@ pub async fn start_members(
         server::{ServerBuilder, ServerConfig},
     };
     let issuer = Issuer::generate();
-    let db = Database::connect(url, schema, connections)
+    let db = Database::connect_with_cache(url, schema, connections, cache_kib)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut config = ServerConfig::new(std::sync::Arc::new(Verifier::trusting(

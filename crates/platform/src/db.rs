@@ -111,11 +111,31 @@ static PLATFORM: MigrationSet = MigrationSet {
     postgres: sqlx::migrate!("migrations/postgres"),
 };
 
+/// SQLite's page cache per connection unless configured otherwise, in
+/// KiB: with `probity serve`'s 8 connections, at most 32 MiB a service
+/// (`docs/benchmarks.md`, issue 13: 16 MiB a connection made 300 MB
+/// resident under write load, and lists were no faster).
+pub const DEFAULT_SQLITE_CACHE_KIB: u32 = 4 * 1024;
+
 impl Database {
     /// Opens the database at `url`: `sqlite://path/to/file.db` (created if
     /// missing, with its folder) or `postgres://…`, where `schema` is the
-    /// service's own schema, created if missing.
+    /// service's own schema, created if missing. SQLite connections get
+    /// [`DEFAULT_SQLITE_CACHE_KIB`] of page cache each.
     pub async fn connect(url: &str, schema: &str, max_connections: u32) -> Result<Self, DbError> {
+        Self::connect_with_cache(url, schema, max_connections, DEFAULT_SQLITE_CACHE_KIB).await
+    }
+
+    /// Like [`connect`](Self::connect), with `sqlite_cache_kib` of page
+    /// cache per SQLite connection (unused on PostgreSQL, whose cache is the
+    /// server's): the bound on what the pool keeps in memory is
+    /// `max_connections × sqlite_cache_kib`.
+    pub async fn connect_with_cache(
+        url: &str,
+        schema: &str,
+        max_connections: u32,
+        sqlite_cache_kib: u32,
+    ) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -168,9 +188,11 @@ impl Database {
             .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 let statements = match backend {
-                    Backend::Sqlite => "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                                        PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
-                        .to_string(),
+                    Backend::Sqlite => format!(
+                        "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                         PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                         PRAGMA cache_size = -{sqlite_cache_kib};"
+                    ),
                     Backend::Postgres => format!("SET search_path TO \"{schema}\""),
                 };
                 Box::pin(async move {

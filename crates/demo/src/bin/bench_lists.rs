@@ -9,7 +9,8 @@
 //! grassroots organisation, a district, a province — as milliseconds and as
 //! multiples of GetOrganization measured in the same run.
 //!
-//! `bench-lists [--members N] [--provinces K] [--runs R] [--only sqlite|postgres]`
+//! `bench-lists [--members N] [--provinces K] [--runs R] [--only sqlite|postgres]
+//! [--cache-mib M]` (SQLite page cache per connection)
 
 use std::time::Instant;
 
@@ -33,6 +34,7 @@ struct Args {
     provinces: usize,
     runs: usize,
     only: Option<String>,
+    cache_mib: u32,
 }
 
 fn parse_args() -> Result<Args> {
@@ -41,6 +43,7 @@ fn parse_args() -> Result<Args> {
         provinces: 1,
         runs: 20,
         only: None,
+        cache_mib: probity_platform::db::DEFAULT_SQLITE_CACHE_KIB / 1024,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -52,6 +55,7 @@ fn parse_args() -> Result<Args> {
             "--provinces" => out.provinces = value.parse::<usize>()?.max(1),
             "--runs" => out.runs = value.parse::<usize>()?.max(1),
             "--only" => out.only = Some(value),
+            "--cache-mib" => out.cache_mib = value.parse()?,
             other => bail!("unknown flag {other}; see the doc comment of bench_lists.rs"),
         }
     }
@@ -60,7 +64,8 @@ fn parse_args() -> Result<Args> {
 
 async fn bench(label: &str, url: &str, args: &Args) -> Result<()> {
     let schema = format!("bench_lists_{}", std::process::id());
-    let started = probity_demo::bench::start_members(url, &schema, 8, 1_000).await?;
+    let started =
+        probity_demo::bench::start_members(url, &schema, 8, args.cache_mib * 1024, 1_000).await?;
     let channel = tonic::transport::Channel::from_shared(started.server.url())?.connect_lazy();
     let token = probity_demo::bench::token(&started.issuer, "bench", ROLE_ADMIN);
     let authed = with_token(channel, &token).context("token")?;
@@ -151,6 +156,20 @@ async fn bench(label: &str, url: &str, args: &Args) -> Result<()> {
             took.as_secs_f64() / baseline.as_secs_f64()
         );
     }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    println!(
+        "\nthis process (server and client): {} MiB resident now, {} MiB at most",
+        field("VmRSS:"),
+        field("VmHWM:")
+    );
     Ok(())
 }
 

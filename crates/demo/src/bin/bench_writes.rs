@@ -300,7 +300,14 @@ async fn start_probity(url: &str, schema: &str, pool: u32) -> Result<Probity> {
     let probity_demo::bench::MembersServer {
         server,
         issuer: key,
-    } = probity_demo::bench::start_members(url, schema, pool, 1_000).await?;
+    } = probity_demo::bench::start_members(
+        url,
+        schema,
+        pool,
+        probity_platform::db::DEFAULT_SQLITE_CACHE_KIB,
+        1_000,
+    )
+    .await?;
     let token = probity_demo::bench::token(&key, "bench", ROLE_ADMIN);
     let mut orgs = Vec::new();
     let mut members = Vec::new();
