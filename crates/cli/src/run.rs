@@ -123,8 +123,8 @@ async fn open(args: &ServeArgs, service: &str, schema: &str) -> anyhow::Result<D
         args.db_max_connections,
         args.db_cache_mib * 1024,
     )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.database_url.is_none() {
         crate::data_dir::restrict_database(&args.key.data_dir.join(format!("{service}.db")))?;
     }

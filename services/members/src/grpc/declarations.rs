@@ -200,13 +200,13 @@ impl Declarations {
         )
         .await?;
         let mut out = rows
-            .iter()
-            .map(declaration)
+            .into_iter()
+            .map(|(row, key)| declaration(&row).map(|d| (d, key)))
             .collect::<Result<Vec<_>, _>>()?;
-        let next_page_token = page.finish(&mut out, |d| declaration_id(d).to_string());
+        let next_page_token = page.finish(&mut out, |(_, key)| key.clone());
         let book = store::rule_book(&mut conn).await?;
         let mut declarations = Vec::with_capacity(out.len());
-        for d in out {
+        for (d, _) in out {
             declarations.push(complete(&mut conn, &call, d, &book).await?);
         }
         Ok(ListDeclarationsResponse {

@@ -27,7 +27,7 @@ use crate::{
     error::{Error, Result},
     peers::Peers,
     rules::{
-        names::{member_id, member_name, org_name},
+        names::{member_name, org_name},
         reviews::{self as rules, grade_of, parse_review_name, stage_refusal},
         years::{reference_date, validate_year},
     },
@@ -322,10 +322,13 @@ impl Reviews {
             page.limit(),
         )
         .await?;
-        let mut reviews = rows.iter().map(review).collect::<Result<Vec<_>, _>>()?;
-        let next_page_token = page.finish(&mut reviews, |r| member_id(&r.member).to_string());
+        let mut reviews = rows
+            .into_iter()
+            .map(|(row, key)| review(&row).map(|r| (r, key)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_page_token = page.finish(&mut reviews, |(_, key)| key.clone());
         Ok(ListReviewsResponse {
-            reviews,
+            reviews: reviews.into_iter().map(|(r, _)| r).collect(),
             next_page_token,
         })
     }

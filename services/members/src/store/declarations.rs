@@ -6,7 +6,7 @@ use probity_proto::probity::members::v1::{
 };
 use sqlx::AnyConnection;
 
-use super::organizations::in_force;
+use super::organizations::{TreeKey, in_force};
 use crate::{
     error::Result,
     rules::{
@@ -270,8 +270,17 @@ pub async fn conclude(
     Ok(())
 }
 
-/// One page of the declarations of `year` in the subtree at `prefix` on
-/// `date`, of `kind` (0: all), after id `after`.
+/// A declaration with the path of its organisation (its [`TreeKey`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct PlacedDeclaration {
+    #[sqlx(flatten)]
+    declaration: DeclarationRow,
+    sort_path: String,
+}
+
+/// One page of the declarations of `year` (optionally of one kind) in the
+/// subtree at `prefix` on `date`, in tree order after the key `after`
+/// ([`TreeKey`] over the declaration id), each with its key.
 pub async fn list(
     conn: &mut AnyConnection,
     date: &str,
@@ -280,23 +289,33 @@ pub async fn list(
     kind: i64,
     after: &str,
     limit: i64,
-) -> Result<Vec<DeclarationRow>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {DECLARATION_COLUMNS} FROM declarations d \
+) -> Result<Vec<(DeclarationRow, String)>> {
+    let after = TreeKey::parse(after);
+    let rows: Vec<PlacedDeclaration> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {DECLARATION_COLUMNS}, p.path AS sort_path FROM declarations d \
          JOIN organization_placements p ON p.org_id = d.organization_id AND {} \
-         WHERE p.path >= $2 AND p.path < $3 AND d.year = $4 AND ($5 = 0 OR d.kind = $5) AND d.id > $6 \
-         ORDER BY d.id LIMIT $7",
-        in_force("p", 1)
+         WHERE p.path >= $2 AND p.path < $3 AND d.year = $4 AND ($5 = 0 OR d.kind = $5) AND {} \
+         ORDER BY p.path, d.id LIMIT $8",
+        in_force("p", 1),
+        TreeKey::after_sql("d.id", 6, 7),
     )))
     .bind(date)
     .bind(prefix)
     .bind(upper(prefix))
     .bind(i64::from(year))
     .bind(kind)
-    .bind(after)
+    .bind(&after.path)
+    .bind(&after.id)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let key = TreeKey::text(&r.sort_path, &r.declaration.id);
+            (r.declaration, key)
+        })
+        .collect())
 }
 
 /// Declarants per query while scanning for flagged changes.

@@ -19,7 +19,7 @@ use probity_platform::{
 use probity_proto::probity::members::v1::{MemberEventKind, MemberStatus};
 use sqlx::AnyConnection;
 
-use super::organizations::in_force;
+use super::organizations::{TreeKey, in_force};
 use crate::{
     error::{Error, Result},
     rules::{members::ValidCreate, names::upper},
@@ -144,13 +144,8 @@ struct PlacedRow {
 /// matches `pattern`, after the key `after` (empty: from the start), each
 /// with its key for the next page.
 ///
-/// Members of one organisation come in id order (key: the id). Members of
-/// a subtree come in tree order — organisations by path, then members by
-/// id (key: `path\nid`) — so a page walks the placements' path index and
-/// stops after `limit` rows, whatever the subtree's size; in id order the
-/// whole subtree had to be gathered and sorted for every page (95 ms for a
-/// province of 33,000 members, against 1.3 ms for a cell:
-/// `docs/benchmarks.md`, issue 13).
+/// Members of one organisation come in id order (key: the id); members of
+/// a subtree in tree order ([`TreeKey`]).
 pub async fn list(
     conn: &mut AnyConnection,
     date: &str,
@@ -188,29 +183,29 @@ pub async fn list(
                 .collect())
         }
         Membership::Subtree(path) => {
-            let (after_path, after_id) = after.split_once('\n').unwrap_or(("", ""));
+            let after = TreeKey::parse(after);
             let rows: Vec<PlacedRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {MEMBER_COLUMNS}, p.path AS sort_path FROM organization_placements p \
                  JOIN member_periods mp ON mp.organization_id = p.org_id \
                  JOIN members m ON m.id = mp.member_id \
-                 WHERE {} AND p.path >= $2 AND p.path < $3 AND {filters} \
-                 AND p.path >= $5 AND (p.path > $5 OR m.id > $6) \
+                 WHERE {} AND p.path >= $2 AND p.path < $3 AND {filters} AND {} \
                  ORDER BY p.path, m.id LIMIT $7",
                 in_force("p", 1),
+                TreeKey::after_sql("m.id", 5, 6),
             )))
             .bind(date)
             .bind(path)
             .bind(upper(path))
             .bind(pattern)
-            .bind(after_path)
-            .bind(after_id)
+            .bind(&after.path)
+            .bind(&after.id)
             .bind(limit)
             .fetch_all(conn)
             .await?;
             Ok(rows
                 .into_iter()
                 .map(|r| {
-                    let key = format!("{}\n{}", r.sort_path, r.member.id);
+                    let key = TreeKey::text(&r.sort_path, &r.member.id);
                     (r.member, key)
                 })
                 .collect())

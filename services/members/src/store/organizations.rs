@@ -71,6 +71,42 @@ pub fn in_force(alias: &str, param: usize) -> String {
     )
 }
 
+/// A position in a subtree list kept in tree order — organisations by
+/// path, then rows by id — as page-token text `path\nid`. A page of such a
+/// list walks the placements' path index and stops after the page,
+/// whatever the subtree's size; in id order the whole subtree had to be
+/// gathered and sorted for every page (`docs/benchmarks.md`, issue 13).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TreeKey {
+    /// The organisation's path (empty: from the start).
+    pub path: String,
+    /// The row's id.
+    pub id: String,
+}
+
+impl TreeKey {
+    /// Reads a key written by [`text`](Self::text); empty text is the start.
+    pub fn parse(text: &str) -> Self {
+        let (path, id) = text.split_once('\n').unwrap_or(("", ""));
+        Self {
+            path: path.to_string(),
+            id: id.to_string(),
+        }
+    }
+
+    /// The key of the row `id` placed at `path`, as page-token text.
+    pub fn text(path: &str, id: &str) -> String {
+        format!("{path}\n{id}")
+    }
+
+    /// The SQL condition "after the key" for placements `p` and the row id
+    /// `id_column`, the key's path and id bound as `$path_param` and
+    /// `$id_param`; order the query by `p.path, {id_column}`.
+    pub fn after_sql(id_column: &str, path_param: usize, id_param: usize) -> String {
+        format!("p.path >= ${path_param} AND (p.path > ${path_param} OR {id_column} > ${id_param})")
+    }
+}
+
 impl OrgRow {
     /// The level.
     pub fn kind(&self) -> OrganizationKind {
@@ -467,4 +503,26 @@ pub async fn insert_placement(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tree_key_tests {
+    use super::TreeKey;
+
+    #[test]
+    fn a_tree_key_reads_back_what_it_wrote() {
+        let text = TreeKey::text("/a/b/", "0190");
+        assert_eq!(
+            TreeKey::parse(&text),
+            TreeKey {
+                path: "/a/b/".into(),
+                id: "0190".into()
+            }
+        );
+        assert_eq!(TreeKey::parse(""), TreeKey::default());
+        assert_eq!(
+            TreeKey::after_sql("m.id", 5, 6),
+            "p.path >= $5 AND (p.path > $5 OR m.id > $6)"
+        );
+    }
 }

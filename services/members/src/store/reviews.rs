@@ -3,7 +3,7 @@
 use probity_proto::probity::members::v1::{Grade, ReviewRuleKind, ReviewStage};
 use sqlx::AnyConnection;
 
-use super::organizations::in_force;
+use super::organizations::{TreeKey, in_force};
 use crate::{
     error::{Error, Result},
     rules::{names::upper, reviews::NewRule},
@@ -195,8 +195,17 @@ pub async fn excellent_and_good(
     Ok(out)
 }
 
+/// A review with the path of its organisation (its [`TreeKey`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct PlacedReview {
+    #[sqlx(flatten)]
+    review: ReviewRow,
+    sort_path: String,
+}
+
 /// One page of the reviews of `year` in the subtree at `prefix` on `date`,
-/// optionally of one decided grade, after member id `after`.
+/// optionally of one decided grade, in tree order after the key `after`
+/// ([`TreeKey`] over the member id), each with its key.
 pub async fn list(
     conn: &mut AnyConnection,
     date: &str,
@@ -205,23 +214,33 @@ pub async fn list(
     decided: Option<Grade>,
     after: &str,
     limit: i64,
-) -> Result<Vec<ReviewRow>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {REVIEW_COLUMNS} FROM reviews r \
+) -> Result<Vec<(ReviewRow, String)>> {
+    let after = TreeKey::parse(after);
+    let rows: Vec<PlacedReview> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {REVIEW_COLUMNS}, p.path AS sort_path FROM reviews r \
          JOIN organization_placements p ON p.org_id = r.organization_id AND {} \
          WHERE p.path >= $2 AND p.path < $3 AND r.year = $4 AND ($5 = 0 OR r.decided_grade = $5) \
-         AND r.member_id > $6 ORDER BY r.member_id LIMIT $7",
-        in_force("p", 1)
+         AND {} ORDER BY p.path, r.member_id LIMIT $8",
+        in_force("p", 1),
+        TreeKey::after_sql("r.member_id", 6, 7),
     )))
     .bind(date)
     .bind(prefix)
     .bind(upper(prefix))
     .bind(i64::from(year))
     .bind(decided.map_or(0, |g| g as i64))
-    .bind(after)
+    .bind(&after.path)
+    .bind(&after.id)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let key = TreeKey::text(&r.sort_path, &r.review.member_id);
+            (r.review, key)
+        })
+        .collect())
 }
 
 /// Decided reviews of `year` per organisation and grade in the subtree at
