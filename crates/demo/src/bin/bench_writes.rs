@@ -22,7 +22,8 @@
 //! so only the ratios mean anything.
 //!
 //! `bench-writes [--seconds S] [--reps R] [--conc 1,32] [--only sqlite|postgres]
-//! [--pool N]` (`--pool`: Probity's connections, default 8 as `probity serve`)
+//! [--pool N] [--loads org,member,get,batch]` (`--pool`: Probity's
+//! connections, default 8 as `probity serve`; `--loads`: only these)
 
 use std::{
     sync::{
@@ -62,6 +63,14 @@ struct Args {
     conc: Vec<usize>,
     only: Option<String>,
     pool: u32,
+    /// Only these workloads (`org`, `member`, `get`, `batch`); empty: all.
+    loads: Vec<String>,
+}
+
+impl Args {
+    fn runs(&self, load: &str) -> bool {
+        self.loads.is_empty() || self.loads.iter().any(|l| l == load)
+    }
 }
 
 fn parse_args() -> Result<Args> {
@@ -71,6 +80,7 @@ fn parse_args() -> Result<Args> {
         conc: vec![1, 32],
         only: None,
         pool: 8,
+        loads: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -83,6 +93,7 @@ fn parse_args() -> Result<Args> {
             "--conc" => out.conc = value.split(',').map(str::parse).collect::<Result<_, _>>()?,
             "--only" => out.only = Some(value),
             "--pool" => out.pool = value.parse()?,
+            "--loads" => out.loads = value.split(',').map(str::to_string).collect(),
             other => bail!("unknown flag {other}; see the doc comment of bench_writes.rs"),
         }
     }
@@ -536,7 +547,7 @@ async fn bench_backend(label: &str, url: &str, args: &Args) -> Result<()> {
     println!("\n### {label}\n");
     println!("| Probity | rate | anchor | ratio |\n| --- | --- | --- | --- |");
     let mut org_rates = Vec::new();
-    for &callers in &args.conc {
+    for &callers in args.conc.iter().filter(|_| args.runs("org")) {
         let rates = pair(
             "CreateOrganization",
             "minimal insert RPC",
@@ -550,35 +561,40 @@ async fn bench_backend(label: &str, url: &str, args: &Args) -> Result<()> {
         org_rates.push((callers, rates));
     }
     let top = *args.conc.iter().max().unwrap_or(&32);
-    pair(
-        "CreateMember",
-        "minimal insert RPC",
-        &insert,
-        &create_member,
-        top,
-        args,
-        1.0,
-    )
-    .await?;
-    pair("GetOrganization", "echo", &echo, &get_org, top, args, 1.0).await?;
-    let (single, rows) = pair(
-        "BatchCreateMembers (rows/s, 1,000 a call)",
-        "minimal insert RPC (rows/s)",
-        &insert,
-        &batch,
-        4,
-        args,
-        BATCH as f64,
-    )
-    .await?;
-    let _ = single;
-    if !url.is_empty()
-        && let Some(tps) = pgbench(url, args.seconds, dir.path())
-    {
-        println!(
-            "| BatchCreateMembers vs pgbench single-row inserts (32 clients) | {rows:.0} rows/s | pgbench {tps:.0}/s | **{:.2}** |",
-            rows / tps
-        );
+    if args.runs("member") {
+        pair(
+            "CreateMember",
+            "minimal insert RPC",
+            &insert,
+            &create_member,
+            top,
+            args,
+            1.0,
+        )
+        .await?;
+    }
+    if args.runs("get") {
+        pair("GetOrganization", "echo", &echo, &get_org, top, args, 1.0).await?;
+    }
+    if args.runs("batch") {
+        let (_, rows) = pair(
+            "BatchCreateMembers (rows/s, 1,000 a call)",
+            "minimal insert RPC (rows/s)",
+            &insert,
+            &batch,
+            4,
+            args,
+            BATCH as f64,
+        )
+        .await?;
+        if !url.is_empty()
+            && let Some(tps) = pgbench(url, args.seconds, dir.path())
+        {
+            println!(
+                "| BatchCreateMembers vs pgbench single-row inserts (32 clients) | {rows:.0} rows/s | pgbench {tps:.0}/s | **{:.2}** |",
+                rows / tps
+            );
+        }
     }
     if let [(c1, (a1, p1)), .., (cn, (an, pn))] = org_rates.as_slice() {
         println!(

@@ -6,7 +6,7 @@ use probity_proto::probity::members::v1::{
 };
 use sqlx::AnyConnection;
 
-use super::organizations::{TreeKey, in_force};
+use super::organizations::{InTree, TreeKey, in_force};
 use crate::{
     error::Result,
     rules::{
@@ -270,14 +270,6 @@ pub async fn conclude(
     Ok(())
 }
 
-/// A declaration with the path of its organisation (its [`TreeKey`]).
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct PlacedDeclaration {
-    #[sqlx(flatten)]
-    declaration: DeclarationRow,
-    sort_path: String,
-}
-
 /// One page of the declarations of `year` (optionally of one kind) in the
 /// subtree at `prefix` on `date`, in tree order after the key `after`
 /// ([`TreeKey`] over the declaration id), each with its key.
@@ -291,7 +283,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<(DeclarationRow, String)>> {
     let after = TreeKey::parse(after);
-    let rows: Vec<PlacedDeclaration> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<InTree<DeclarationRow>> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {DECLARATION_COLUMNS}, p.path AS sort_path FROM declarations d \
          JOIN organization_placements p ON p.org_id = d.organization_id AND {} \
          WHERE p.path >= $2 AND p.path < $3 AND d.year = $4 AND ($5 = 0 OR d.kind = $5) AND {} \
@@ -309,13 +301,7 @@ pub async fn list(
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let key = TreeKey::text(&r.sort_path, &r.declaration.id);
-            (r.declaration, key)
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| r.keyed(|d| &d.id)).collect())
 }
 
 /// Declarants per query while scanning for flagged changes.

@@ -19,7 +19,7 @@ use probity_platform::{
 use probity_proto::probity::members::v1::{MemberEventKind, MemberStatus};
 use sqlx::AnyConnection;
 
-use super::organizations::{TreeKey, in_force};
+use super::organizations::{InTree, TreeKey, in_force};
 use crate::{
     error::{Error, Result},
     rules::{members::ValidCreate, names::upper},
@@ -132,14 +132,6 @@ pub enum Membership<'a> {
     Subtree(&'a str),
 }
 
-/// A member row with the path of its organisation on the list's date.
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct PlacedRow {
-    #[sqlx(flatten)]
-    member: MemberRow,
-    sort_path: String,
-}
-
 /// One page of members on `date` with one of `statuses` whose folded name
 /// matches `pattern`, after the key `after` (empty: from the start), each
 /// with its key for the next page.
@@ -184,7 +176,7 @@ pub async fn list(
         }
         Membership::Subtree(path) => {
             let after = TreeKey::parse(after);
-            let rows: Vec<PlacedRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let rows: Vec<InTree<MemberRow>> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {MEMBER_COLUMNS}, p.path AS sort_path FROM organization_placements p \
                  JOIN member_periods mp ON mp.organization_id = p.org_id \
                  JOIN members m ON m.id = mp.member_id \
@@ -202,13 +194,7 @@ pub async fn list(
             .bind(limit)
             .fetch_all(conn)
             .await?;
-            Ok(rows
-                .into_iter()
-                .map(|r| {
-                    let key = TreeKey::text(&r.sort_path, &r.member.id);
-                    (r.member, key)
-                })
-                .collect())
+            Ok(rows.into_iter().map(|r| r.keyed(|m| &m.id)).collect())
         }
     }
 }

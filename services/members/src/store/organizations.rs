@@ -84,6 +84,25 @@ pub struct TreeKey {
     pub id: String,
 }
 
+/// A row of a subtree list with the path of its organisation: what
+/// [`TreeKey`] is made of.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InTree<T> {
+    /// The row.
+    #[sqlx(flatten)]
+    pub row: T,
+    /// Its organisation's path (selected `AS sort_path`).
+    pub sort_path: String,
+}
+
+impl<T> InTree<T> {
+    /// The row and its key, `id` being the row's id in the list's order.
+    pub fn keyed(self, id: impl Fn(&T) -> &str) -> (T, String) {
+        let key = TreeKey::text(&self.sort_path, id(&self.row));
+        (self.row, key)
+    }
+}
+
 impl TreeKey {
     /// Reads a key written by [`text`](Self::text); empty text is the start.
     pub fn parse(text: &str) -> Self {

@@ -3,7 +3,7 @@
 use probity_proto::probity::members::v1::{Grade, ReviewRuleKind, ReviewStage};
 use sqlx::AnyConnection;
 
-use super::organizations::{TreeKey, in_force};
+use super::organizations::{InTree, TreeKey, in_force};
 use crate::{
     error::{Error, Result},
     rules::{names::upper, reviews::NewRule},
@@ -195,14 +195,6 @@ pub async fn excellent_and_good(
     Ok(out)
 }
 
-/// A review with the path of its organisation (its [`TreeKey`]).
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct PlacedReview {
-    #[sqlx(flatten)]
-    review: ReviewRow,
-    sort_path: String,
-}
-
 /// One page of the reviews of `year` in the subtree at `prefix` on `date`,
 /// optionally of one decided grade, in tree order after the key `after`
 /// ([`TreeKey`] over the member id), each with its key.
@@ -216,7 +208,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<(ReviewRow, String)>> {
     let after = TreeKey::parse(after);
-    let rows: Vec<PlacedReview> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<InTree<ReviewRow>> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {REVIEW_COLUMNS}, p.path AS sort_path FROM reviews r \
          JOIN organization_placements p ON p.org_id = r.organization_id AND {} \
          WHERE p.path >= $2 AND p.path < $3 AND r.year = $4 AND ($5 = 0 OR r.decided_grade = $5) \
@@ -236,10 +228,7 @@ pub async fn list(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let key = TreeKey::text(&r.sort_path, &r.review.member_id);
-            (r.review, key)
-        })
+        .map(|r| r.keyed(|r| &r.member_id))
         .collect())
 }
 
