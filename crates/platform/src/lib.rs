@@ -2,8 +2,9 @@
 //!
 //! - [`db`]: the database (SQLite or PostgreSQL by URL), migrations.
 //! - [`bulk`]: many rows per statement (multi-row inserts, `IN` lists).
-//! - [`write`]: the write transaction: audit chain, idempotency, commit.
-//! - [`audit`]: listing and verifying the audit chain.
+//! - [`write`]: the write transaction: idempotency, audit entries, commit.
+//! - [`audit`]: the audit log: the sealer that chains committed entries,
+//!   listing, verifying, signed checkpoints.
 //! - [`auth`]: tokens, callers, organisation scope.
 //! - [`tls`]: TLS and mutual TLS, the agency of a client certificate.
 //! - [`policy`]: roles and each method's rule; the gateway enforces them.
