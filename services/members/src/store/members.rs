@@ -175,73 +175,29 @@ pub async fn list(
                 .collect())
         }
         Membership::Subtree(path) => {
-            // The subtree's organisations are walked in path order a
-            // group at a time (4, then twice as many each round, up to
-            // 256), and each group's members read by organisation, until
-            // the page is full: the cost is the page and the organisations
-            // passed, whatever the subtree's size, and does not hang on the
-            // planner's choice (one join over the subtree, planned
-            // differently at 5.6 M members, took 35 ms for a district's
-            // first page: `docs/benchmarks.md`, issue 13).
             let after = TreeKey::parse(after);
-            let mut out: Vec<(MemberRow, String)> = Vec::new();
-            let mut from = after.path.clone();
-            let mut inclusive = true;
-            let mut group = FIRST_GROUP;
-            while (out.len() as i64) < limit {
-                let orgs: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT p.org_id, p.path FROM organization_placements p \
-                     WHERE {} AND p.path >= $2 AND p.path < $3 \
-                     AND (p.path > $4 OR ($5 = 1 AND p.path = $4)) ORDER BY p.path LIMIT $6",
-                    in_force("p", 1),
-                )))
-                .bind(date)
-                .bind(path)
-                .bind(upper(path))
-                .bind(&from)
-                .bind(i64::from(inclusive))
-                .bind(group)
-                .fetch_all(&mut *conn)
-                .await?;
-                let Some((_, last)) = orgs.last() else { break };
-                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {MEMBER_COLUMNS}, p.path AS sort_path FROM organization_placements p \
-                     JOIN member_periods mp ON mp.organization_id = p.org_id \
-                     JOIN members m ON m.id = mp.member_id \
-                     WHERE {} AND p.path >= $2 AND p.path < $3 AND p.org_id IN ({}) \
-                     AND {filters} AND {} ORDER BY p.path, m.id LIMIT $7",
-                    in_force("p", 1),
-                    placeholders(8, orgs.len()),
-                    TreeKey::after_sql("m.id", 5, 6),
-                )))
-                .bind(date)
-                .bind(path)
-                .bind(upper(path))
-                .bind(pattern)
-                .bind(&after.path)
-                .bind(&after.id)
-                .bind(limit - out.len() as i64);
-                for (id, _) in &orgs {
-                    query = query.bind(id);
-                }
-                let rows: Vec<InTree<MemberRow>> = query.fetch_all(&mut *conn).await?;
-                out.extend(rows.into_iter().map(|r| r.keyed(|m| &m.id)));
-                if (orgs.len() as i64) < group {
-                    break;
-                }
-                from = last.clone();
-                inclusive = false;
-                group = (group * 2).min(LAST_GROUP);
-            }
-            Ok(out)
+            let rows: Vec<InTree<MemberRow>> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {MEMBER_COLUMNS}, p.path AS sort_path FROM organization_placements p \
+                 JOIN member_periods mp ON mp.organization_id = p.org_id \
+                 JOIN members m ON m.id = mp.member_id \
+                 WHERE {} AND p.path >= $2 AND p.path < $3 AND {filters} AND {} \
+                 ORDER BY p.path, m.id LIMIT $7",
+                in_force("p", 1),
+                TreeKey::after_sql("m.id", 5, 6),
+            )))
+            .bind(date)
+            .bind(path)
+            .bind(upper(path))
+            .bind(pattern)
+            .bind(&after.path)
+            .bind(&after.id)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?;
+            Ok(rows.into_iter().map(|r| r.keyed(|m| &m.id)).collect())
         }
     }
 }
-
-/// Organisations in the first group a subtree page reads (see [`list`]).
-const FIRST_GROUP: i64 = 4;
-/// The most organisations a subtree page reads in one round.
-const LAST_GROUP: i64 = 256;
 
 /// One event of a member's history.
 #[derive(Debug, Clone, sqlx::FromRow)]
