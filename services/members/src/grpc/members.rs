@@ -1,7 +1,10 @@
 //! `probity.members.v1.MemberService`: members, their dated events and the
 //! roster.
 
-use std::{collections::HashSet, pin::Pin};
+use std::{
+    collections::{HashMap, HashSet},
+    pin::Pin,
+};
 
 use futures::{Stream, StreamExt};
 use probity_platform::{
@@ -30,7 +33,7 @@ use crate::{
     store::{
         history::{self, Change},
         members::{self as store, BATCH_TABLES, MemberRow, Membership, NewMember, Personal},
-        organizations,
+        organizations::{self, DatedPlacement},
         roster::{self, RosterQuery},
     },
 };
@@ -94,31 +97,52 @@ async fn reload(conn: &mut AnyConnection, id: &str, name: &str) -> Result<Member
 /// A failure of the member at this index of the request.
 type RowError = (usize, Error);
 
+/// Every placement of each organisation new members go to, by id.
+type Placements = HashMap<String, Vec<DatedPlacement>>;
+
 /// The scope check of new members, before a retry is answered: each
 /// row's organisation must be the caller's (`NOT_FOUND` otherwise, with the
-/// first such row's index). Each organisation is checked once.
+/// first such row's index). The organisations are read once, with every
+/// placement, for [`admit`] to check against as well.
 async fn authorize_rows(
     conn: &mut AnyConnection,
     call: &Call,
     rows: &[ValidCreate],
     field: impl Fn(usize) -> String,
-) -> std::result::Result<(), RowError> {
-    let mut checked: HashSet<&str> = HashSet::new();
-    for (i, v) in rows.iter().enumerate() {
-        if checked.insert(v.organization.as_str()) {
-            let field = format!("{}.organization", field(i));
-            writable(conn, call, &field, &v.organization)
-                .await
-                .map_err(|e| (i, e))?;
+) -> std::result::Result<Placements, RowError> {
+    let ids = rows
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            parse_name(
+                &format!("{}.organization", field(i)),
+                &v.organization,
+                "organizations",
+            )
+            .map_err(|e| (i, e.into()))
+        })
+        .collect::<std::result::Result<Vec<&str>, RowError>>()?;
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let placements = organizations::placements(conn, &distinct)
+        .await
+        .map_err(|e| (0, e))?;
+    let mut checked: HashSet<&str> = HashSet::with_capacity(distinct.len());
+    for (i, (v, id)) in rows.iter().zip(&ids).enumerate() {
+        if checked.insert(id) {
+            let latest = placements.get(*id).and_then(|h| h.last()).map(|p| &p.org);
+            check_writable(call, &v.organization, latest).map_err(|e| (i, e))?;
         }
     }
-    Ok(())
+    Ok(placements)
 }
 
-/// Checks and writes `rows` inside a write, in order; `field(i)` is the
-/// field path of row `i`'s member (`member`, `requests[3].member`). Every
-/// row is checked before anything is written: the caller may write under
-/// the organisation, which is in force today and existed, as a cell or
+/// Checks and writes `rows` inside a write, in order, after
+/// [`authorize_rows`] gave their organisations' `placements`; `field(i)`
+/// is the field path of row `i`'s member (`member`,
+/// `requests[3].member`). Every row is checked before anything is
+/// written: the organisation is in force today and existed, as a cell or
 /// grassroots organisation, on the admission date; the party card number
 /// is not taken (by a recorded member or an earlier row). The first
 /// failing row is returned with its index.
@@ -126,19 +150,11 @@ async fn admit(
     conn: &mut AnyConnection,
     call: &Call,
     rows: &[ValidCreate],
+    placements: &Placements,
     field: impl Fn(usize) -> String,
 ) -> std::result::Result<Vec<Member>, RowError> {
     let cards: Vec<&str> = rows.iter().map(|v| v.card.as_str()).collect();
     let taken = store::taken_cards(conn, &cards).await.map_err(|e| (0, e))?;
-    let mut distinct: Vec<&str> = rows
-        .iter()
-        .filter_map(|v| parse_name("", &v.organization, "organizations").ok())
-        .collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let placements = organizations::placements(conn, &distinct)
-        .await
-        .map_err(|e| (0, e))?;
     let mut seen: HashSet<&str> = HashSet::with_capacity(rows.len());
     let mut checked = Vec::with_capacity(rows.len());
     for (i, v) in rows.iter().enumerate() {
@@ -150,9 +166,11 @@ async fn admit(
         )
         .map_err(|e| (i, e.into()))?;
         let history = placements.get(id).map(Vec::as_slice).unwrap_or(&[]);
-        let latest = history.last().map(|p| &p.org);
-        check_writable(call, &v.organization, latest).map_err(|e| (i, e))?;
-        if let Some(org) = latest.filter(|org| org.valid_to.is_some()) {
+        if let Some(org) = history
+            .last()
+            .map(|p| &p.org)
+            .filter(|org| org.valid_to.is_some())
+        {
             return Err((
                 i,
                 Error::NotInForce {
@@ -161,12 +179,7 @@ async fn admit(
                 },
             ));
         }
-        let Some(placed) = history.iter().find(|p| {
-            p.org.placed_from.as_str() <= admitted.as_str()
-                && p.placed_to
-                    .as_deref()
-                    .is_none_or(|to| to > admitted.as_str())
-        }) else {
+        let Some(placed) = history.iter().find(|p| p.in_force_on(&admitted)) else {
             return Err((
                 i,
                 Error::NotInForce {
@@ -201,7 +214,7 @@ impl Members {
     async fn create(&self, call: Call, req: CreateMemberRequest) -> Result<Member> {
         let valid = rules::validate_create(&req, "", call.today())?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        authorize_rows(w.conn(), &call, std::slice::from_ref(&valid), |_| {
+        let placements = authorize_rows(w.conn(), &call, std::slice::from_ref(&valid), |_| {
             "member".to_string()
         })
         .await
@@ -209,9 +222,13 @@ impl Members {
         if let Some(done) = w.replayed::<Member>()? {
             return Ok(done);
         }
-        let created = admit(w.conn(), &call, std::slice::from_ref(&valid), |_| {
-            "member".to_string()
-        })
+        let created = admit(
+            w.conn(),
+            &call,
+            std::slice::from_ref(&valid),
+            &placements,
+            |_| "member".to_string(),
+        )
         .await
         .map_err(|(_, e)| e)?
         .pop()
@@ -227,15 +244,18 @@ impl Members {
     ) -> Result<BatchCreateMembersResponse> {
         let valid = rules::validate_batch(&req.requests, call.today())?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        authorize_rows(w.conn(), &call, &valid, |i| format!("requests[{i}].member"))
-            .await
-            .map_err(|(i, e)| rules::at_index(i, e))?;
+        let placements =
+            authorize_rows(w.conn(), &call, &valid, |i| format!("requests[{i}].member"))
+                .await
+                .map_err(|(i, e)| rules::at_index(i, e))?;
         if let Some(done) = w.replayed::<BatchCreateMembersResponse>()? {
             return Ok(done);
         }
-        let members = admit(w.conn(), &call, &valid, |i| format!("requests[{i}].member"))
-            .await
-            .map_err(|(i, e)| rules::at_index(i, e))?;
+        let members = admit(w.conn(), &call, &valid, &placements, |i| {
+            format!("requests[{i}].member")
+        })
+        .await
+        .map_err(|(i, e)| rules::at_index(i, e))?;
         for created in &members {
             w.record(&created.name, created);
         }

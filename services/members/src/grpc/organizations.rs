@@ -3,7 +3,7 @@
 use probity_platform::{
     ApiError, Call, Database, dates,
     pagination::PageRequest,
-    resource::{check_etag, etag, new_id},
+    resource::{check_etag, etag, new_id, parse_name},
     unary,
 };
 use probity_proto::probity::members::v1::{
@@ -13,9 +13,9 @@ use probity_proto::probity::members::v1::{
 };
 use tonic::{Request, Response, Status};
 
-use super::access::{visible, writable};
+use super::access::{check_writable, visible, writable};
 use crate::{
-    error::Result,
+    error::{Error, Result},
     rules::{
         names::org_name,
         organizations::{self as rules, check_merge, check_move, check_parent},
@@ -84,17 +84,30 @@ impl Organizations {
                 (None, format!("/{id}/"))
             }
             Some(parent) => {
-                let parent = writable(w.conn(), &call, "organization.parent", parent).await?;
+                // One read gives the parent's current lineage, which the
+                // caller's scope is checked on, and its placement on the
+                // day the new organisation is established.
+                let parent_id = parse_name("organization.parent", parent, "organizations")?;
+                let history = store::history(w.conn(), parent_id).await?;
+                check_writable(&call, parent, history.last().map(|p| &p.org))?;
                 let on = dates::to_sql(new.valid_from);
-                let parent = store::require_on_date(w.conn(), &parent.id, &on).await?;
-                check_parent(new.kind, parent.kind())?;
-                (Some(parent.id.clone()), format!("{}{id}/", parent.path))
+                let placed = history.iter().find(|p| p.in_force_on(&on)).ok_or_else(|| {
+                    Error::NotInForce {
+                        what: parent.clone(),
+                        date: on,
+                    }
+                })?;
+                check_parent(new.kind, placed.org.kind())?;
+                (
+                    Some(placed.org.id.clone()),
+                    format!("{}{id}/", placed.org.path),
+                )
             }
         };
         if let Some(done) = w.replayed::<Organization>()? {
             return Ok(done);
         }
-        store::insert(
+        let row = store::insert(
             w.conn(),
             &id,
             &new,
@@ -103,7 +116,7 @@ impl Organizations {
             call.now_micros(),
         )
         .await?;
-        let created = reload(w.conn(), &id, &org_name(&id)).await?;
+        let created = organization(&row)?;
         w.commit(&created.name, &created).await?;
         probity_platform::tree::changed();
         self.db.refresh_statistics(TREE_TABLES);

@@ -176,6 +176,24 @@ pub struct DatedPlacement {
     pub placed_to: Option<String>,
 }
 
+impl DatedPlacement {
+    /// Whether this placement was in force on `date` (`YYYY-MM-DD`).
+    pub fn in_force_on(&self, date: &str) -> bool {
+        self.org.placed_from.as_str() <= date
+            && self.placed_to.as_deref().is_none_or(|to| to > date)
+    }
+}
+
+/// Every placement of the organisation `id`, oldest first (empty: no such
+/// organisation): its latest state and its placement on any date from one
+/// read, for writes that check both.
+pub async fn history(conn: &mut AnyConnection, id: &str) -> Result<Vec<DatedPlacement>> {
+    Ok(placements(conn, &[id])
+        .await?
+        .remove(id)
+        .unwrap_or_default())
+}
+
 /// Every placement of each of the organisations `ids`, oldest first; an
 /// unknown id has no entry.
 pub async fn placements(
@@ -337,7 +355,8 @@ pub async fn share_on(conn: &mut AnyConnection, date: &str, prefix: &str) -> Res
 }
 
 /// Inserts a new organisation and its first placement, at `path` under
-/// `parent_id`, at `now`. A code already used is [`Error::CodeTaken`].
+/// `parent_id`, at `now`, and returns it as stored (revision 1), without
+/// reading it back. A code already used is [`Error::CodeTaken`].
 pub async fn insert(
     conn: &mut AnyConnection,
     id: &str,
@@ -345,7 +364,7 @@ pub async fn insert(
     parent_id: Option<&str>,
     path: &str,
     now: i64,
-) -> Result<()> {
+) -> Result<OrgRow> {
     let valid_from = probity_platform::dates::to_sql(org.valid_from);
     sqlx::query(
         "INSERT INTO organizations (id, code, display_name, kind, valid_from, valid_to, merged_into, \
@@ -360,7 +379,22 @@ pub async fn insert(
     .execute(&mut *conn)
     .await
     .map_err(|e| unique_code(e, &org.code))?;
-    insert_placement(conn, id, parent_id, path, &valid_from).await
+    insert_placement(conn, id, parent_id, path, &valid_from).await?;
+    Ok(OrgRow {
+        id: id.to_string(),
+        code: org.code.clone(),
+        display_name: org.display_name.clone(),
+        kind: org.kind as i64,
+        placed_from: valid_from.clone(),
+        valid_from,
+        valid_to: None,
+        merged_into: None,
+        revision: 1,
+        create_micros: now,
+        update_micros: now,
+        parent_id: parent_id.map(str::to_string),
+        path: path.to_string(),
+    })
 }
 
 /// Sets an organisation's code and name, with a new revision.
