@@ -7,7 +7,9 @@
 //! `--members` members each through the API (timed: rows a second), then
 //! times the first page (100) of ListMembers over the subtree of a cell, a
 //! grassroots organisation, a district, a province — as milliseconds and as
-//! multiples of GetOrganization measured in the same run.
+//! multiples of GetOrganization measured in the same run; then a member's
+//! book (GetBook, the member with 6 entries) and the roster stream
+//! (StreamRoster) of a district and of the first province, drained.
 //!
 //! `bench-lists [--members N] [--provinces K] [--runs R] [--only sqlite|postgres]
 //! [--cache-mib M]` (SQLite page cache per connection)
@@ -22,7 +24,9 @@ use probity_demo::{
 };
 use probity_platform::{auth::ROLE_ADMIN, client::with_token};
 use probity_proto::probity::members::v1::{
-    GetOrganizationRequest, ListMembersRequest, member_service_client::MemberServiceClient,
+    BookEntry, BookEntryKind, CreateBookEntryRequest, GetBookRequest, GetOrganizationRequest,
+    ListMembersRequest, StreamRosterRequest, book_service_client::BookServiceClient,
+    member_service_client::MemberServiceClient,
     organization_service_client::OrganizationServiceClient,
 };
 
@@ -156,6 +160,7 @@ async fn bench(label: &str, url: &str, args: &Args) -> Result<()> {
             took.as_secs_f64() / baseline.as_secs_f64()
         );
     }
+    book_and_rosters(&authed, &province, args.runs).await?;
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status
@@ -179,6 +184,94 @@ async fn bench(label: &str, url: &str, args: &Args) -> Result<()> {
         )))
         .execute(&pool)
         .await?;
+    }
+    Ok(())
+}
+
+/// Times a member's book (GetBook of a member given 6 entries) and the
+/// roster stream of a district and of the province, drained.
+async fn book_and_rosters(
+    authed: &probity_platform::client::Authed,
+    province: &probity_demo::Province,
+    runs: usize,
+) -> Result<()> {
+    let mut members = MemberServiceClient::new(authed.clone());
+    let mut books = BookServiceClient::new(authed.clone());
+    let member = members
+        .list_members(ListMembersRequest {
+            organization: province.cells[0].clone(),
+            page_size: 1,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .members
+        .pop()
+        .context("a member of the first cell")?
+        .name;
+    const YEAR: i32 = 2025;
+    for i in 0..6 {
+        books
+            .create_book_entry(CreateBookEntryRequest {
+                entry: Some(BookEntry {
+                    member: member.clone(),
+                    year: YEAR,
+                    kind: BookEntryKind::Goal as i32,
+                    text: format!("Entry {i} of the bench"),
+                    ..Default::default()
+                }),
+                submit: true,
+                ..Default::default()
+            })
+            .await?;
+    }
+    let book = time(runs, || {
+        let mut books = books.clone();
+        let member = member.clone();
+        async move {
+            let got = books
+                .get_book(GetBookRequest { member, year: YEAR })
+                .await?
+                .into_inner();
+            anyhow::ensure!(got.entries.len() == 6, "the book has 6 entries");
+            Ok(())
+        }
+    })
+    .await?;
+    println!("\n| a member's book (GetBook, 6 entries) | {} |", ms(book));
+    println!("| --- | --- |");
+    for (what, org) in [
+        ("a district", &province.districts[0]),
+        ("the province", &province.province),
+    ] {
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let took = time(runs.min(5), || {
+            let mut members = members.clone();
+            let organization = org.clone();
+            let count = count.clone();
+            async move {
+                let mut stream = members
+                    .stream_roster(StreamRosterRequest {
+                        organization,
+                        ..Default::default()
+                    })
+                    .await?
+                    .into_inner();
+                let mut n = 0;
+                while stream.message().await?.is_some() {
+                    n += 1;
+                }
+                count.store(n, std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            }
+        })
+        .await?;
+        let n = count.load(std::sync::atomic::Ordering::Relaxed);
+        println!(
+            "| roster stream of {what} ({n} members), drained | {} ({:.0} members/s) |",
+            ms(took),
+            n as f64 / took.as_secs_f64()
+        );
     }
     Ok(())
 }
