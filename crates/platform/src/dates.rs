@@ -13,7 +13,7 @@ use time::{
 
 use crate::{clock::VIETNAM, error::Violation};
 
-const ISO: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]");
+pub(crate) const ISO: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
 /// The calendar day in Vietnam (UTC+7) of a protobuf timestamp; `None`
 /// when it is out of range.

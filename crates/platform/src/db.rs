@@ -84,13 +84,17 @@ pub struct Database {
     audit: Arc<AuditShared>,
 }
 
-/// What writes, the audit sealer and checkpoints share per database.
+/// What writes share per database with the audit sealer, checkpoints and
+/// the job runner.
 #[derive(Debug, Default)]
 struct AuditShared {
     /// Woken by every committed write (see [`Database::audit_written`]).
     written: tokio::sync::Notify,
     /// The key that signs audit checkpoints, if the server has one.
     key: std::sync::RwLock<Option<Arc<crate::auth::Issuer>>>,
+    /// Woken by every committed write that enqueued a background job
+    /// (see [`Database::jobs_enqueued`]).
+    jobs: tokio::sync::Notify,
 }
 
 /// The least time between two rounds of [`Database::refresh_statistics`]:
@@ -283,6 +287,17 @@ impl Database {
     /// once if one came since the last wait).
     pub(crate) async fn audit_wakeup(&self) {
         self.audit.written.notified().await
+    }
+
+    /// Tells the job runner that a committed write enqueued a job.
+    pub(crate) fn jobs_enqueued(&self) {
+        self.audit.jobs.notify_one();
+    }
+
+    /// Completes at the next [`jobs_enqueued`](Self::jobs_enqueued) (or at
+    /// once if one came since the last wait).
+    pub(crate) async fn jobs_wakeup(&self) {
+        self.audit.jobs.notified().await
     }
 
     /// Sets the key that signs this database's audit checkpoints.

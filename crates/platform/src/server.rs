@@ -124,6 +124,7 @@ pub struct ServerBuilder {
     routes: RoutesBuilder,
     names: Vec<&'static str>,
     databases: Vec<(Database, &'static MigrationSet)>,
+    jobs: Vec<(Database, Arc<crate::jobs::Handlers>)>,
     start_gate: Option<oneshot::Receiver<()>>,
     policy: Policy,
 }
@@ -136,6 +137,7 @@ impl ServerBuilder {
             routes: RoutesBuilder::default(),
             names: Vec::new(),
             databases: Vec::new(),
+            jobs: Vec::new(),
             start_gate: None,
             policy: Policy::default(),
         }
@@ -180,6 +182,14 @@ impl ServerBuilder {
         self
     }
 
+    /// Runs `db`'s background jobs with `handlers` once the server is
+    /// ready ([`crate::jobs::run`]: one runner per service across replicas),
+    /// until serving ends.
+    pub fn add_jobs(&mut self, db: Database, handlers: crate::jobs::Handlers) -> &mut Self {
+        self.jobs.push((db, Arc::new(handlers)));
+        self
+    }
+
     /// Holds start-up (before migrations) until `gate` fires: lets tests
     /// and orchestrators observe the `NOT_SERVING` phase.
     pub fn hold_start_until(&mut self, gate: oneshot::Receiver<()>) -> &mut Self {
@@ -198,6 +208,7 @@ impl ServerBuilder {
             mut routes,
             names,
             databases,
+            jobs,
             start_gate,
             policy,
         } = self;
@@ -274,12 +285,22 @@ impl ServerBuilder {
             r = start => Some(r),
             _ = &mut shutdown => None,
         };
-        // One audit sealer per database, stopped when serving ends.
+        // One audit sealer per database (and a job runner per database
+        // with jobs), stopped when serving ends.
         let mut sealers = tokio::task::JoinSet::new();
         if let Some(Ok(())) = &started {
             for (db, _) in &databases {
                 db.set_audit_key(config.audit_key.clone());
                 sealers.spawn(crate::audit::sealer::run(db.clone(), config.clock.clone()));
+            }
+            // Background jobs, on the same footing: stopped before the
+            // databases close.
+            for (db, handlers) in &jobs {
+                sealers.spawn(crate::jobs::run(
+                    db.clone(),
+                    config.clock.clone(),
+                    handlers.clone(),
+                ));
             }
         }
         match started {

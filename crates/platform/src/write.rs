@@ -61,6 +61,9 @@ pub struct Write {
     recorded: Vec<audit::Pending>,
     idempotency: Option<(String, String)>,
     replay: Option<Replay>,
+    /// Whether a job was enqueued ([`Write::enqueue`]): the runner is woken
+    /// when the write commits.
+    pub(crate) jobs_enqueued: bool,
     /// SQLite's writer turn, held until the transaction ends (declared
     /// after `tx`, so it is released after the transaction is dropped).
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -97,6 +100,7 @@ impl Database {
             recorded: Vec::new(),
             idempotency: None,
             replay: None,
+            jobs_enqueued: false,
             _turn: turn,
         };
         if !request_id.is_empty() {
@@ -263,6 +267,9 @@ impl Write {
         }
         self.tx.commit().await?;
         self.db.audit_written();
+        if self.jobs_enqueued {
+            self.db.jobs_enqueued();
+        }
         Ok(())
     }
 }

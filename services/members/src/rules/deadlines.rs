@@ -3,32 +3,22 @@
 //! give. Deadlines are computed, never stored: each from the rule version
 //! in force when its clock started.
 
-use probity_platform::{ApiError, dates};
+use probity_platform::{ApiError, calendar::Calendar, dates};
 use probity_proto::probity::members::v1::{
     Deadline, Declaration, DeclarationKind, DeclarationRuleKind as RuleKind, DeclarationStatus,
     DeclarationStep, Timeliness,
 };
-use time::{Date, Weekday};
+use time::Date;
 
 /// The filing deadline of annual and supplementary declarations, by law.
 pub const YEAR_END_CITATION: &str =
     "Luật Phòng, chống tham nhũng 36/2018/QH14: hoàn thành trước 31/12";
 
-/// `date` plus `n` working days (Monday to Friday). Public holidays are not
-/// modelled.
+/// `date` plus `n` working days of State bodies: weekends, public
+/// holidays and the Government's swaps skipped
+/// ([`probity_platform::calendar`]).
 pub fn add_working_days(date: Date, n: i64) -> Date {
-    let mut d = date;
-    let mut left = n;
-    while left > 0 {
-        let Some(next) = d.next_day() else {
-            return d;
-        };
-        d = next;
-        if !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) {
-            left -= 1;
-        }
-    }
-    d
+    Calendar::vietnam().add_working_days(date, n)
 }
 
 /// `date` plus `n` calendar days (negative for before).
@@ -214,6 +204,17 @@ mod tests {
         assert_eq!(
             add_working_days(date!(2025 - 12 - 06), 1),
             date!(2025 - 12 - 08)
+        );
+    }
+
+    #[test]
+    fn publication_days_skip_public_holidays() {
+        // Received Tuesday 2025-04-29: Wednesday 30/4, Thursday 1/5 and the
+        // swapped Friday 2/5 are off, so 5 working days end on Friday
+        // 9/5, not Tuesday 6/5.
+        assert_eq!(
+            add_working_days(date!(2025 - 04 - 29), 5),
+            date!(2025 - 05 - 09)
         );
     }
 

@@ -5,19 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use probity_platform::rate::percent;
 use probity_proto::probity::study::v1::{ProgressBreakdown, Rate};
-
-/// `numerator / denominator` as a percentage rounded half-up to two
-/// decimals, in exact integer arithmetic: 32,560 / 32,986 → `98.71`.
-pub fn percent(numerator: i64, denominator: i64) -> String {
-    if denominator <= 0 {
-        return String::new();
-    }
-    // Hundredths of a percent, rounded half-up: floor((n * 10^4 * 2 + d) / (2d)).
-    let scaled =
-        (i128::from(numerator) * 20_000 + i128::from(denominator)) / (2 * i128::from(denominator));
-    format!("{}.{:02}", scaled / 100, scaled % 100)
-}
 
 /// A rate with its exact parts and its percentage.
 pub fn rate(numerator: i64, denominator: i64) -> Rate {
@@ -176,27 +165,6 @@ mod tests {
         nodes[3].eligible = 4;
         nodes[3].attended = 2;
         nodes
-    }
-
-    #[test]
-    fn the_seed_rate_rounds_to_98_71() {
-        assert_eq!(percent(32_560, 32_986), "98.71");
-    }
-
-    #[test]
-    fn percentages_round_half_up_to_two_decimals() {
-        assert_eq!(percent(1, 8), "12.50");
-        assert_eq!(percent(1, 3), "33.33");
-        assert_eq!(percent(2, 3), "66.67");
-        assert_eq!(percent(1, 200_000), "0.00");
-        assert_eq!(percent(1, 20_000), "0.01", "0.005 rounds up");
-    }
-
-    #[test]
-    fn whole_and_empty_rates() {
-        assert_eq!(percent(5, 5), "100.00");
-        assert_eq!(percent(0, 7), "0.00");
-        assert_eq!(percent(3, 0), "", "no denominator, no percentage");
     }
 
     #[test]
