@@ -7,7 +7,7 @@
 //! bumps [`probity_platform::tree`] on every create, move and merge). The
 //! copy only ever decides lists; a single record whose organisation the
 //! copy does not cover is asked of members afresh
-//! (`grpc::access::owner_lineage`), so a new cell is never missed.
+//! (study's `grpc::access::owner_lineage`), so a new cell is never missed.
 
 use std::{
     collections::HashMap,
@@ -17,8 +17,7 @@ use std::{
 
 use probity_platform::{Call, tree};
 
-use super::members::{Members, OrgInfo, RosterEntry};
-use crate::{error::Result, rules::scope::ScopeView};
+use crate::{Members, OrgInfo, Result, RosterEntry, ScopeView};
 
 /// How long a scope's view is kept.
 pub const SCOPE_LIFETIME: Duration = Duration::from_secs(5);

@@ -1,12 +1,12 @@
-//! Study's view of the members service: what study asks of it, as the
-//! [`Members`] trait, and [`MembersPeer`], its implementation over members'
-//! public gRPC API. Every call is made on behalf of the study call being
-//! served: it carries the caller's token (members applies the caller's own
-//! scope) and request id, and its timeout ends no later than the caller's
-//! deadline.
+//! What a service asks of members, as the [`Members`] trait, and
+//! [`MembersPeer`], its implementation over members' public gRPC API. Every
+//! call is made on behalf of the call being served: it carries the caller's
+//! token (members applies the caller's own scope) and request id, and its
+//! timeout ends no later than the caller's deadline.
 //!
 //! Calls to members are made before a write transaction begins, never
-//! inside one: a slow members service must not hold study's write lock.
+//! inside one: a slow members service must not hold the caller's write
+//! lock.
 
 use std::{sync::Arc, time::Duration};
 
@@ -22,19 +22,15 @@ use probity_proto::probity::members::v1::{
 };
 use tonic::{Code, Status, transport::Channel};
 
-pub use crate::rules::organizations::{OrgInfo, RosterEntry};
 use crate::{
-    error::{Error, Result},
-    rules::{
-        names::{member_id, org_id, org_name},
-        scope::ScopeView,
-    },
+    MembersError as Error, OrgInfo, Result, RosterEntry, ScopeView,
+    names::{member_id, org_id, org_name},
 };
 
 /// The longest a call to members may take when the caller set no deadline.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What study needs from members. Every method acts for `call`'s caller:
+/// What a service needs from members. Every method acts for `call`'s caller:
 /// an organisation outside their scope is not found. `field` names the
 /// request field that referred to what members did not find.
 #[tonic::async_trait]
@@ -112,7 +108,7 @@ pub fn org_info(org: &Organization) -> Result<OrgInfo> {
     })
 }
 
-/// What members answered, as study's error. `field` names the request
+/// What members answered, as a [`MembersError`]. `field` names the request
 /// field that referred to what members did not find.
 pub fn from_status(status: Status, field: &str) -> Error {
     match status.code() {
@@ -121,7 +117,7 @@ pub fn from_status(status: Status, field: &str) -> Error {
         | Code::Cancelled
         | Code::Unknown
         | Code::ResourceExhausted
-        | Code::Aborted => Error::MembersUnavailable(format!(
+        | Code::Aborted => Error::Unavailable(format!(
             "{}: {}",
             code_name(status.code()),
             status.message()
@@ -130,7 +126,7 @@ pub fn from_status(status: Status, field: &str) -> Error {
             Error::Api(ApiError::invalid(field, status.message().to_string()))
         }
         Code::PermissionDenied | Code::Unauthenticated => {
-            Error::MembersRefused(status.message().to_string())
+            Error::Refused(status.message().to_string())
         }
         _ => Error::Api(ApiError::Internal(format!(
             "members answered {:?}: {}",
@@ -157,8 +153,8 @@ pub struct MembersPeer {
 
 impl MembersPeer {
     /// A client of the members service at `url` (`http://host:port`, or
-    /// `https://…` with `tls`: the CA of members' certificate and study's
-    /// own certificate for mutual TLS); the connection is made on first
+    /// `https://…` with `tls`: the CA of members' certificate and the
+    /// calling service's own certificate for mutual TLS); the connection is made on first
     /// use, and again after a failure.
     pub fn connect_lazy(url: &str, tls: Option<&ClientTls>) -> std::result::Result<Self, String> {
         let channel = probity_platform::client::endpoint(url, tls)
@@ -265,7 +261,7 @@ mod tests {
     #[test]
     fn members_down_is_unavailable() {
         let e = from_status(Status::unavailable("connection refused"), "plan.scope");
-        assert!(matches!(e, Error::MembersUnavailable(_)));
+        assert!(matches!(e, Error::Unavailable(_)));
     }
 
     #[test]
@@ -280,6 +276,6 @@ mod tests {
     #[test]
     fn a_refusal_by_members_is_passed_on() {
         let e = from_status(Status::permission_denied("needs writer"), "x");
-        assert!(matches!(e, Error::MembersRefused(_)));
+        assert!(matches!(e, Error::Refused(_)));
     }
 }

@@ -1,12 +1,12 @@
 //! What a caller's scope covers on today's organisation tree, as members
 //! reports it: study keeps organisation lineages of the day a plan or class
-//! was recorded, but who owns a record is decided by the tree of the day of
-//! the request (an organisation moved from B to A belongs to A from the
-//! move on).
+//! was recorded (oversight, of the day a case was), but who owns a record
+//! is decided by the tree of the day of the request (an organisation moved
+//! from B to A belongs to A from the move on).
 
 use std::collections::{HashMap, HashSet};
 
-use super::organizations::OrgInfo;
+use crate::OrgInfo;
 
 /// The organisations a caller's scope covers today.
 #[derive(Debug, Clone, PartialEq, Eq)]

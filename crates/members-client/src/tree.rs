@@ -1,7 +1,8 @@
-//! Organisations and rosters as study sees them: what the members service
-//! tells study about the organisation tree and its members on a date.
+//! Organisations and rosters as other services see them: what the members
+//! service tells them about the organisation tree and its members on a
+//! date.
 
-/// An organisation as study needs it.
+/// An organisation as other services need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgInfo {
     /// The organisation's id.

@@ -51,6 +51,17 @@ impl Error {
     }
 }
 
+impl From<probity_members_client::MembersError> for Error {
+    fn from(err: probity_members_client::MembersError) -> Self {
+        use probity_members_client::MembersError as M;
+        match err {
+            M::Api(api) => Self::Api(api),
+            M::Unavailable(why) => Self::MembersUnavailable(why),
+            M::Refused(why) => Self::MembersRefused(why),
+        }
+    }
+}
+
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         Self::Api(err.into())

@@ -31,7 +31,7 @@ use probity_proto::probity::study::v1::{
     plan_service_server::PlanServiceServer, supervision_service_server::SupervisionServiceServer,
 };
 
-pub use peers::members::{Members, MembersPeer};
+pub use peers::{Members, MembersPeer};
 
 /// The service's PostgreSQL schema (and default SQLite file stem).
 pub const SCHEMA: &str = "study";
@@ -48,7 +48,7 @@ pub fn register(
     db: Database,
     members: impl Members,
 ) -> Result<(), std::convert::Infallible> {
-    let members: Arc<dyn Members> = Arc::new(peers::scopes::CachedScopes::new(members));
+    let members: Arc<dyn Members> = Arc::new(peers::CachedScopes::new(members));
     probity_platform::add_services!(
         server,
         [

@@ -17,12 +17,13 @@ use sqlx::AnyConnection;
 
 use crate::{
     error::Result,
-    rules::{class_lifecycle::check_not_cancelled, names::lineage_ids, scope::ScopeView},
+    rules::{class_lifecycle::check_not_cancelled, names::lineage_ids},
     store::{
         classes::{self, ClassHead, ClassRecord},
         plans::{self, PlanRecord},
     },
 };
+use probity_members_client::ScopeView;
 
 /// The organisation a stored lineage (`/root/…/id/`) ends with.
 pub fn owner_of(lineage: &str) -> &str {

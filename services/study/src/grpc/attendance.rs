@@ -24,7 +24,6 @@ use crate::{
     rules::{
         attendance::{self as rules, Checked, ClassAt, Roster},
         names::member_id,
-        scope::ScopeView,
     },
     store::{
         attendance::{self as store, RecordRow},
@@ -33,6 +32,7 @@ use crate::{
         rosters::{self, Recount},
     },
 };
+use probity_members_client::ScopeView;
 
 /// The wire form of a member's attendance.
 fn attendance_record(row: RecordRow) -> AttendanceRecord {

@@ -23,7 +23,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::access::{changeable, check_change, for_change, owner_of, visible_class, visible_plan};
 use crate::{
     error::Result,
-    peers::members::Members,
+    peers::Members,
     rules::{
         class_lifecycle as lifecycle,
         classes::{self as rules, Fields, Original, SETTABLE},

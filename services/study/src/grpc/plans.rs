@@ -21,9 +21,8 @@ use tonic::{Request, Response, Status};
 use super::access::{check_plan_change, check_plan_read, visible_plan};
 use crate::{
     error::Result,
-    peers::members::Members,
+    peers::Members,
     rules::{
-        organizations::OrgInfo,
         plans::{self as rules, Fields, SETTABLE},
         rosters::{Snapshot, scope_tree},
     },
@@ -33,6 +32,7 @@ use crate::{
         rosters,
     },
 };
+use probity_members_client::OrgInfo;
 
 /// `PlanService` over one database and the members service.
 #[derive(Clone)]

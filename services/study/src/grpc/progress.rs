@@ -24,10 +24,10 @@ use crate::{
         names::member_id,
         progress::{self as rules, Node, rate},
         reports::due_date,
-        scope::ScopeView,
     },
     store::{plans::PlanRecord, progress as store},
 };
+use probity_members_client::ScopeView;
 
 /// The wire form of one organisation's figures.
 fn organization_progress(n: &Node) -> OrganizationProgress {

@@ -24,8 +24,8 @@ use super::{
 };
 use crate::{
     error::{Error, Result},
-    peers::members::Members,
-    rules::{reports as rules, scope::ScopeView},
+    peers::Members,
+    rules::reports as rules,
     store::{
         attendance,
         classes::{self, ClassRecord},
@@ -33,6 +33,7 @@ use crate::{
         reports::{self as store, Evaluated, ReportRow, Submitted},
     },
 };
+use probity_members_client::ScopeView;
 
 /// The wire form of a report.
 fn report(row: &ReportRow) -> Result<LearningReport, ApiError> {

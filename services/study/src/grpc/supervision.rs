@@ -19,10 +19,11 @@ use tonic::{Request, Response, Status};
 use super::access::{authorize_org, visible_plan};
 use crate::{
     error::Result,
-    peers::members::Members,
-    rules::{scope::ScopeView, supervision as rules},
+    peers::Members,
+    rules::supervision as rules,
     store::supervision::{self as store, VisitRow},
 };
+use probity_members_client::ScopeView;
 
 /// The wire form of a visit.
 fn visit(row: &VisitRow) -> Result<SupervisionVisit, ApiError> {

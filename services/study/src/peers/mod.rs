@@ -1,5 +1,6 @@
-//! The services study calls, as traits with their gRPC implementations:
-//! tests give study a fake members where members is not the subject.
+//! The services study calls. Members is asked through the shared client
+//! crate (`probity-members-client`: the [`Members`] trait, its gRPC
+//! implementation and the per-scope cache), which oversight uses too;
+//! tests give study a fake [`Members`] where members is not the subject.
 
-pub mod members;
-pub mod scopes;
+pub use probity_members_client::{CachedScopes, Members, MembersError, MembersPeer};

@@ -8,13 +8,11 @@ pub mod class_lifecycle;
 pub mod classes;
 pub mod documents;
 pub mod names;
-pub mod organizations;
 pub mod plans;
 pub mod progress;
 #[cfg(test)]
 mod properties;
 pub mod reports;
 pub mod rosters;
-pub mod scope;
 pub mod statuses;
 pub mod supervision;

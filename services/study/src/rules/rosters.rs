@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use probity_platform::ApiError;
 
-use super::organizations::{OrgInfo, RosterEntry};
 use crate::error::Result;
+use probity_members_client::{OrgInfo, RosterEntry};
 
 /// One organisation of the scope's tree.
 #[derive(Debug, Clone, PartialEq, Eq)]

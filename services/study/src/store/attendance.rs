@@ -8,8 +8,9 @@ use sqlx::AnyConnection;
 
 use crate::{
     error::Result,
-    rules::{attendance::Checked, attendance::NonMember, organizations::RosterEntry},
+    rules::{attendance::Checked, attendance::NonMember},
 };
+use probity_members_client::RosterEntry;
 
 /// A member's attendance at a class.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -10,6 +10,7 @@ pub mod scenario;
 
 use std::sync::{Arc, Mutex};
 
+use probity_members_client::{MembersError as Error, OrgInfo, Result, RosterEntry};
 use probity_platform::{
     ApiError, Call,
     testing::{Authed, TestBackend, TestOptions, TestServer},
@@ -20,11 +21,7 @@ use probity_proto::probity::study::v1::{
     learning_report_service_client::LearningReportServiceClient,
     plan_service_client::PlanServiceClient, supervision_service_client::SupervisionServiceClient,
 };
-use probity_study::{
-    Members,
-    error::{Error, Result},
-    rules::organizations::{OrgInfo, RosterEntry},
-};
+use probity_study::Members;
 
 pub use probity_platform::testing::backends;
 pub use requests::{at, date, fields, reason};
@@ -109,7 +106,7 @@ impl Directory {
 
     fn check_up(&self) -> Result<()> {
         if self.down {
-            return Err(Error::MembersUnavailable(
+            return Err(Error::Unavailable(
                 "unavailable: the fake members service is down".into(),
             ));
         }

@@ -1,0 +1,50 @@
+//! What other Probity services ask of the members service, over members'
+//! public gRPC API only (services never depend on each other's code):
+//!
+//! - [`Members`], the questions — an organisation, a subtree on a date, a
+//!   roster, what a caller's scope covers today — and [`MembersPeer`], their
+//!   answer over gRPC, each call made on behalf of the call being served
+//!   (the caller's token and request id, a timeout within the caller's
+//!   deadline);
+//! - [`CachedScopes`], a [`Members`] that keeps each scope's view for a few
+//!   seconds;
+//! - the pure types of the answers: [`OrgInfo`], [`RosterEntry`],
+//!   [`ScopeView`];
+//! - [`MembersError`]: members down or refusing, kept apart from a bad
+//!   request so each service can say which.
+//!
+//! Study and oversight use it; members itself never does.
+
+pub mod cached;
+pub mod names;
+pub mod peer;
+pub mod scope;
+pub mod tree;
+
+pub use cached::CachedScopes;
+pub use peer::{Members, MembersPeer};
+pub use scope::ScopeView;
+pub use tree::{OrgInfo, RosterEntry};
+
+use probity_platform::ApiError;
+
+/// What a call to members can end in besides an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum MembersError {
+    /// A bad request (a named organisation members does not show the
+    /// caller is a bad field) or a fault.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// Members could not answer in time (down, overloaded, or the caller's
+    /// deadline ran out).
+    #[error(
+        "the members service cannot be reached ({0}); nothing was recorded, retry when it is back"
+    )]
+    Unavailable(String),
+    /// Members refused the forwarded call for the caller.
+    #[error("the members service refused: {0}")]
+    Refused(String),
+}
+
+/// A call to members' result.
+pub type Result<T, E = MembersError> = std::result::Result<T, E>;
