@@ -31,6 +31,7 @@ pub mod calendar;
 pub mod call;
 pub mod client;
 pub mod clock;
+pub mod dated_rules;
 pub mod dates;
 pub mod db;
 pub mod error;

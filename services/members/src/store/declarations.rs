@@ -377,20 +377,21 @@ pub async fn filed_pair(
     Ok((current, previous))
 }
 
+/// The family of declaration rules in the platform's rule store.
+pub const RULE_FAMILY: &str = "declaration";
+
 /// Every version of the declaration rules, by kind and date.
 pub async fn rule_book(conn: &mut AnyConnection) -> Result<RuleBook> {
-    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
-        "SELECT kind, value, valid_from, citation FROM declaration_rules ORDER BY kind, valid_from",
-    )
-    .fetch_all(conn)
-    .await?;
     Ok(RuleBook(
-        rows.into_iter()
-            .map(|(kind, value, valid_from, citation)| RuleVersion {
-                kind: RuleKind::try_from(kind as i32).unwrap_or(RuleKind::Unspecified),
-                valid_from,
-                value,
-                citation,
+        probity_platform::dated_rules::book(conn, RULE_FAMILY)
+            .await?
+            .0
+            .into_iter()
+            .map(|r| RuleVersion {
+                kind: RuleKind::try_from(r.kind as i32).unwrap_or(RuleKind::Unspecified),
+                valid_from: r.valid_from,
+                value: r.value,
+                citation: r.citation,
             })
             .collect(),
     ))

@@ -1,5 +1,7 @@
-//! Reviews and their dated rules in storage.
+//! Reviews and their dated rules in storage (the rules in the platform's
+//! store of dated, cited rules, family [`RULE_FAMILY`]).
 
+use probity_platform::dated_rules::{self, AddError, DatedRule};
 use probity_proto::probity::members::v1::{Grade, ReviewRuleKind, ReviewStage};
 use sqlx::AnyConnection;
 
@@ -274,7 +276,23 @@ pub struct RuleRow {
     pub create_micros: i64,
 }
 
-const RULE_COLUMNS: &str = "id, kind, percent, cap, valid_from, citation, create_micros";
+/// The family of review rules in the platform's rule store.
+pub const RULE_FAMILY: &str = "review";
+
+impl From<DatedRule> for RuleRow {
+    fn from(r: DatedRule) -> Self {
+        let quota = r.kind == ReviewRuleKind::ExcellentQuota as i64;
+        Self {
+            id: r.id,
+            kind: r.kind,
+            percent: if quota { r.value } else { 0 },
+            cap: if quota { 0 } else { r.value },
+            valid_from: r.valid_from,
+            citation: r.citation,
+            create_micros: r.create_micros,
+        }
+    }
+}
 
 /// The version of a rule in force on `date`.
 pub async fn rule_on(
@@ -282,23 +300,19 @@ pub async fn rule_on(
     kind: ReviewRuleKind,
     date: &str,
 ) -> Result<Option<RuleRow>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RULE_COLUMNS} FROM review_rules WHERE kind = $1 AND valid_from <= $2 \
-         ORDER BY valid_from DESC LIMIT 1"
-    )))
-    .bind(kind as i64)
-    .bind(date)
-    .fetch_optional(conn)
-    .await?)
+    Ok(dated_rules::in_force(conn, RULE_FAMILY, kind as i64, date)
+        .await?
+        .map(RuleRow::from))
 }
 
 /// Every version of every rule, by kind and date.
 pub async fn rules(conn: &mut AnyConnection) -> Result<Vec<RuleRow>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RULE_COLUMNS} FROM review_rules ORDER BY kind, valid_from"
-    )))
-    .fetch_all(conn)
-    .await?)
+    Ok(dated_rules::book(conn, RULE_FAMILY)
+        .await?
+        .0
+        .into_iter()
+        .map(RuleRow::from)
+        .collect())
 }
 
 /// Adds a rule version; another version of the same rule starting the
@@ -310,33 +324,25 @@ pub async fn insert_rule(
     now: i64,
 ) -> Result<RuleRow> {
     let from = probity_platform::dates::to_sql(rule.valid_from);
-    sqlx::query(
-        "INSERT INTO review_rules (id, kind, percent, cap, valid_from, citation, create_micros) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id)
-    .bind(rule.kind as i64)
-    .bind(rule.percent)
-    .bind(rule.cap)
-    .bind(&from)
-    .bind(&rule.citation)
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| {
-        if probity_platform::error::is_unique_violation(&e) {
-            Error::exists(
-                probity_proto::probity::members::v1::ErrorReason::RuleVersionExists,
-                format!("a version of this rule already starts on {from}"),
-            )
+    let row = DatedRule {
+        family: RULE_FAMILY.into(),
+        kind: rule.kind as i64,
+        valid_from: from.clone(),
+        value: if rule.kind == ReviewRuleKind::ExcellentQuota {
+            rule.percent
         } else {
-            e.into()
-        }
+            rule.cap
+        },
+        citation: rule.citation.clone(),
+        id: id.to_string(),
+        create_micros: now,
+    };
+    dated_rules::add(conn, &row).await.map_err(|e| match e {
+        AddError::VersionExists => Error::exists(
+            probity_proto::probity::members::v1::ErrorReason::RuleVersionExists,
+            format!("a version of this rule already starts on {from}"),
+        ),
+        AddError::Api(e) => e.into(),
     })?;
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RULE_COLUMNS} FROM review_rules WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_one(conn)
-    .await?)
+    Ok(row.into())
 }
