@@ -2,6 +2,7 @@
 //! that day is in an organisation of the subtree, in member-id order,
 //! read a batch at a time.
 
+use futures::StreamExt;
 use probity_platform::Database;
 use probity_proto::probity::members::v1::MemberStatus;
 use sqlx::AnyConnection;
@@ -28,9 +29,18 @@ pub struct RosterQuery {
     /// Walk all members in id order, a window of ids at a time, keeping
     /// those in the subtree (for a subtree with a large share of the
     /// organisations), rather than gather the subtree's members and sort
-    /// them for every batch (for a small one). Either way a batch costs
-    /// about its own size, where the other way round the province's
-    /// roster re-sorted all 33,000 members for each of its 34 batches.
+    /// them once, in one query whose rows are streamed as they come (for a
+    /// small one). Either way the roster costs about its own size, where
+    /// the other way round the province's roster re-sorted all 33,000
+    /// members for each of its 34 batches — and a gathered roster read a
+    /// batch at a time re-gathered the subtree for each batch (a national
+    /// district's 10,390 members: 11 gatherings, 595 ms).
+    ///
+    /// Only SQLite walks, and only for a large share: there the walk
+    /// streamed a 93,334-member province in 0.55 s against 1.14 s
+    /// gathered, while PostgreSQL planned the walk's windows so badly
+    /// (8.6 s) that gathering always wins there (0.31 s;
+    /// `docs/benchmarks.md`, issue 13).
     members_first: bool,
     exclude_exempt: bool,
 }
@@ -49,7 +59,7 @@ impl RosterQuery {
             as_of: as_of.to_string(),
             prefix: prefix.to_string(),
             upper: upper(prefix),
-            members_first: inside * 4 >= all,
+            members_first: conn.backend_name() == "SQLite" && inside * 4 >= all,
             exclude_exempt,
         })
     }
@@ -70,8 +80,8 @@ pub struct RosterRow {
     pub status: i64,
 }
 
-/// The two statements of a roster read: a bounded window (or a batch), and
-/// the last, unbounded window.
+/// The two statements of a roster read: walking members, a bounded window
+/// and the last, unbounded window; gathering, the one query (twice).
 fn statements(q: &RosterQuery) -> (String, String) {
     let statuses: Vec<MemberStatus> = ACTIVE
         .into_iter()
@@ -90,8 +100,8 @@ fn statements(q: &RosterQuery) -> (String, String) {
     // Walking members: each query takes the next window of ROSTER_BATCH
     // member ids (`$5`, the window's last id, found first on the members'
     // key) and keeps those in the subtree, so no plan sorts more than a
-    // window; the last window has no upper bound. Gathering: the next
-    // ROSTER_BATCH of the subtree's members.
+    // window; the last window has no upper bound. Gathering: the subtree's
+    // members, sorted once.
     if q.members_first {
         let tables = "members m CROSS JOIN member_periods mp CROSS JOIN organization_placements p";
         (
@@ -108,8 +118,7 @@ fn statements(q: &RosterQuery) -> (String, String) {
         )
     } else {
         let tables = "organization_placements p CROSS JOIN member_periods mp CROSS JOIN members m";
-        let sql =
-            format!("SELECT {columns} FROM {tables} WHERE {conditions} ORDER BY m.id LIMIT $5");
+        let sql = format!("SELECT {columns} FROM {tables} WHERE {conditions} ORDER BY m.id");
         (sql.clone(), sql)
     }
 }
@@ -126,13 +135,19 @@ async fn window_end(db: &Database, after: &str) -> Result<Option<String>> {
     Ok(last.map(|(id,)| id))
 }
 
-/// Streams the roster in member-id order, one batch query at a time,
-/// through a bounded channel: memory stays constant whatever the roster's
-/// size, and a reader that goes away stops the queries.
+/// Streams the roster in member-id order through a bounded channel —
+/// walking members, one window query at a time; gathering, one query
+/// whose rows are read as the reader takes them — so memory stays
+/// constant whatever the roster's size, and a reader that goes away stops
+/// the reading.
 pub fn stream(db: Database, q: RosterQuery) -> ReceiverStream<Result<RosterRow>> {
     let (tx, rx) = tokio::sync::mpsc::channel(256);
     let (sql, tail_sql) = statements(&q);
     tokio::spawn(async move {
+        if !q.members_first {
+            gather(&db, &q, &sql, &tx).await;
+            return;
+        }
         let mut after = String::new();
         loop {
             let window = if q.members_first {
@@ -152,10 +167,9 @@ pub fn stream(db: Database, q: RosterQuery) -> ReceiverStream<Result<RosterRow>>
                 .bind(&q.prefix)
                 .bind(&q.upper)
                 .bind(&after);
-            let query = match (&window, q.members_first) {
-                (Some(last), _) => query.bind(last.clone()),
-                (None, true) => query,
-                (None, false) => query.bind(ROSTER_BATCH),
+            let query = match &window {
+                Some(last) => query.bind(last.clone()),
+                None => query,
             };
             let rows = match query.fetch_all(db.pool()).await {
                 Ok(rows) => rows,
@@ -164,11 +178,7 @@ pub fn stream(db: Database, q: RosterQuery) -> ReceiverStream<Result<RosterRow>>
                     return;
                 }
             };
-            let done = if q.members_first {
-                window.is_none()
-            } else {
-                (rows.len() as i64) < ROSTER_BATCH
-            };
+            let done = window.is_none();
             for row in rows {
                 after = row.id.clone();
                 if tx.send(Ok(row)).await.is_err() {
@@ -184,4 +194,34 @@ pub fn stream(db: Database, q: RosterQuery) -> ReceiverStream<Result<RosterRow>>
         }
     });
     ReceiverStream::new(rx)
+}
+
+/// Sends the gathered roster of `q` (statement `sql`) to `tx`, row by row
+/// as the database returns them, on a connection of its own; stops when
+/// the reader goes away.
+async fn gather(
+    db: &Database,
+    q: &RosterQuery,
+    sql: &str,
+    tx: &tokio::sync::mpsc::Sender<Result<RosterRow>>,
+) {
+    let mut conn = match db.pool().acquire().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            let _ = tx.send(Err(Error::from(e))).await;
+            return;
+        }
+    };
+    let mut rows = sqlx::query_as::<_, RosterRow>(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(&q.as_of)
+        .bind(&q.prefix)
+        .bind(&q.upper)
+        .bind("")
+        .fetch(&mut *conn);
+    while let Some(row) = rows.next().await {
+        let failed = row.is_err();
+        if tx.send(row.map_err(Error::from)).await.is_err() || failed {
+            return;
+        }
+    }
 }
