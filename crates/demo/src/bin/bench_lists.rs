@@ -12,7 +12,8 @@
 //! (StreamRoster) of a district and of the first province, drained.
 //!
 //! `bench-lists [--members N] [--provinces K] [--runs R] [--only sqlite|postgres]
-//! [--cache-mib M]` (SQLite page cache per connection)
+//! [--cache-mib M] [--keep-schema]` (SQLite page cache per connection;
+//! leave the PostgreSQL schema, named in the output, for a look at plans)
 
 use std::time::Instant;
 
@@ -39,6 +40,9 @@ struct Args {
     runs: usize,
     only: Option<String>,
     cache_mib: u32,
+    /// Leave the PostgreSQL schema in place (its name is printed), for
+    /// looking at plans after the run.
+    keep_schema: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -48,9 +52,14 @@ fn parse_args() -> Result<Args> {
         runs: 20,
         only: None,
         cache_mib: probity_platform::db::DEFAULT_SQLITE_CACHE_KIB / 1024,
+        keep_schema: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--keep-schema" {
+            out.keep_schema = true;
+            continue;
+        }
         let value = args
             .next()
             .with_context(|| format!("{flag} needs a value"))?;
@@ -177,7 +186,9 @@ async fn bench(label: &str, url: &str, args: &Args) -> Result<()> {
     );
     // On PostgreSQL the generated members (5.6 M at national scale) would
     // otherwise stay in the server's database.
-    if url.starts_with("postgres") {
+    if args.keep_schema {
+        println!("\nkept: schema {schema}");
+    } else if url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(url).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP SCHEMA \"{schema}\" CASCADE"

@@ -6,7 +6,7 @@ use probity_proto::probity::members::v1::{
 };
 use sqlx::AnyConnection;
 
-use super::organizations::{InTree, TreeKey, in_force};
+use super::organizations::{InTree, TreeKey, in_force, subtree_sql};
 use crate::{
     error::Result,
     rules::{
@@ -286,9 +286,10 @@ pub async fn list(
     let rows: Vec<InTree<DeclarationRow>> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {DECLARATION_COLUMNS}, p.path AS sort_path FROM declarations d \
          JOIN organization_placements p ON p.org_id = d.organization_id AND {} \
-         WHERE p.path >= $2 AND p.path < $3 AND d.year = $4 AND ($5 = 0 OR d.kind = $5) AND {} \
+         WHERE {} AND d.year = $4 AND ($5 = 0 OR d.kind = $5) AND {} \
          ORDER BY p.path, d.id LIMIT $8",
         in_force("p", 1),
+        subtree_sql(2, 3),
         TreeKey::after_sql("d.id", 6, 7),
     )))
     .bind(date)

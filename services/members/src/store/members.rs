@@ -19,7 +19,7 @@ use probity_platform::{
 use probity_proto::probity::members::v1::{MemberEventKind, MemberStatus};
 use sqlx::AnyConnection;
 
-use super::organizations::{InTree, TreeKey, in_force};
+use super::organizations::{InTree, TreeKey, in_force, subtree_sql};
 use crate::{
     error::{Error, Result},
     rules::{members::ValidCreate, names::upper},
@@ -180,9 +180,10 @@ pub async fn list(
                 "SELECT {MEMBER_COLUMNS}, p.path AS sort_path FROM organization_placements p \
                  JOIN member_periods mp ON mp.organization_id = p.org_id \
                  JOIN members m ON m.id = mp.member_id \
-                 WHERE {} AND p.path >= $2 AND p.path < $3 AND {filters} AND {} \
+                 WHERE {} AND {} AND {filters} AND {} \
                  ORDER BY p.path, m.id LIMIT $7",
                 in_force("p", 1),
+                subtree_sql(2, 3),
                 TreeKey::after_sql("m.id", 5, 6),
             )))
             .bind(date)

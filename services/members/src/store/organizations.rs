@@ -71,6 +71,21 @@ pub fn in_force(alias: &str, param: usize) -> String {
     )
 }
 
+/// SQL condition: placement `p` in the subtree whose path range is bound
+/// as `$lo` (the subtree's path) and `$hi` (its upper bound), for lists in
+/// tree order (`ORDER BY p.path, …`).
+///
+/// The bounds are hidden from PostgreSQL's planner (`(SELECT $n)` is
+/// evaluated once, after planning). Seeing them, it estimated a national
+/// district's range from the path histogram — paths of random ids, which
+/// it interpolates badly — at 1 placement (actual 121), joined and sorted
+/// all 10,390 members (28 – 88 ms); not seeing them, it takes its default
+/// share and walks the path index with an incremental sort that stops
+/// after the page (0.8 – 0.95 ms; `docs/benchmarks.md`, issue 13).
+pub fn subtree_sql(lo: usize, hi: usize) -> String {
+    format!("p.path >= (SELECT ${lo}) AND p.path < (SELECT ${hi})")
+}
+
 /// A position in a subtree list kept in tree order — organisations by
 /// path, then rows by id — as page-token text `path\nid`. A page of such a
 /// list walks the placements' path index and stops after the page,
@@ -120,9 +135,12 @@ impl TreeKey {
 
     /// The SQL condition "after the key" for placements `p` and the row id
     /// `id_column`, the key's path and id bound as `$path_param` and
-    /// `$id_param`; order the query by `p.path, {id_column}`.
+    /// `$id_param`; order the query by `p.path, {id_column}`. The path is
+    /// hidden from the planner as in [`subtree_sql`].
     pub fn after_sql(id_column: &str, path_param: usize, id_param: usize) -> String {
-        format!("p.path >= ${path_param} AND (p.path > ${path_param} OR {id_column} > ${id_param})")
+        format!(
+            "p.path >= (SELECT ${path_param}) AND (p.path > (SELECT ${path_param}) OR {id_column} > ${id_param})"
+        )
     }
 }
 
@@ -575,7 +593,7 @@ mod tree_key_tests {
         assert_eq!(TreeKey::parse(""), TreeKey::default());
         assert_eq!(
             TreeKey::after_sql("m.id", 5, 6),
-            "p.path >= $5 AND (p.path > $5 OR m.id > $6)"
+            "p.path >= (SELECT $5) AND (p.path > (SELECT $5) OR m.id > $6)"
         );
     }
 }

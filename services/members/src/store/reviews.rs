@@ -5,7 +5,7 @@ use probity_platform::dated_rules::{self, AddError, DatedRule};
 use probity_proto::probity::members::v1::{Grade, ReviewRuleKind, ReviewStage};
 use sqlx::AnyConnection;
 
-use super::organizations::{InTree, TreeKey, in_force};
+use super::organizations::{InTree, TreeKey, in_force, subtree_sql};
 use crate::{
     error::{Error, Result},
     rules::{names::upper, reviews::NewRule},
@@ -213,9 +213,10 @@ pub async fn list(
     let rows: Vec<InTree<ReviewRow>> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {REVIEW_COLUMNS}, p.path AS sort_path FROM reviews r \
          JOIN organization_placements p ON p.org_id = r.organization_id AND {} \
-         WHERE p.path >= $2 AND p.path < $3 AND r.year = $4 AND ($5 = 0 OR r.decided_grade = $5) \
+         WHERE {} AND r.year = $4 AND ($5 = 0 OR r.decided_grade = $5) \
          AND {} ORDER BY p.path, r.member_id LIMIT $8",
         in_force("p", 1),
+        subtree_sql(2, 3),
         TreeKey::after_sql("r.member_id", 6, 7),
     )))
     .bind(date)
