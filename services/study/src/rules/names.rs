@@ -7,25 +7,9 @@ pub fn lineage_ids(text: &str) -> impl Iterator<Item = &str> {
     text.split('/').filter(|s| !s.is_empty())
 }
 
-/// The id in `organizations/{id}` (the name as is when it has no prefix).
-pub fn org_id(name: &str) -> &str {
-    name.strip_prefix("organizations/").unwrap_or(name)
-}
-
-/// The id in `members/{id}` (the name as is when it has no prefix).
-pub fn member_id(name: &str) -> &str {
-    name.strip_prefix("members/").unwrap_or(name)
-}
-
-/// `organizations/{id}`.
-pub fn org_name(id: &str) -> String {
-    format!("organizations/{id}")
-}
-
-/// `members/{id}`.
-pub fn member_name(id: &str) -> String {
-    format!("members/{id}")
-}
+/// Members' resource names (`organizations/{id}`, `members/{id}`), as the
+/// shared members client reads and writes them.
+pub use probity_members_client::names::{member_id, member_name, org_id, org_name};
 
 #[cfg(test)]
 mod tests {
