@@ -265,7 +265,7 @@ impl Declarations {
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let book = store::rule_book(&mut conn).await?;
         let rules = book
-            .0
+            .versions()
             .iter()
             .map(|r| {
                 Ok(DeclarationRule {

@@ -3,7 +3,12 @@
 //! give. Deadlines are computed, never stored: each from the rule version
 //! in force when its clock started.
 
-use probity_platform::{ApiError, calendar::Calendar, dates};
+use probity_platform::{
+    ApiError,
+    calendar::Calendar,
+    dated_rules::{self, DatedRule},
+    dates,
+};
 use probity_proto::probity::members::v1::{
     Deadline, Declaration, DeclarationKind, DeclarationRuleKind as RuleKind, DeclarationStatus,
     DeclarationStep, Timeliness,
@@ -26,35 +31,49 @@ pub fn add_days(date: Date, n: i64) -> Date {
     probity_platform::dates::add_days(date, n)
 }
 
-/// One version of a declaration rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleVersion {
-    /// Which rule.
-    pub kind: RuleKind,
-    /// From when it applies (ISO).
-    pub valid_from: String,
-    /// Its value: days, or an amount in VND.
-    pub value: i64,
-    /// The document that sets it.
-    pub citation: String,
-}
+/// The family of declaration rules in the platform's store of dated,
+/// cited rules.
+pub const RULE_FAMILY: &str = "declaration";
 
-/// Every version of the declaration rules.
+/// Every version of the declaration rules, as the platform's rule store
+/// keeps them.
 #[derive(Debug, Clone, Default)]
-pub struct RuleBook(pub Vec<RuleVersion>);
+pub struct RuleBook(pub dated_rules::RuleBook);
 
 impl RuleBook {
+    /// Every version, by rule and first day.
+    pub fn versions(&self) -> &[DatedRule] {
+        &self.0.0
+    }
+
+    /// A book of `(rule, first day, value, citation)` versions.
+    #[cfg(test)]
+    pub fn of<'a>(versions: impl IntoIterator<Item = (RuleKind, &'a str, i64, &'a str)>) -> Self {
+        Self(dated_rules::RuleBook(
+            versions
+                .into_iter()
+                .map(|(kind, from, value, citation)| DatedRule {
+                    family: RULE_FAMILY.into(),
+                    kind: kind as i64,
+                    valid_from: from.into(),
+                    value,
+                    citation: citation.into(),
+                    id: format!("{RULE_FAMILY}-{}-{from}", kind as i64),
+                    create_micros: 0,
+                })
+                .collect(),
+        ))
+    }
+
     /// The version of `kind` in force on `date` (ISO): its value and
     /// citation. A date before the first version takes the first version
     /// (a declaration dated before the rules were recorded is still held to
     /// them rather than refused as a fault); no version at all is a fault
     /// of the data.
     pub fn on(&self, kind: RuleKind, date: &str) -> Result<(i64, String), ApiError> {
-        let versions = || self.0.iter().filter(|r| r.kind == kind);
-        versions()
-            .filter(|r| r.valid_from.as_str() <= date)
-            .max_by(|a, b| a.valid_from.cmp(&b.valid_from))
-            .or_else(|| versions().min_by(|a, b| a.valid_from.cmp(&b.valid_from)))
+        self.0
+            .in_force(kind as i64, date)
+            .or_else(|| self.0.first(kind as i64))
             .map(|r| (r.value, r.citation.clone()))
             .ok_or_else(|| ApiError::Internal(format!("no {kind:?} rule recorded")))
     }
@@ -168,23 +187,24 @@ mod tests {
 
     use super::*;
 
-    fn version(kind: RuleKind, from: &str, value: i64) -> RuleVersion {
-        RuleVersion {
-            kind,
-            valid_from: from.into(),
-            value,
-            citation: format!("{kind:?} from {from}"),
-        }
-    }
-
     fn book() -> RuleBook {
-        RuleBook(vec![
-            version(RuleKind::FirstFilingDays, "2019-08-01", 10),
-            version(RuleKind::ReturnDays, "2019-08-01", 7),
-            version(RuleKind::HandOverDays, "2019-08-01", 20),
-            version(RuleKind::HandOverDays, "2026-08-01", 15),
-            version(RuleKind::PublicationWorkingDays, "2019-08-01", 5),
-        ])
+        let versions = [
+            (RuleKind::FirstFilingDays, "2019-08-01", 10),
+            (RuleKind::ReturnDays, "2019-08-01", 7),
+            (RuleKind::HandOverDays, "2019-08-01", 20),
+            (RuleKind::HandOverDays, "2026-08-01", 15),
+            (RuleKind::PublicationWorkingDays, "2019-08-01", 5),
+        ];
+        let citations: Vec<String> = versions
+            .iter()
+            .map(|(kind, from, _)| format!("{kind:?} from {from}"))
+            .collect();
+        RuleBook::of(
+            versions
+                .iter()
+                .zip(&citations)
+                .map(|((kind, from, value), citation)| (*kind, *from, *value, citation.as_str())),
+        )
     }
 
     fn proto(y: i32, m: i32, d: i32) -> Option<probity_proto::google::r#type::Date> {

@@ -394,22 +394,20 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::rules::deadlines::RuleVersion;
-
     fn book() -> RuleBook {
-        RuleBook(vec![
-            RuleVersion {
-                kind: RuleKind::ValuablesThreshold,
-                valid_from: "2019-08-01".into(),
-                value: 50_000_000,
-                citation: "Nghị định 130/2020/NĐ-CP".into(),
-            },
-            RuleVersion {
-                kind: RuleKind::SupplementaryTrigger,
-                valid_from: "2019-08-01".into(),
-                value: 300_000_000,
-                citation: "Luật 36/2018/QH14".into(),
-            },
+        RuleBook::of([
+            (
+                RuleKind::ValuablesThreshold,
+                "2019-08-01",
+                50_000_000,
+                "Nghị định 130/2020/NĐ-CP",
+            ),
+            (
+                RuleKind::SupplementaryTrigger,
+                "2019-08-01",
+                300_000_000,
+                "Luật 36/2018/QH14",
+            ),
         ])
     }
 

@@ -15,7 +15,7 @@ use time::macros::date;
 use probity_proto::probity::members::v1::BookEntryKind as Kind;
 
 use super::{
-    deadlines::{RuleBook, RuleVersion, deadlines},
+    deadlines::{RuleBook, deadlines},
     declarations,
     manifestations::Catalogue,
     members, organizations, reviews, verification,
@@ -33,7 +33,7 @@ fn today() -> time::Date {
 /// Every declaration rule, in force from 2019-08-01.
 fn book() -> RuleBook {
     use DeclarationRuleKind::*;
-    RuleBook(
+    RuleBook::of(
         [
             ValuablesThreshold,
             SupplementaryTrigger,
@@ -44,13 +44,7 @@ fn book() -> RuleBook {
             PublicationWorkingDays,
         ]
         .into_iter()
-        .map(|kind| RuleVersion {
-            kind,
-            valid_from: "2019-08-01".into(),
-            value: 10,
-            citation: "NĐ 130/2020".into(),
-        })
-        .collect(),
+        .map(|kind| (kind, "2019-08-01", 10, "NĐ 130/2020")),
     )
 }
 

@@ -2,7 +2,7 @@
 //! its items, the dated rules, and the reads across a subtree.
 
 use probity_proto::probity::members::v1::{
-    DeclarationItem, DeclarationRuleKind as RuleKind, DeclarationStatus, VerificationOutcome,
+    DeclarationItem, DeclarationStatus, VerificationOutcome,
 };
 use sqlx::AnyConnection;
 
@@ -10,7 +10,7 @@ use super::organizations::{InTree, TreeKey, in_force, subtree_sql};
 use crate::{
     error::Result,
     rules::{
-        deadlines::{RuleBook, RuleVersion},
+        deadlines::{RULE_FAMILY, RuleBook},
         declarations::Filed,
         names::upper,
     },
@@ -378,22 +378,9 @@ pub async fn filed_pair(
     Ok((current, previous))
 }
 
-/// The family of declaration rules in the platform's rule store.
-pub const RULE_FAMILY: &str = "declaration";
-
 /// Every version of the declaration rules, by kind and date.
 pub async fn rule_book(conn: &mut AnyConnection) -> Result<RuleBook> {
     Ok(RuleBook(
-        probity_platform::dated_rules::book(conn, RULE_FAMILY)
-            .await?
-            .0
-            .into_iter()
-            .map(|r| RuleVersion {
-                kind: RuleKind::try_from(r.kind as i32).unwrap_or(RuleKind::Unspecified),
-                valid_from: r.valid_from,
-                value: r.value,
-                citation: r.citation,
-            })
-            .collect(),
+        probity_platform::dated_rules::book(conn, RULE_FAMILY).await?,
     ))
 }
