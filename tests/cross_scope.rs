@@ -5,7 +5,8 @@
 //! B; a caller scoped to B gets the answers; then Bx moves under A and the
 //! answers swap. Every write naming B's records is refused to the caller
 //! outside B's scope (A before the move, B after it) and leaves no audit
-//! entry. Members and study run as two servers, on every backend.
+//! entry. Members, study and oversight run as three servers, on every
+//! backend.
 //!
 //! Every method needs an entry in [`plan`]: a read case, or an exemption
 //! with its reason (shared records, whole-tree methods, writes covered by
@@ -27,6 +28,7 @@ use probity_proto::probity::{
         organization_service_client::OrganizationServiceClient,
         review_service_client::ReviewServiceClient,
     },
+    oversight::v1::{self as o, case_service_client::CaseServiceClient},
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
         learning_report_service_client::LearningReportServiceClient,
@@ -61,6 +63,9 @@ struct World {
     class: String,
     report: String,
     visit: String,
+    case: String,
+    progress_report: String,
+    agency: String,
 }
 
 impl World {
@@ -77,6 +82,8 @@ impl World {
             &self.class,
             &self.report,
             &self.visit,
+            &self.case,
+            &self.progress_report,
         ]
         .iter()
         .map(|n| n.rsplit('/').next().unwrap().to_string())
@@ -264,6 +271,7 @@ async fn world(stack: &Stack) -> World {
         .unwrap()
         .into_inner()
         .name;
+    let (case, progress_report, agency) = oversight_records(stack, &bx, &member).await;
     World {
         document: doc,
         a,
@@ -280,31 +288,106 @@ async fn world(stack: &Stack) -> World {
         class,
         report,
         visit,
+        case,
+        progress_report,
+        agency,
     }
+}
+
+/// Bx's case in oversight, about B's member, with a progress report of the
+/// agency handling it: (case, report, agency).
+async fn oversight_records(stack: &Stack, bx: &str, member: &str) -> (String, String, String) {
+    use o::agency_service_client::AgencyServiceClient;
+    let admin = stack.oversight_admin();
+    let agency = AgencyServiceClient::new(admin.clone())
+        .create_agency(o::CreateAgencyRequest {
+            agency: Some(o::Agency {
+                code: "CSDT".into(),
+                display_name: "Cơ quan Cảnh sát điều tra".into(),
+                kind: o::AgencyKind::Investigation as i32,
+                level: o::AgencyLevel::Province as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+    let mut cases = CaseServiceClient::new(admin);
+    let case = cases
+        .create_case(o::CreateCaseRequest {
+            r#case: Some(o::Case {
+                code: "VV-BX-1".into(),
+                title: "Vụ việc ở BX".into(),
+                kind: o::CaseKind::Incident as i32,
+                sector: "sectors/land".into(),
+                jurisdiction: bx.into(),
+                handling_agencies: vec![agency.clone()],
+                subjects: vec![o::CaseSubject {
+                    member: member.into(),
+                    ..Default::default()
+                }],
+                intakes: vec![o::CaseIntake {
+                    origin: o::CaseOrigin::Denunciation as i32,
+                    origin_reference: "Đơn BX-1".into(),
+                    received_date: date(2025, 3, 1),
+                    summary: "Tố cáo".into(),
+                }],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+    let report = cases
+        .create_progress_report(o::CreateProgressReportRequest {
+            parent: case.clone(),
+            report: Some(o::ProgressReport {
+                agency: agency.clone(),
+                report_date: date(2025, 3, 10),
+                summary: "Đang xác minh".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+    (case, report, agency)
 }
 
 /// A call's answer: the response, encoded, or the status.
 type Answer = Result<Vec<u8>, tonic::Status>;
 type Call = Pin<Box<dyn Future<Output = Answer> + Send>>;
 
+/// One caller's channels to the three services.
+#[derive(Clone)]
+struct Channels {
+    members: Authed,
+    study: Authed,
+    oversight: Authed,
+}
+
 /// What the suite does with a method.
 enum Case {
-    /// A read naming B's records: `call` runs it as a caller (members
-    /// channel, study channel).
-    Read(fn(World, Authed, Authed) -> Call),
+    /// A read naming B's records: `call` runs it as a caller.
+    Read(fn(World, Channels) -> Call),
     /// A write naming B's records: refused to a caller outside B's scope
     /// (`NOT_FOUND` or `PERMISSION_DENIED`, or `INVALID_ARGUMENT` on the
     /// named field whose reference is resolved through members).
-    Write(fn(World, Authed, Authed) -> Call, Option<&'static str>),
+    Write(fn(World, Channels) -> Call, Option<&'static str>),
     /// Neither, and why.
     Exempt(&'static str),
 }
 
 macro_rules! read {
     ($svc:ident, $client:ident, $method:ident, |$w:ident| $req:expr) => {
-        Case::Read(|$w: World, members: Authed, study: Authed| {
-            let _ = (&members, &study);
-            let channel = read!(@channel $svc, members, study);
+        Case::Read(|$w: World, ch: Channels| {
+            let channel = ch.$svc;
             Box::pin(async move {
                 $client::new(channel)
                     .$method($req)
@@ -313,8 +396,6 @@ macro_rules! read {
             })
         })
     };
-    (@channel members, $m:ident, $s:ident) => { $m };
-    (@channel study, $m:ident, $s:ident) => { $s };
 }
 
 const PROVINCE_PLAN: &str = "the province's plan: every unit inside the province reads it \
@@ -545,9 +626,9 @@ fn plan() -> BTreeMap<&'static str, Case> {
     writes::add(&mut p);
     p.insert(
         "MemberService/StreamRoster",
-        Case::Read(|w, members, _| {
+        Case::Read(|w, ch| {
             Box::pin(async move {
-                let mut stream = MemberServiceClient::new(members)
+                let mut stream = MemberServiceClient::new(ch.members)
                     .stream_roster(m::StreamRosterRequest {
                         organization: w.bx,
                         ..Default::default()
@@ -683,6 +764,55 @@ fn plan() -> BTreeMap<&'static str, Case> {
     ] {
         p.insert(whole, Exempt(WHOLE_TREE));
     }
+    // Oversight.
+    p.insert(
+        "CaseService/GetCase",
+        read!(oversight, CaseServiceClient, get_case, |w| {
+            o::GetCaseRequest { name: w.case }
+        }),
+    );
+    p.insert(
+        "CaseService/ListCases",
+        read!(oversight, CaseServiceClient, list_cases, |w| {
+            o::ListCasesRequest {
+                organization: w.bx,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "CaseService/ListCaseEvents",
+        read!(oversight, CaseServiceClient, list_case_events, |w| {
+            o::ListCaseEventsRequest {
+                parent: w.case,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "CaseService/ListProgressReports",
+        read!(oversight, CaseServiceClient, list_progress_reports, |w| {
+            o::ListProgressReportsRequest {
+                parent: w.case,
+                ..Default::default()
+            }
+        }),
+    );
+    for shared in [
+        "ReferenceService/ListSectors",
+        "ReferenceService/ListStageLimits",
+        "AgencyService/GetAgency",
+        "AgencyService/ListAgencies",
+    ] {
+        p.insert(shared, Exempt(SHARED));
+    }
+    for whole in [
+        "AgencyService/CreateAgency",
+        "JobService/ListJobs",
+        "JobService/RetryJob",
+    ] {
+        p.insert(whole, Exempt(WHOLE_TREE));
+    }
     p
 }
 
@@ -722,6 +852,9 @@ fn every_method_of_the_contract_has_a_case() {
 const QUIET_FOR_OWNER: &[&str] = &[
     // B's organisations have no heads.
     "BookService/ListHeadsMissingCommitment",
+    // A case's history entries carry stages, dates and reasons, no names
+    // (a caller outside the scope gets NOT_FOUND for the case itself).
+    "CaseService/ListCaseEvents",
     // Named non-members carry names, not ids.
     "ClassService/ListNonMemberAttendees",
     // The only declaration is the member's first: no change to flag.
@@ -767,15 +900,17 @@ fn seen(method: &str, answer: &Answer, ids: &[String]) -> Seen {
     }
 }
 
-/// Channels to members and study of a caller scoped to `scope` holding
-/// every role (an admin of that subtree).
-fn callers(stack: &Stack, scope: &str) -> (Authed, Authed) {
+/// Channels to the services of a caller scoped to `scope` holding every
+/// role (an admin of that subtree).
+fn callers(stack: &Stack, scope: &str) -> Channels {
     let roles = ["admin"];
     let id = parse_name("", scope, "organizations").unwrap();
-    let members = stack
-        .members
-        .with_token(&stack.members.token("probe", &roles, &[id]));
-    (members, stack.study_as(&roles, &[id]))
+    let token = stack.members.token("probe", &roles, &[id]);
+    Channels {
+        members: stack.members.with_token(&token),
+        study: stack.study.with_token(&token),
+        oversight: stack.oversight.with_token(&token),
+    }
 }
 
 /// The fields a status's `BadRequest` names.
@@ -790,10 +925,10 @@ fn bad_fields(status: &tonic::Status) -> Vec<String> {
 /// Sends every write as a caller scoped to `scope` and checks each is
 /// refused as it should be.
 async fn refused_writes(stack: &Stack, w: &World, scope: &str, who: &str) {
-    let (members, study) = callers(stack, scope);
+    let channels = callers(stack, scope);
     for (method, case) in plan() {
         if let Case::Write(call, field) = case {
-            let answer = call(w.clone(), members.clone(), study.clone()).await;
+            let answer = call(w.clone(), channels.clone()).await;
             let Err(status) = answer else {
                 panic!("{who}: {method} was let through");
             };
@@ -807,10 +942,10 @@ async fn refused_writes(stack: &Stack, w: &World, scope: &str, who: &str) {
     }
 }
 
-/// How many audit entries members and study hold.
-async fn audit_entries(stack: &Stack) -> (usize, usize) {
-    use probity_proto::probity::{members::v1 as ma, study::v1 as sa};
-    let mut counts = (0, 0);
+/// How many audit entries members, study and oversight hold.
+async fn audit_entries(stack: &Stack) -> (usize, usize, usize) {
+    use probity_proto::probity::{members::v1 as ma, oversight::v1 as oa, study::v1 as sa};
+    let mut counts = (0, 0, 0);
     let mut token = String::new();
     loop {
         let page = ma::audit_service_client::AuditServiceClient::new(stack.members_admin())
@@ -838,17 +973,27 @@ async fn audit_entries(stack: &Stack) -> (usize, usize) {
         .into_inner()
         .entries
         .len();
+    counts.2 = oa::audit_service_client::AuditServiceClient::new(stack.oversight_admin())
+        .list_audit_entries(oa::ListAuditEntriesRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+        .len();
     counts
 }
 
 /// What a caller scoped to `scope` (every role) sees of each read.
 async fn sees(stack: &Stack, w: &World, scope: &str) -> BTreeMap<String, Seen> {
-    let (members, study) = callers(stack, scope);
+    let channels = callers(stack, scope);
     let ids = w.ids();
     let mut out = BTreeMap::new();
     for (method, case) in plan() {
         if let Case::Read(call) = case {
-            let answer = call(w.clone(), members.clone(), study.clone()).await;
+            let answer = call(w.clone(), channels.clone()).await;
             out.insert(method.to_string(), seen(method, &answer, &ids));
         }
     }

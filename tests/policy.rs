@@ -12,10 +12,11 @@ use probity_platform::policy::ServicePolicy;
 use prost::Message;
 
 /// Every service package's policy.
-fn policies() -> [&'static ServicePolicy; 2] {
+fn policies() -> [&'static ServicePolicy; 3] {
     [
         &probity_members::policy::POLICY,
         &probity_study::policy::POLICY,
+        &probity_oversight::policy::POLICY,
     ]
 }
 

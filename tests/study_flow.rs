@@ -425,7 +425,7 @@ async fn while_members_is_down_reads_work_and_member_writes_record_nothing() {
             .into_inner()
             .classes
             .len();
-        let Stack { members, study } = stack;
+        let Stack { members, study, .. } = stack;
         members.server.shutdown().await.unwrap();
         let mut classes = ClassServiceClient::new(study.admin());
         let err = classes

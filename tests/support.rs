@@ -1,6 +1,6 @@
-//! What the end-to-end tests share: members and study started as two
-//! separate servers (each with its own database, sharing one token key as
-//! one deployment does), study calling members over gRPC.
+//! What the end-to-end tests share: members, study and oversight started
+//! as separate servers (each with its own database, sharing one token key
+//! as one deployment does), study and oversight calling members over gRPC.
 
 use probity_platform::{
     auth::Issuer,
@@ -19,16 +19,19 @@ use probity_proto::{
     },
 };
 
-/// Members and study, running.
+/// Members, study and oversight, running.
 pub struct Stack {
     /// The members server.
     pub members: TestServer,
     /// The study server, configured with the members server's URL.
     pub study: TestServer,
+    /// The oversight server, configured with the members server's URL.
+    pub oversight: TestServer,
 }
 
 impl Stack {
-    /// Starts members, then study pointed at it, on `backend`.
+    /// Starts members, then study and oversight pointed at it, on
+    /// `backend`.
     pub async fn start(backend: &TestBackend) -> Self {
         let key = Issuer::generate();
         let mut options = TestOptions::new(probity_members::SCHEMA);
@@ -37,17 +40,27 @@ impl Stack {
         Self::with_members(backend, members, key).await
     }
 
-    /// Starts study pointed at a running members server.
+    /// Starts study and oversight pointed at a running members server.
     pub async fn with_members(backend: &TestBackend, members: TestServer, key: Issuer) -> Self {
         let peer =
             probity_study::MembersPeer::connect_lazy(&members.url(), None).expect("members url");
         let mut options = TestOptions::new(probity_study::SCHEMA);
-        options.issuer = Some(key);
+        options.issuer = Some(key.clone());
         let study = TestServer::start(backend, options, |server, db| {
-            probity_study::register(server, db, peer)
+            probity_study::register(server, db, peer.clone())
         })
         .await;
-        Self { members, study }
+        let mut options = TestOptions::new(probity_oversight::SCHEMA);
+        options.issuer = Some(key);
+        let oversight = TestServer::start(backend, options, |server, db| {
+            probity_oversight::register(server, db, peer)
+        })
+        .await;
+        Self {
+            members,
+            study,
+            oversight,
+        }
     }
 
     /// An admin channel to members.
@@ -58,6 +71,11 @@ impl Stack {
     /// An admin channel to study.
     pub fn study_admin(&self) -> Authed {
         self.study.admin()
+    }
+
+    /// An admin channel to oversight.
+    pub fn oversight_admin(&self) -> Authed {
+        self.oversight.admin()
     }
 
     /// A channel to study with a token for `roles` over `scope`.

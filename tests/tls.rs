@@ -101,7 +101,7 @@ fn tls_options(pki: &Pki, issuer: &Issuer, schema: &'static str) -> TestOptions 
 
 /// Members and study over mutual TLS; study's peer presents the service
 /// certificate.
-async fn stack(backend: &TestBackend, pki: &Pki) -> (TestServer, TestServer) {
+async fn stack(backend: &TestBackend, pki: &Pki) -> probity_e2e::Stack {
     let issuer = Issuer::generate();
     let options = tls_options(pki, &issuer, probity_members::SCHEMA);
     let members = TestServer::start(backend, options, probity_members::register).await;
@@ -109,10 +109,19 @@ async fn stack(backend: &TestBackend, pki: &Pki) -> (TestServer, TestServer) {
     let peer = probity_study::MembersPeer::connect_lazy(&members.url(), Some(&peer_tls)).unwrap();
     let options = tls_options(pki, &issuer, probity_study::SCHEMA);
     let study = TestServer::start(backend, options, |server, db| {
-        probity_study::register(server, db, peer)
+        probity_study::register(server, db, peer.clone())
     })
     .await;
-    (members, study)
+    let options = tls_options(pki, &issuer, probity_oversight::SCHEMA);
+    let oversight = TestServer::start(backend, options, |server, db| {
+        probity_oversight::register(server, db, peer)
+    })
+    .await;
+    probity_e2e::Stack {
+        members,
+        study,
+        oversight,
+    }
 }
 
 /// Asks members for `name` over a connection with `tls` and a token of
@@ -130,8 +139,7 @@ async fn ask(members: &TestServer, tls: &ClientTls, agency: &str, name: &str) ->
 async fn mutual_tls_binds_tokens_to_the_agency_of_the_certificate() {
     for backend in backends() {
         let pki = Pki::new();
-        let (members, study) = stack(&backend, &pki).await;
-        let stack = probity_e2e::Stack { members, study };
+        let stack = stack(&backend, &pki).await;
         let province = stack.org("", "TLS", OrganizationKind::Province).await;
 
         // The agency's certificate with a token of that agency: served.

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use probity_platform::testing::Authed;
 use probity_proto::probity::{
     members::v1::{
         self as m, book_service_client::BookServiceClient,
@@ -12,6 +11,7 @@ use probity_proto::probity::{
         organization_service_client::OrganizationServiceClient,
         review_service_client::ReviewServiceClient,
     },
+    oversight::v1::{self as o, case_service_client::CaseServiceClient},
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
         learning_report_service_client::LearningReportServiceClient,
@@ -23,7 +23,7 @@ use prost::Message;
 use prost_types::FieldMask;
 
 use super::{
-    Case, World,
+    Case, Channels, World,
     requests::{attendees, class, date, entry, plan_request, submission},
 };
 
@@ -55,9 +55,8 @@ macro_rules! change {
     };
     ($svc:ident, $client:ident, $method:ident, $field:expr, |$w:ident| $req:expr) => {
         Case::Write(
-            |$w: World, members: Authed, study: Authed| {
-                let _ = (&members, &study);
-                let channel = change!(@channel $svc, members, study);
+            |$w: World, ch: Channels| {
+                let channel = ch.$svc;
                 Box::pin(async move {
                     $client::new(channel)
                         .$method($req)
@@ -68,12 +67,11 @@ macro_rules! change {
             $field,
         )
     };
-    (@channel members, $m:ident, $s:ident) => { $m };
-    (@channel study, $m:ident, $s:ident) => { $s };
 }
 
-/// Adds every write of both services to `p`.
+/// Adds every write of the services to `p`.
 pub fn add(p: &mut BTreeMap<&'static str, Case>) {
+    add_oversight(p);
     use m::OrganizationKind::Cell;
     p.insert(
         "OrganizationService/CreateOrganization",
@@ -532,14 +530,14 @@ pub fn add(p: &mut BTreeMap<&'static str, Case>) {
     p.insert(
         "ClassService/StreamAttendance",
         Case::Write(
-            |w, _, study| {
+            |w, ch| {
                 Box::pin(async move {
                     let batch = s::StreamAttendanceRequest {
                         study_class: w.class,
                         entries: vec![entry(&w.member, "present")],
                         request_id: "cross-scope".into(),
                     };
-                    ClassServiceClient::new(study)
+                    ClassServiceClient::new(ch.study)
                         .stream_attendance(futures::stream::iter([batch]))
                         .await
                         .map(|r| r.into_inner().encode_to_vec())
@@ -620,5 +618,97 @@ pub fn add(p: &mut BTreeMap<&'static str, Case>) {
                 request_id: String::new(),
             }
         ),
+    );
+}
+
+/// Oversight's writes naming B's case (or B's organisation and member).
+fn add_oversight(p: &mut BTreeMap<&'static str, Case>) {
+    p.insert(
+        "CaseService/CreateCase",
+        change!(
+            oversight,
+            CaseServiceClient,
+            create_case,
+            Some("case.jurisdiction"),
+            |w| o::CreateCaseRequest {
+                r#case: Some(o::Case {
+                    code: "VV-BX-2".into(),
+                    title: "Vụ việc khác ở BX".into(),
+                    kind: o::CaseKind::Incident as i32,
+                    sector: "sectors/land".into(),
+                    jurisdiction: w.bx,
+                    subjects: vec![o::CaseSubject {
+                        full_name: "Người ngoài".into(),
+                        ..Default::default()
+                    }],
+                    intakes: vec![o::CaseIntake {
+                        origin: o::CaseOrigin::Press as i32,
+                        origin_reference: "Báo 2".into(),
+                        received_date: date(2025, 3, 2),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "CaseService/MoveCase",
+        change!(oversight, CaseServiceClient, move_case, |w| {
+            o::MoveCaseRequest {
+                name: w.case,
+                stage: o::CaseStage::Verifying as i32,
+                reason: "Xác minh".into(),
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "CaseService/SuspendCase",
+        change!(oversight, CaseServiceClient, suspend_case, |w| {
+            o::SuspendCaseRequest {
+                name: w.case,
+                reason: "Tạm dừng".into(),
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "CaseService/ResumeCase",
+        change!(oversight, CaseServiceClient, resume_case, |w| {
+            o::ResumeCaseRequest {
+                name: w.case,
+                reason: "Tiếp tục".into(),
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "CaseService/ExtendCaseDeadline",
+        change!(oversight, CaseServiceClient, extend_case_deadline, |w| {
+            o::ExtendCaseDeadlineRequest {
+                name: w.case,
+                due_date: date(2030, 1, 1),
+                reason: "Gia hạn".into(),
+                decision_number: "01/QĐ".into(),
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "CaseService/CreateProgressReport",
+        change!(oversight, CaseServiceClient, create_progress_report, |w| {
+            o::CreateProgressReportRequest {
+                parent: w.case,
+                report: Some(o::ProgressReport {
+                    agency: w.agency,
+                    report_date: date(2025, 3, 11),
+                    summary: "Báo cáo".into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        }),
     );
 }

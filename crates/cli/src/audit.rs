@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use probity_platform::{audit::checkpoint, dates};
 use probity_proto::probity::{
     common::v1::{AuditChainVerification, AuditCheckpoint, AuditEntry},
-    members, study,
+    members, oversight, study,
 };
 use serde_json::json;
 use tonic::Status;
@@ -70,6 +70,7 @@ macro_rules! audit_api {
 }
 audit_api!(members);
 audit_api!(study);
+audit_api!(oversight);
 
 /// The services with an audit log, by the name the file keeps them under.
 fn services(channel: &probity_platform::client::Authed) -> Vec<(&'static str, Box<dyn AuditApi>)> {
@@ -85,6 +86,10 @@ fn services(channel: &probity_platform::client::Authed) -> Vec<(&'static str, Bo
             Box::new(study::v1::audit_service_client::AuditServiceClient::new(
                 channel.clone(),
             )),
+        ),
+        (
+            "oversight",
+            Box::new(oversight::v1::audit_service_client::AuditServiceClient::new(channel.clone())),
         ),
     ]
 }

@@ -134,8 +134,10 @@ pub enum AuditCommand {
 pub enum ServiceName {
     /// Member records: organisations, members, books, reviews, declarations.
     Members,
-    /// Study sessions: documents (plans, classes and attendance next).
+    /// Study sessions: documents, plans, classes, attendance, reports.
     Study,
+    /// Case oversight: cases and their clock, agencies, sectors.
+    Oversight,
 }
 
 /// Token subcommands.
@@ -152,7 +154,7 @@ pub enum TokenCommand {
         #[arg(long)]
         agency: String,
         /// A role (repeat): reader, writer, review-committee,
-        /// declaration-control, document-registrar, auditor, admin
+        /// declaration-control, document-registrar, case-officer, auditor, admin
         /// (`docs/security.md` says what each may do).
         #[arg(long = "role", default_value = "reader", value_parser = role_name)]
         roles: Vec<String>,
@@ -422,8 +424,9 @@ pub struct ServeArgs {
     /// Seconds a client stream may send nothing before it is ended.
     #[arg(long, env = "PROBITY_STREAM_IDLE_SECONDS", default_value_t = probity_platform::admission::DEFAULT_STREAM_IDLE_SECONDS)]
     pub stream_idle_seconds: u64,
-    /// Where study reaches the members service (`http://host:port`).
-    /// Required by `serve study`; `probity up` uses its own address.
+    /// Where study and oversight reach the members service
+    /// (`http://host:port`). Required by `serve study` and `serve
+    /// oversight`; `probity up` uses its own address.
     #[arg(long, env = "PROBITY_MEMBERS_URL")]
     pub members_url: Option<String>,
     /// Serve plaintext gRPC on an address other than loopback: tokens and

@@ -195,9 +195,11 @@ async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     let members = open(&args, "members", probity_members::SCHEMA).await?;
     probity_members::register(&mut server, members)?;
     let study = open(&args, "study", probity_study::SCHEMA).await?;
-    probity_study::register(&mut server, study, peer)?;
+    probity_study::register(&mut server, study, peer.clone())?;
+    let oversight = open(&args, "oversight", probity_oversight::SCHEMA).await?;
+    probity_oversight::register(&mut server, oversight, peer)?;
 
-    println!("Probity is up on {scheme}://{addr} (members, study)");
+    println!("Probity is up on {scheme}://{addr} (members, study, oversight)");
     println!("Data: {}", args.key.data_dir.display());
     println!(
         "Development admin token (also in {}):",
@@ -252,6 +254,18 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
                 .map_err(|e| anyhow::anyhow!(e))?;
             let db = open(&args, "study", probity_study::SCHEMA).await?;
             probity_study::register(&mut server, db, peer)?;
+        }
+        ServiceName::Oversight => {
+            let Some(url) = args.members_url.as_deref() else {
+                bail!(
+                    "`serve oversight` needs --members-url (or PROBITY_MEMBERS_URL): where the members service is"
+                );
+            };
+            let peer_tls = args.tls.peer()?;
+            let peer = probity_oversight::MembersPeer::connect_lazy(url, peer_tls.as_ref())
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let db = open(&args, "oversight", probity_oversight::SCHEMA).await?;
+            probity_oversight::register(&mut server, db, peer)?;
         }
     }
     let listener = tokio::net::TcpListener::bind(args.listen)

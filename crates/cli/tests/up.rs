@@ -70,6 +70,7 @@ fn up_serves_answers_and_stops_on_sigterm() {
         "dev-committee-token",
         "members.db",
         "study.db",
+        "oversight.db",
     ] {
         assert_eq!(mode(&data.join(file)), 0o600, "{file}");
     }
@@ -89,6 +90,10 @@ fn up_serves_answers_and_stops_on_sigterm() {
     );
     assert!(
         said.contains("study audit chain intact: 0 entries"),
+        "{said}"
+    );
+    assert!(
+        said.contains("oversight audit chain intact: 0 entries"),
         "{said}"
     );
     // An inspector saves signed checkpoints, and later checks the logs
@@ -127,6 +132,10 @@ fn up_serves_answers_and_stops_on_sigterm() {
     );
     assert!(
         said.contains("study audit log holds the saved checkpoint"),
+        "{said}"
+    );
+    assert!(
+        said.contains("oversight audit log holds the saved checkpoint"),
         "{said}"
     );
     let forged = std::fs::read_to_string(&saved)

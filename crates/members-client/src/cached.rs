@@ -17,7 +17,7 @@ use std::{
 
 use probity_platform::{Call, tree};
 
-use crate::{Members, OrgInfo, Result, RosterEntry, ScopeView};
+use crate::{MemberInfo, Members, OrgInfo, Result, RosterEntry, ScopeView};
 
 /// How long a scope's view is kept.
 pub const SCOPE_LIFETIME: Duration = Duration::from_secs(5);
@@ -58,6 +58,10 @@ impl<M: Members> CachedScopes<M> {
 impl<M: Members> Members for CachedScopes<M> {
     async fn organization(&self, call: &Call, field: &str, name: &str) -> Result<OrgInfo> {
         self.inner.organization(call, field, name).await
+    }
+
+    async fn member(&self, call: &Call, field: &str, name: &str) -> Result<MemberInfo> {
+        self.inner.member(call, field, name).await
     }
 
     async fn subtree(

@@ -24,7 +24,7 @@ pub mod tree;
 pub use cached::CachedScopes;
 pub use peer::{Members, MembersPeer};
 pub use scope::ScopeView;
-pub use tree::{OrgInfo, RosterEntry};
+pub use tree::{MemberInfo, OrgInfo, RosterEntry};
 
 use probity_platform::ApiError;
 

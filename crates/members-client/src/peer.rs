@@ -16,14 +16,14 @@ use probity_platform::{
     dates,
 };
 use probity_proto::probity::members::v1::{
-    GetOrganizationRequest, ListOrganizationsRequest, Organization, StreamRosterRequest,
-    member_service_client::MemberServiceClient,
+    GetMemberRequest, GetOrganizationRequest, ListOrganizationsRequest, Organization,
+    StreamRosterRequest, member_service_client::MemberServiceClient,
     organization_service_client::OrganizationServiceClient,
 };
 use tonic::{Code, Status, transport::Channel};
 
 use crate::{
-    MembersError as Error, OrgInfo, Result, RosterEntry, ScopeView,
+    MemberInfo, MembersError as Error, OrgInfo, Result, RosterEntry, ScopeView,
     names::{member_id, org_id, org_name},
 };
 
@@ -37,6 +37,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub trait Members: Send + Sync + 'static {
     /// Reads one organisation.
     async fn organization(&self, call: &Call, field: &str, name: &str) -> Result<OrgInfo>;
+
+    /// Reads one member (`members/{id}`).
+    async fn member(&self, call: &Call, field: &str, name: &str) -> Result<MemberInfo>;
 
     /// The subtree under `root` (not `root` itself) as of `date`, parents
     /// before children.
@@ -180,6 +183,28 @@ impl Members for MembersPeer {
             .map_err(|s| from_status(s, field))?
             .into_inner();
         org_info(&org)
+    }
+
+    async fn member(&self, call: &Call, field: &str, name: &str) -> Result<MemberInfo> {
+        let mut client = MemberServiceClient::new(self.channel.clone());
+        let member = client
+            .get_member(on_behalf(
+                call,
+                GetMemberRequest {
+                    name: name.to_string(),
+                },
+                DEFAULT_TIMEOUT,
+            ))
+            .await
+            .map_err(|s| from_status(s, field))?
+            .into_inner();
+        Ok(MemberInfo {
+            id: member_id(&member.name).to_string(),
+            full_name: member.full_name,
+            org_id: org_id(&member.organization).to_string(),
+            status: member.status,
+            head_position: member.head_position,
+        })
     }
 
     async fn subtree(

@@ -36,6 +36,21 @@ impl OrgInfo {
     }
 }
 
+/// A member as other services need it (read today, for the caller).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberInfo {
+    /// The member's id.
+    pub id: String,
+    /// Full name.
+    pub full_name: String,
+    /// The organisation the member belongs to today (id).
+    pub org_id: String,
+    /// The member's status today, a `probity.members.v1.MemberStatus`.
+    pub status: i32,
+    /// The head position held, empty when none.
+    pub head_position: String,
+}
+
 /// One member of a roster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RosterEntry {

@@ -217,6 +217,35 @@ impl Write {
         self.jobs_enqueued = true;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Puts failed job `id` back to run now, its attempts counted afresh,
+    /// in this write's transaction (so the change is audited with it);
+    /// returns whether it was failed. The runner is woken at commit.
+    pub async fn retry_job(&mut self, id: i64) -> Result<bool, ApiError> {
+        let now = self.call().now_micros();
+        let done = sqlx::query(
+            "UPDATE jobs SET state = $1, attempts = 0, run_after_micros = $2, updated_micros = $2 \
+             WHERE id = $3 AND state = $4",
+        )
+        .bind(JobState::Pending.as_str())
+        .bind(now)
+        .bind(id)
+        .bind(JobState::Failed.as_str())
+        .execute(self.conn())
+        .await?;
+        self.jobs_enqueued |= done.rows_affected() == 1;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Job `id` as this write's transaction sees it.
+    pub async fn job(&mut self, id: i64) -> Result<Option<Job>, ApiError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM jobs WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.conn())
+        .await?)
+    }
 }
 
 /// The columns of [`Job`].

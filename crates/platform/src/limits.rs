@@ -62,6 +62,12 @@ limits! {
     NAMED_NON_MEMBERS = 5000;
     /// Unnamed non-members counted at one class.
     HEAD_COUNT = 100_000;
+    /// People one case is about.
+    CASE_SUBJECTS = 200;
+    /// Agencies handling one case.
+    CASE_AGENCIES = 20;
+    /// Cases linked to one case.
+    LINKED_CASES = 50;
     /// Characters of a `request_id` (idempotency key).
     REQUEST_ID = 128;
     /// Rows in one page of a list (larger sizes are coerced).

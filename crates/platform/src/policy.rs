@@ -40,6 +40,13 @@ pub enum Role {
     DeclarationControl,
     /// Keeps the province's register of documents that plans cite.
     DocumentRegistrar,
+    /// Records and follows the cases of corruption and negative conduct of
+    /// the organisations in scope (the Internal Affairs Committee, the
+    /// steering committee's staff, the handling agencies' systems); also a
+    /// reader, since a case names members, whom oversight looks up in
+    /// members for the officer. Cases name the people they are about, so a
+    /// reader or writer of member records does not see them.
+    CaseOfficer,
     /// Reads and verifies the audit log (whole-tree scope only).
     Auditor,
     /// Every role, and the province-wide set-up: root organisations, dated
@@ -49,12 +56,13 @@ pub enum Role {
 
 impl Role {
     /// Every role, in the order `docs/security.md` lists them.
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Reader,
         Role::Writer,
         Role::ReviewCommittee,
         Role::DeclarationControl,
         Role::DocumentRegistrar,
+        Role::CaseOfficer,
         Role::Auditor,
         Role::Admin,
     ];
@@ -67,6 +75,7 @@ impl Role {
             Role::ReviewCommittee => "review-committee",
             Role::DeclarationControl => "declaration-control",
             Role::DocumentRegistrar => "document-registrar",
+            Role::CaseOfficer => "case-officer",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
         }
@@ -78,9 +87,12 @@ impl Role {
     }
 
     /// True when holding `self` allows what `needed` allows: each role
-    /// grants itself, a writer is also a reader, an admin is everyone.
+    /// grants itself, a writer and a case officer are also readers, an
+    /// admin is everyone.
     pub fn grants(self, needed: Role) -> bool {
-        self == needed || self == Role::Admin || (self == Role::Writer && needed == Role::Reader)
+        self == needed
+            || self == Role::Admin
+            || (matches!(self, Role::Writer | Role::CaseOfficer) && needed == Role::Reader)
     }
 }
 
@@ -249,6 +261,14 @@ mod tests {
             assert!(!role.grants(Role::Writer), "{role:?}");
             assert!(!role.grants(Role::Reader), "{role:?}");
         }
+    }
+
+    #[test]
+    fn a_case_officer_reads_member_records_and_writes_none() {
+        assert!(Role::CaseOfficer.grants(Role::Reader));
+        assert!(!Role::CaseOfficer.grants(Role::Writer));
+        assert!(!Role::Reader.grants(Role::CaseOfficer));
+        assert!(!Role::Writer.grants(Role::CaseOfficer));
     }
 
     #[test]

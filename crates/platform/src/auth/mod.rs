@@ -54,7 +54,8 @@ pub struct Claims {
     /// mutual TLS it must be the agency of the client certificate.
     pub agency: String,
     /// Roles, by [`Role::as_str`]: `reader`, `writer`, `review-committee`,
-    /// `declaration-control`, `document-registrar`, `auditor`, `admin`.
+    /// `declaration-control`, `document-registrar`, `case-officer`, `auditor`,
+    /// `admin`.
     /// Names of no role are ignored.
     #[serde(default)]
     pub roles: Vec<String>,

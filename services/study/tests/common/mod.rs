@@ -10,7 +10,7 @@ pub mod scenario;
 
 use std::sync::{Arc, Mutex};
 
-use probity_members_client::{MembersError as Error, OrgInfo, Result, RosterEntry};
+use probity_members_client::{MemberInfo, MembersError as Error, OrgInfo, Result, RosterEntry};
 use probity_platform::{
     ApiError, Call,
     testing::{Authed, TestBackend, TestOptions, TestServer},
@@ -193,6 +193,29 @@ impl Members for FakeMembers {
         self.with(|d| {
             d.check_up()?;
             d.visible(call, field, name)
+        })
+    }
+
+    async fn member(&self, call: &Call, field: &str, name: &str) -> Result<MemberInfo> {
+        self.with(|d| {
+            d.check_up()?;
+            let id = name.strip_prefix("members/").unwrap_or(name);
+            let person = d.people.iter().find(|p| p.id == id);
+            let Some(org) = person.and_then(|p| p.periods.last()).map(|p| p.org.clone()) else {
+                return Err(Error::Api(ApiError::invalid(
+                    field,
+                    format!("{name} not found"),
+                )));
+            };
+            d.visible(call, field, &format!("organizations/{org}"))
+                .map_err(|_| Error::Api(ApiError::invalid(field, format!("{name} not found"))))?;
+            Ok(MemberInfo {
+                id: id.to_string(),
+                full_name: format!("Đảng viên {id}"),
+                org_id: org,
+                status: 2,
+                head_position: String::new(),
+            })
         })
     }
 

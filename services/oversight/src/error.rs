@@ -1,0 +1,144 @@
+//! The oversight service's errors and their one mapping to `tonic::Status`.
+//!
+//! Refusals particular to oversight records carry a value of the contract's
+//! `probity.oversight.v1.ErrorReason`; the shared ones (bad request, not
+//! found, scope, outage — the members service's included) are the
+//! platform's [`ApiError`].
+
+use probity_platform::ApiError;
+use probity_proto::probity::oversight::v1::ErrorReason;
+use tonic::Status;
+
+/// The error domain in every `ErrorInfo` this service returns.
+pub const DOMAIN: &str = "oversight.probity";
+
+/// What can go wrong in the oversight service.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A generic API error (validation, not found, scope, database).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// A unique code is already taken (`ALREADY_EXISTS`).
+    #[error("{message}")]
+    Taken {
+        /// Which code: the agency's or the case's.
+        reason: ErrorReason,
+        /// Why, for people.
+        message: String,
+    },
+    /// The members service could not answer in time (down, overloaded, or
+    /// the caller's deadline ran out). Nothing was written.
+    #[error(
+        "the members service cannot be reached ({0}); nothing was recorded, retry when it is back"
+    )]
+    MembersUnavailable(String),
+    /// The members service refused the forwarded call for the caller.
+    #[error("the members service refused: {0}")]
+    MembersRefused(String),
+    /// The request is valid but the record's state forbids it
+    /// (`FAILED_PRECONDITION`).
+    #[error("{message}")]
+    State {
+        /// Why, for programs.
+        reason: ErrorReason,
+        /// Why, for people.
+        message: String,
+    },
+}
+
+impl Error {
+    /// A `FAILED_PRECONDITION` with its reason.
+    pub fn state(reason: ErrorReason, message: impl Into<String>) -> Self {
+        Self::State {
+            reason,
+            message: message.into(),
+        }
+    }
+
+    /// An `ALREADY_EXISTS` with its reason.
+    pub fn taken(reason: ErrorReason, message: impl Into<String>) -> Self {
+        Self::Taken {
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<probity_members_client::MembersError> for Error {
+    fn from(err: probity_members_client::MembersError) -> Self {
+        use probity_members_client::MembersError as M;
+        match err {
+            M::Api(api) => Self::Api(api),
+            M::Unavailable(why) => Self::MembersUnavailable(why),
+            M::Refused(why) => Self::MembersRefused(why),
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Api(err.into())
+    }
+}
+
+impl From<probity_platform::error::Violation> for Error {
+    fn from(v: probity_platform::error::Violation) -> Self {
+        Self::Api(v.into())
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        let message = err.to_string();
+        match err {
+            Error::Api(api) => api,
+            Error::Taken { reason, message } => ApiError::AlreadyExists {
+                reason: reason.as_str_name(),
+                message,
+            },
+            Error::MembersUnavailable(_) => ApiError::Unavailable(message),
+            Error::MembersRefused(_) => ApiError::PermissionDenied(message),
+            Error::State { reason, message } => ApiError::FailedPrecondition {
+                reason: reason.as_str_name(),
+                message,
+            },
+        }
+    }
+}
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Self {
+        ApiError::from(err).into_status(DOMAIN)
+    }
+}
+
+/// Result of the service's internal functions.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use tonic::Code;
+
+    use super::*;
+
+    #[test]
+    fn a_state_refusal_carries_its_reason_from_the_contract() {
+        let api = ApiError::from(Error::state(ErrorReason::IllegalTransition, "no"));
+        assert_eq!(api.code(), Code::FailedPrecondition);
+        assert_eq!(api.reason(), ErrorReason::IllegalTransition.as_str_name());
+    }
+
+    #[test]
+    fn a_taken_code_is_already_exists_with_its_reason() {
+        let api = ApiError::from(Error::taken(ErrorReason::CaseCodeTaken, "taken"));
+        assert_eq!(api.code(), Code::AlreadyExists);
+        assert_eq!(api.reason(), ErrorReason::CaseCodeTaken.as_str_name());
+    }
+
+    #[test]
+    fn members_down_is_unavailable_and_says_nothing_was_recorded() {
+        let api = ApiError::from(Error::MembersUnavailable("unavailable: x".into()));
+        assert_eq!(api.code(), Code::Unavailable);
+        assert!(api.to_string().contains("nothing was recorded"));
+    }
+}

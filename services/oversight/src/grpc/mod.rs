@@ -1,0 +1,14 @@
+//! The gRPC adapter: one file per resource holding the tonic service
+//! implementation, the request handling (decode, authorize, validate with
+//! [`crate::rules`], call members through [`crate::peers`] before any
+//! write begins, read and write with [`crate::store`] in one write
+//! transaction) and the conversion of stored records to the wire.
+
+pub mod access;
+pub mod agencies;
+pub mod audit;
+pub mod cases;
+pub mod jobs;
+mod progress;
+pub mod reference;
+mod stages;

@@ -1,0 +1,47 @@
+//! Who may call each method of `probity.oversight.v1`: the service's rows
+//! of the one permission model (`docs/security.md`). The gateway admits a
+//! call by its method's rule; the handler then checks the caller's scope on
+//! the case's jurisdiction organisation on today's tree, as members reports
+//! it.
+
+use probity_platform::policy::{
+    Access::{Read, Shared, WholeTree, Write},
+    Role::{Admin, Auditor, CaseOfficer, Reader},
+    Rule, ServicePolicy, rule,
+};
+
+#[rustfmt::skip]
+const RULES: &[Rule] = &[
+    // Reference data every caller with a role may read.
+    rule("ReferenceService/ListSectors", "sector", Shared, &[Reader, CaseOfficer]),
+    rule("ReferenceService/ListStageLimits", "stage limit", Shared, &[Reader, CaseOfficer]),
+    // The province's registry of the agencies that handle cases.
+    rule("AgencyService/CreateAgency", "agency", WholeTree, &[Admin]),
+    rule("AgencyService/GetAgency", "agency", Shared, &[Reader, CaseOfficer]),
+    rule("AgencyService/ListAgencies", "agency", Shared, &[Reader, CaseOfficer]),
+    // Cases, owned by their jurisdiction organisation. They name the
+    // people they are about: case officers only, not member-record readers.
+    rule("CaseService/CreateCase", "case", Write, &[CaseOfficer]),
+    rule("CaseService/GetCase", "case", Read, &[CaseOfficer]),
+    rule("CaseService/ListCases", "case", Read, &[CaseOfficer]),
+    rule("CaseService/MoveCase", "case", Write, &[CaseOfficer]),
+    rule("CaseService/SuspendCase", "case", Write, &[CaseOfficer]),
+    rule("CaseService/ResumeCase", "case", Write, &[CaseOfficer]),
+    rule("CaseService/ExtendCaseDeadline", "case", Write, &[CaseOfficer]),
+    rule("CaseService/ListCaseEvents", "case", Read, &[CaseOfficer]),
+    rule("CaseService/CreateProgressReport", "progress report", Write, &[CaseOfficer]),
+    rule("CaseService/ListProgressReports", "progress report", Read, &[CaseOfficer]),
+    // The service's background jobs.
+    rule("JobService/ListJobs", "job", WholeTree, &[Admin]),
+    rule("JobService/RetryJob", "job", WholeTree, &[Admin]),
+    // The audit log spans every organisation.
+    rule("AuditService/ListAuditEntries", "audit entry", WholeTree, &[Auditor]),
+    rule("AuditService/VerifyAuditChain", "audit entry", WholeTree, &[Auditor]),
+    rule("AuditService/GetAuditCheckpoint", "audit checkpoint", WholeTree, &[Auditor]),
+];
+
+/// The oversight service's policy.
+pub static POLICY: ServicePolicy = ServicePolicy {
+    package: "probity.oversight.v1",
+    rules: RULES,
+};

@@ -1,0 +1,12 @@
+//! The oversight service's pure rules: validation of requests (with field
+//! paths), the stages a case may move between, the clock of a stage, the
+//! reference data files. No database, no transport; "today" is a
+//! parameter.
+
+pub mod agencies;
+pub mod cases;
+pub mod clock;
+pub mod limits;
+pub mod progress;
+pub mod sectors;
+pub mod stages;

@@ -1,0 +1,10 @@
+//! All of the oversight service's SQL, one module per resource. Rows are
+//! read into `#[derive(sqlx::FromRow)]` structs; enum values are bound from
+//! the generated enums.
+
+pub mod agencies;
+pub mod case_parts;
+pub mod cases;
+pub mod events;
+pub mod limits;
+pub mod progress;

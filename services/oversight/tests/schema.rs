@@ -1,0 +1,11 @@
+//! The oversight migrations, written once per backend, make the same schema
+//! on both (compared when `PROBITY_TEST_POSTGRES_URL` is set).
+
+#[tokio::test]
+async fn both_backends_get_the_same_schema() {
+    probity_platform::testing::schema::assert_same_schema(
+        probity_oversight::SCHEMA,
+        &probity_oversight::MIGRATIONS,
+    )
+    .await;
+}
