@@ -28,7 +28,10 @@ use probity_proto::probity::{
         organization_service_client::OrganizationServiceClient,
         review_service_client::ReviewServiceClient,
     },
-    oversight::v1::{self as o, case_service_client::CaseServiceClient},
+    oversight::v1::{
+        self as o, case_service_client::CaseServiceClient,
+        monitoring_service_client::MonitoringServiceClient,
+    },
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
         learning_report_service_client::LearningReportServiceClient,
@@ -66,6 +69,7 @@ struct World {
     case: String,
     progress_report: String,
     agency: String,
+    urging: String,
 }
 
 impl World {
@@ -272,6 +276,7 @@ async fn world(stack: &Stack) -> World {
         .into_inner()
         .name;
     let (case, progress_report, agency) = oversight_records(stack, &bx, &member).await;
+    let urging = monitoring_records(stack, &case, &agency).await;
     World {
         document: doc,
         a,
@@ -291,7 +296,77 @@ async fn world(stack: &Stack) -> World {
         case,
         progress_report,
         agency,
+        urging,
     }
+}
+
+/// Bx's case designated for monitoring, with a directive and an urging of
+/// its agency, and the escalation the runner records for it (overdue since
+/// 2025): the urging's name.
+async fn monitoring_records(stack: &Stack, case: &str, agency: &str) -> String {
+    let mut monitoring = MonitoringServiceClient::new(stack.oversight_admin());
+    monitoring
+        .designate_case(o::DesignateCaseRequest {
+            parent: case.into(),
+            designation: Some(o::Designation {
+                designated_by: o::DesignatingBody::SteeringCommittee as i32,
+                decision_number: "01-QĐ/BCĐ".into(),
+                decision_date: date(2025, 4, 1),
+                criteria: vec![o::DesignationCriterion::Serious as i32],
+                reason: "Nghiêm trọng".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    let directive = monitoring
+        .create_directive(o::CreateDirectiveRequest {
+            parent: case.into(),
+            directive: Some(o::Directive {
+                agency: agency.into(),
+                content: "Khẩn trương xác minh".into(),
+                due_date: date(2099, 1, 1),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+    let urging = monitoring
+        .create_urging(o::CreateUrgingRequest {
+            parent: case.into(),
+            urging: Some(o::Urging {
+                agency: agency.into(),
+                directive,
+                content: "Đề nghị báo cáo".into(),
+                requested_deadline: date(2099, 1, 1),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+    for _ in 0..100 {
+        let found = monitoring
+            .list_escalations(o::ListEscalationsRequest {
+                parent: case.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .escalations;
+        if !found.is_empty() {
+            return urging;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no escalation recorded for the designated case in 10 s");
 }
 
 /// Bx's case in oversight, about B's member, with a progress report of the
@@ -793,6 +868,53 @@ fn plan() -> BTreeMap<&'static str, Case> {
         "CaseService/ListProgressReports",
         read!(oversight, CaseServiceClient, list_progress_reports, |w| {
             o::ListProgressReportsRequest {
+                parent: w.case,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "MonitoringService/GetDesignation",
+        read!(oversight, MonitoringServiceClient, get_designation, |w| {
+            o::GetDesignationRequest {
+                name: format!("{}/designation", w.case),
+            }
+        }),
+    );
+    p.insert(
+        "MonitoringService/ListMonitoredCases",
+        read!(
+            oversight,
+            MonitoringServiceClient,
+            list_monitored_cases,
+            |w| o::ListMonitoredCasesRequest {
+                organization: w.bx,
+                ..Default::default()
+            }
+        ),
+    );
+    p.insert(
+        "MonitoringService/ListDirectives",
+        read!(oversight, MonitoringServiceClient, list_directives, |w| {
+            o::ListDirectivesRequest {
+                parent: w.case,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "MonitoringService/ListUrgings",
+        read!(oversight, MonitoringServiceClient, list_urgings, |w| {
+            o::ListUrgingsRequest {
+                parent: w.case,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "MonitoringService/ListEscalations",
+        read!(oversight, MonitoringServiceClient, list_escalations, |w| {
+            o::ListEscalationsRequest {
                 parent: w.case,
                 ..Default::default()
             }

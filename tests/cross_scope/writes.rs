@@ -11,7 +11,10 @@ use probity_proto::probity::{
         organization_service_client::OrganizationServiceClient,
         review_service_client::ReviewServiceClient,
     },
-    oversight::v1::{self as o, case_service_client::CaseServiceClient},
+    oversight::v1::{
+        self as o, case_service_client::CaseServiceClient,
+        monitoring_service_client::MonitoringServiceClient,
+    },
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
         learning_report_service_client::LearningReportServiceClient,
@@ -710,5 +713,67 @@ fn add_oversight(p: &mut BTreeMap<&'static str, Case>) {
                 request_id: String::new(),
             }
         }),
+    );
+    p.insert(
+        "MonitoringService/DesignateCase",
+        change!(oversight, MonitoringServiceClient, designate_case, |w| {
+            o::DesignateCaseRequest {
+                parent: w.case,
+                designation: Some(o::Designation {
+                    designated_by: o::DesignatingBody::StandingCommittee as i32,
+                    decision_number: "02-QĐ/TU".into(),
+                    decision_date: date(2025, 4, 2),
+                    criteria: vec![o::DesignationCriterion::Complex as i32],
+                    reason: "Phức tạp".into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "MonitoringService/CreateDirective",
+        change!(oversight, MonitoringServiceClient, create_directive, |w| {
+            o::CreateDirectiveRequest {
+                parent: w.case,
+                directive: Some(o::Directive {
+                    agency: w.agency,
+                    content: "Chỉ đạo".into(),
+                    due_date: date(2099, 1, 1),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "MonitoringService/CreateUrging",
+        change!(oversight, MonitoringServiceClient, create_urging, |w| {
+            o::CreateUrgingRequest {
+                parent: w.case,
+                urging: Some(o::Urging {
+                    agency: w.agency,
+                    content: "Đôn đốc".into(),
+                    requested_deadline: date(2099, 1, 1),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "MonitoringService/RecordUrgingReply",
+        change!(
+            oversight,
+            MonitoringServiceClient,
+            record_urging_reply,
+            |w| {
+                o::RecordUrgingReplyRequest {
+                    name: w.urging,
+                    reply: "Trả lời".into(),
+                    ..Default::default()
+                }
+            }
+        ),
     );
 }

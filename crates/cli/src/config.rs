@@ -154,7 +154,7 @@ pub enum TokenCommand {
         #[arg(long)]
         agency: String,
         /// A role (repeat): reader, writer, review-committee,
-        /// declaration-control, document-registrar, case-officer, auditor, admin
+        /// declaration-control, document-registrar, case-officer, steering-committee, auditor, admin
         /// (`docs/security.md` says what each may do).
         #[arg(long = "role", default_value = "reader", value_parser = role_name)]
         roles: Vec<String>,

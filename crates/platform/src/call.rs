@@ -91,6 +91,25 @@ impl Call {
         Ok(Self::from_parts(caller, info))
     }
 
+    /// A call made by service `service` itself ([`Caller::service`]) for
+    /// `method` (a name for the audit log, e.g. `jobs/escalate`), on
+    /// `clock`: how a job that writes opens its write.
+    pub fn system(service: &str, method: &str, clock: Clock) -> Self {
+        Self::from_parts(
+            Caller::service(service),
+            CallInfo {
+                method: method.to_string(),
+                request_id: String::new(),
+                authorization: None,
+                deadline: None,
+                clock,
+                rule: None,
+                page_key: PageKey::generate(),
+                idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
+            },
+        )
+    }
+
     /// A call of `caller` with what the server layer knows of it; for the
     /// layer itself and for tests.
     pub fn from_parts(caller: Caller, info: CallInfo) -> Self {

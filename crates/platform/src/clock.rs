@@ -96,6 +96,12 @@ impl Clock {
     }
 }
 
+/// The first moment of `date` in Vietnam (00:00 UTC+7), in microseconds
+/// since the epoch: when a job for that day becomes due.
+pub fn start_of_day(date: Date) -> i64 {
+    date.midnight().assume_offset(VIETNAM).unix_timestamp() * 1_000_000
+}
+
 /// 09:00 in Vietnam (02:00 UTC) on `date`, in microseconds since the epoch.
 fn nine_am(date: Date) -> i64 {
     let midnight = date.midnight().assume_offset(VIETNAM);

@@ -248,6 +248,36 @@ impl Write {
     }
 }
 
+/// Schedules a job of `kind` about `key` outside any write: for a job that
+/// schedules its successor (a daily scan), which changes no record and so
+/// is not audited. Returns whether it is new (a job of the same kind and
+/// key is left as it is).
+pub async fn schedule(
+    db: &Database,
+    kind: &str,
+    key: &str,
+    run_after_micros: i64,
+    now_micros: i64,
+) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "INSERT INTO jobs (kind, key, payload, state, attempts, run_after_micros, last_error, \
+         created_micros, updated_micros) VALUES ($1, $2, $3, $4, 0, $5, '', $6, $6) \
+         ON CONFLICT (kind, key) DO NOTHING",
+    )
+    .bind(kind)
+    .bind(key)
+    .bind(Vec::<u8>::new())
+    .bind(JobState::Pending.as_str())
+    .bind(run_after_micros)
+    .bind(now_micros)
+    .execute(db.pool())
+    .await?;
+    if done.rows_affected() == 1 {
+        db.jobs_enqueued();
+    }
+    Ok(done.rows_affected() == 1)
+}
+
 /// The columns of [`Job`].
 const COLUMNS: &str = "id, kind, key, payload, state, attempts, run_after_micros, last_error, \
     created_micros, updated_micros";

@@ -47,6 +47,11 @@ pub enum Role {
     /// members for the officer. Cases name the people they are about, so a
     /// reader or writer of member records does not see them.
     CaseOfficer,
+    /// The Standing Committee and the steering committee on
+    /// anti-corruption, through their staff: designate cases for
+    /// monitoring, direct and urge the agencies handling them, and read the
+    /// cases in scope (also a reader, for the members oversight looks up).
+    SteeringCommittee,
     /// Reads and verifies the audit log (whole-tree scope only).
     Auditor,
     /// Every role, and the province-wide set-up: root organisations, dated
@@ -56,13 +61,14 @@ pub enum Role {
 
 impl Role {
     /// Every role, in the order `docs/security.md` lists them.
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Reader,
         Role::Writer,
         Role::ReviewCommittee,
         Role::DeclarationControl,
         Role::DocumentRegistrar,
         Role::CaseOfficer,
+        Role::SteeringCommittee,
         Role::Auditor,
         Role::Admin,
     ];
@@ -76,6 +82,7 @@ impl Role {
             Role::DeclarationControl => "declaration-control",
             Role::DocumentRegistrar => "document-registrar",
             Role::CaseOfficer => "case-officer",
+            Role::SteeringCommittee => "steering-committee",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
         }
@@ -87,12 +94,15 @@ impl Role {
     }
 
     /// True when holding `self` allows what `needed` allows: each role
-    /// grants itself, a writer and a case officer are also readers, an
-    /// admin is everyone.
+    /// grants itself, a writer, a case officer and the steering committee
+    /// are also readers, an admin is everyone.
     pub fn grants(self, needed: Role) -> bool {
         self == needed
             || self == Role::Admin
-            || (matches!(self, Role::Writer | Role::CaseOfficer) && needed == Role::Reader)
+            || (matches!(
+                self,
+                Role::Writer | Role::CaseOfficer | Role::SteeringCommittee
+            ) && needed == Role::Reader)
     }
 }
 
@@ -269,6 +279,13 @@ mod tests {
         assert!(!Role::CaseOfficer.grants(Role::Writer));
         assert!(!Role::Reader.grants(Role::CaseOfficer));
         assert!(!Role::Writer.grants(Role::CaseOfficer));
+    }
+
+    #[test]
+    fn the_steering_committee_reads_and_records_no_case() {
+        assert!(Role::SteeringCommittee.grants(Role::Reader));
+        assert!(!Role::SteeringCommittee.grants(Role::CaseOfficer));
+        assert!(!Role::CaseOfficer.grants(Role::SteeringCommittee));
     }
 
     #[test]

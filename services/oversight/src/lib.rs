@@ -29,6 +29,7 @@ use probity_platform::{Database, db::MigrationSet, jobs::Handlers, server::Serve
 use probity_proto::probity::oversight::v1::{
     agency_service_server::AgencyServiceServer, audit_service_server::AuditServiceServer,
     case_service_server::CaseServiceServer, job_service_server::JobServiceServer,
+    monitoring_service_server::MonitoringServiceServer,
     reference_service_server::ReferenceServiceServer,
 };
 
@@ -55,13 +56,15 @@ pub fn register(
         [
             ReferenceServiceServer::new(grpc::reference::Reference::new(db.clone())),
             AgencyServiceServer::new(grpc::agencies::Agencies::new(db.clone())),
-            CaseServiceServer::new(grpc::cases::Cases::new(db.clone(), members)),
+            CaseServiceServer::new(grpc::cases::Cases::new(db.clone(), members.clone())),
+            MonitoringServiceServer::new(grpc::monitoring::Monitoring::new(db.clone(), members)),
             JobServiceServer::new(grpc::jobs::JobApi::new(db.clone())),
             AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
         ]
     );
     server.add_policy(&policy::POLICY);
     server.add_database(db.clone(), &MIGRATIONS);
-    server.add_jobs(db, Handlers::new());
+    let scan = grpc::escalations::Scan::new(server.clock().clone());
+    server.add_jobs(db, Handlers::new().with(grpc::escalations::SCAN, scan));
     Ok(())
 }

@@ -6,7 +6,7 @@
 
 use probity_platform::policy::{
     Access::{Read, Shared, WholeTree, Write},
-    Role::{Admin, Auditor, CaseOfficer, Reader},
+    Role::{Admin, Auditor, CaseOfficer, Reader, SteeringCommittee},
     Rule, ServicePolicy, rule,
 };
 
@@ -22,15 +22,27 @@ const RULES: &[Rule] = &[
     // Cases, owned by their jurisdiction organisation. They name the
     // people they are about: case officers only, not member-record readers.
     rule("CaseService/CreateCase", "case", Write, &[CaseOfficer]),
-    rule("CaseService/GetCase", "case", Read, &[CaseOfficer]),
-    rule("CaseService/ListCases", "case", Read, &[CaseOfficer]),
+    rule("CaseService/GetCase", "case", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("CaseService/ListCases", "case", Read, &[CaseOfficer, SteeringCommittee]),
     rule("CaseService/MoveCase", "case", Write, &[CaseOfficer]),
     rule("CaseService/SuspendCase", "case", Write, &[CaseOfficer]),
     rule("CaseService/ResumeCase", "case", Write, &[CaseOfficer]),
     rule("CaseService/ExtendCaseDeadline", "case", Write, &[CaseOfficer]),
-    rule("CaseService/ListCaseEvents", "case", Read, &[CaseOfficer]),
+    rule("CaseService/ListCaseEvents", "case", Read, &[CaseOfficer, SteeringCommittee]),
     rule("CaseService/CreateProgressReport", "progress report", Write, &[CaseOfficer]),
-    rule("CaseService/ListProgressReports", "progress report", Read, &[CaseOfficer]),
+    rule("CaseService/ListProgressReports", "progress report", Read, &[CaseOfficer, SteeringCommittee]),
+    // Monitoring: the Standing Committee and the steering committee
+    // designate, direct and urge; case officers follow (and record the
+    // agencies' replies, as they file their reports).
+    rule("MonitoringService/DesignateCase", "designation", Write, &[SteeringCommittee]),
+    rule("MonitoringService/GetDesignation", "designation", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("MonitoringService/ListMonitoredCases", "case", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("MonitoringService/CreateDirective", "directive", Write, &[SteeringCommittee]),
+    rule("MonitoringService/ListDirectives", "directive", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("MonitoringService/CreateUrging", "urging", Write, &[SteeringCommittee]),
+    rule("MonitoringService/RecordUrgingReply", "urging", Write, &[CaseOfficer, SteeringCommittee]),
+    rule("MonitoringService/ListUrgings", "urging", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("MonitoringService/ListEscalations", "escalation", Read, &[CaseOfficer, SteeringCommittee]),
     // The service's background jobs.
     rule("JobService/ListJobs", "job", WholeTree, &[Admin]),
     rule("JobService/RetryJob", "job", WholeTree, &[Admin]),

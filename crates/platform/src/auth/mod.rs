@@ -54,8 +54,8 @@ pub struct Claims {
     /// mutual TLS it must be the agency of the client certificate.
     pub agency: String,
     /// Roles, by [`Role::as_str`]: `reader`, `writer`, `review-committee`,
-    /// `declaration-control`, `document-registrar`, `case-officer`, `auditor`,
-    /// `admin`.
+    /// `declaration-control`, `document-registrar`, `case-officer`,
+    /// `steering-committee`, `auditor`, `admin`.
     /// Names of no role are ignored.
     #[serde(default)]
     pub roles: Vec<String>,
@@ -183,6 +183,20 @@ impl TryFrom<Claims> for Caller {
 }
 
 impl Caller {
+    /// The service itself, for the work its job runner does on its own
+    /// account (escalations, deliveries): subject `service:{name}`, agency
+    /// `probity`, the whole tree, no role (it never passes the gateway).
+    /// Its writes are audited under that name.
+    pub fn service(name: &str) -> Self {
+        Self {
+            subject: format!("service:{name}"),
+            agency: "probity".into(),
+            roles: Vec::new(),
+            scope: Vec::new(),
+            all: true,
+        }
+    }
+
     /// True when one of the caller's roles grants `role` ([`Role::grants`]).
     pub fn holds(&self, role: Role) -> bool {
         self.roles

@@ -100,6 +100,17 @@ pub fn case_of(row: &CaseRow, parts: &Parts, today: Date) -> Result<Case, ApiErr
     })
 }
 
+/// The case `row` with its parts, as of the call's day.
+pub async fn answer(conn: &mut sqlx::AnyConnection, call: &Call, row: &CaseRow) -> Result<Case> {
+    let parts = case_parts::load(conn, &row.id).await?;
+    Ok(case_of(row, &parts, call.today())?)
+}
+
+/// The stored stage of a case.
+pub fn stage_of(row: &CaseRow) -> CaseStage {
+    CaseStage::try_from(row.stage as i32).unwrap_or_default()
+}
+
 /// Who made a change, for a case's history.
 pub fn actor(call: &Call) -> String {
     format!("{} ({})", call.caller.subject, call.caller.agency)
@@ -131,8 +142,7 @@ impl Cases {
         call: &Call,
         row: &CaseRow,
     ) -> Result<Case> {
-        let parts = case_parts::load(conn, &row.id).await?;
-        Ok(case_of(row, &parts, call.today())?)
+        answer(conn, call, row).await
     }
 
     /// The subjects as stored: each member's name read from members for

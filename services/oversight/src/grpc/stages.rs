@@ -15,7 +15,7 @@ use probity_proto::probity::oversight::v1::{
 
 use super::{
     access::visible_case,
-    cases::{Cases, actor},
+    cases::{Cases, actor, stage_of},
 };
 use crate::{
     error::{Error, Result},
@@ -48,11 +48,6 @@ fn event(row: &EventRow) -> Result<CaseEvent, ApiError> {
         actor: row.actor.clone(),
         create_time: Some(dates::timestamp(row.create_micros)),
     })
-}
-
-/// The stored stage of a case.
-fn stage_of(row: &CaseRow) -> CaseStage {
-    CaseStage::try_from(row.stage as i32).unwrap_or_default()
 }
 
 /// A history entry of a change made by `call`.

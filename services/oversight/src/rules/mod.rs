@@ -7,6 +7,8 @@ pub mod agencies;
 pub mod cases;
 pub mod clock;
 pub mod limits;
+pub mod monitoring;
 pub mod progress;
 pub mod sectors;
 pub mod stages;
+pub mod urgings;

@@ -86,6 +86,16 @@ const COLUMNS: &str = "id, code, title, kind, sector, jurisdiction_id, jurisdict
     stage_limit_days, stage_limit_citation, suspended_days, suspended_since, original_due, \
     extended_due, ever_suspended, revision, create_micros, update_micros";
 
+/// [`CaseRow`]'s columns of table alias `alias` (`c.id, c.code, …`), for
+/// joins.
+pub fn columns(alias: &str) -> String {
+    COLUMNS
+        .split(", ")
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The case with id `id`.
 pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<CaseRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(

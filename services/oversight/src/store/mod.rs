@@ -5,6 +5,9 @@
 pub mod agencies;
 pub mod case_parts;
 pub mod cases;
+pub mod escalations;
 pub mod events;
 pub mod limits;
+pub mod monitoring;
 pub mod progress;
+pub mod urgings;

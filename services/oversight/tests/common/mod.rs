@@ -21,7 +21,9 @@ use probity_proto::{
             Agency, AgencyKind, AgencyLevel, Case, CaseIntake, CaseKind, CaseOrigin, CaseSubject,
             CreateAgencyRequest, CreateCaseRequest, agency_service_client::AgencyServiceClient,
             audit_service_client::AuditServiceClient, case_service_client::CaseServiceClient,
-            job_service_client::JobServiceClient, reference_service_client::ReferenceServiceClient,
+            job_service_client::JobServiceClient,
+            monitoring_service_client::MonitoringServiceClient,
+            reference_service_client::ReferenceServiceClient,
         },
     },
 };
@@ -124,6 +126,27 @@ impl World {
     pub fn officer(&self, scope: &[&str]) -> Authed {
         self.oversight
             .with_token(&self.oversight.token("officer", &["case-officer"], scope))
+    }
+
+    /// A channel to oversight as the steering committee over `scope`.
+    pub fn steering(&self, scope: &[&str]) -> Authed {
+        self.oversight.with_token(
+            &self
+                .oversight
+                .token("steering", &["steering-committee"], scope),
+        )
+    }
+
+    pub fn monitoring(&self, channel: Authed) -> MonitoringServiceClient<Authed> {
+        MonitoringServiceClient::new(channel)
+    }
+
+    /// Moves the shared clock to `day` (tokens are minted afresh by each
+    /// channel helper).
+    pub fn set_today(&self, y: i32, m: u8, d: u8) {
+        self.oversight.clock.set_today(
+            time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap(),
+        );
     }
 
     /// A channel to oversight with `roles` over `scope`.
