@@ -65,6 +65,6 @@ pub fn register(
     server.add_policy(&policy::POLICY);
     server.add_database(db.clone(), &MIGRATIONS);
     let scan = grpc::escalations::Scan::new(server.clock().clone());
-    server.add_jobs(db, Handlers::new().with(grpc::escalations::SCAN, scan));
+    server.add_jobs(db, Handlers::new().with(rules::monitoring::SCAN_JOB, scan));
     Ok(())
 }

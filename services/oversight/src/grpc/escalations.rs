@@ -21,15 +21,12 @@ use probity_proto::probity::oversight::v1::{
 use super::{access::visible_case, cases::stage_of, monitoring::Monitoring};
 use crate::{
     error::Result,
-    rules::monitoring::crossings,
+    rules::monitoring::{SCAN_JOB as SCAN, crossings},
     store::{
         escalations::{self as store, EscalationRow},
         monitoring,
     },
 };
-
-/// The kind of the scan jobs.
-pub const SCAN: &str = "monitoring.scan";
 
 /// The wire form of an escalation.
 fn escalation(row: &EscalationRow) -> Result<Escalation, ApiError> {

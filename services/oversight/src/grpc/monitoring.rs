@@ -20,7 +20,6 @@ use tonic::{Request, Response, Status};
 use super::{
     access::{authorize_org, visible_case},
     cases::{actor, answer, stage_of},
-    escalations::SCAN,
 };
 use crate::{
     error::{Error, Result},
@@ -109,7 +108,8 @@ impl Monitoring {
         store::insert(w.conn(), &row).await?;
         // The scan looks at the case at once (and daily after).
         let key = format!("{}:{}", dates::to_sql(call.today()), case.id);
-        w.enqueue(SCAN, &key, &[], call.now_micros()).await?;
+        w.enqueue(rules::SCAN_JOB, &key, &[], call.now_micros())
+            .await?;
         let answered = designation(&row, &case, call.today())?;
         w.commit(&answered.name, &answered).await?;
         Ok(answered)

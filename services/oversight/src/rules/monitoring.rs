@@ -15,6 +15,9 @@ use crate::{
     rules::{clock::StageClock, stages::is_finished},
 };
 
+/// The kind of the jobs that scan the monitored cases for crossings.
+pub const SCAN_JOB: &str = "monitoring.scan";
+
 /// Days ahead of the due date that count as near it.
 pub const NEAR_DEADLINE_DAYS: i64 = 7;
 
