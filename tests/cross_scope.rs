@@ -30,6 +30,7 @@ use probity_proto::probity::{
     },
     oversight::v1::{
         self as o, case_service_client::CaseServiceClient,
+        discipline_service_client::DisciplineServiceClient,
         monitoring_service_client::MonitoringServiceClient,
     },
     study::v1::{
@@ -70,6 +71,7 @@ struct World {
     progress_report: String,
     agency: String,
     urging: String,
+    decision: String,
 }
 
 impl World {
@@ -88,6 +90,7 @@ impl World {
             &self.visit,
             &self.case,
             &self.progress_report,
+            &self.decision,
         ]
         .iter()
         .map(|n| n.rsplit('/').next().unwrap().to_string())
@@ -277,6 +280,25 @@ async fn world(stack: &Stack) -> World {
         .name;
     let (case, progress_report, agency) = oversight_records(stack, &bx, &member).await;
     let urging = monitoring_records(stack, &case, &agency).await;
+    let decision = DisciplineServiceClient::new(stack.oversight_admin())
+        .create_disciplinary_decision(o::CreateDisciplinaryDecisionRequest {
+            decision: Some(o::DisciplinaryDecision {
+                member: member.clone(),
+                form: o::DisciplineForm::Reprimand as i32,
+                deciding_organization: bx.clone(),
+                decision_number: "03-QĐ/UBKT".into(),
+                decision_date: date(2025, 5, 1),
+                effective_date: date(2025, 5, 1),
+                r#case: case.clone(),
+                reason: "Vi phạm".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
     World {
         document: doc,
         a,
@@ -297,6 +319,7 @@ async fn world(stack: &Stack) -> World {
         progress_report,
         agency,
         urging,
+        decision,
     }
 }
 
@@ -919,6 +942,27 @@ fn plan() -> BTreeMap<&'static str, Case> {
                 ..Default::default()
             }
         }),
+    );
+    p.insert(
+        "DisciplineService/GetDisciplinaryDecision",
+        read!(
+            oversight,
+            DisciplineServiceClient,
+            get_disciplinary_decision,
+            |w| o::GetDisciplinaryDecisionRequest { name: w.decision }
+        ),
+    );
+    p.insert(
+        "DisciplineService/ListDisciplinaryDecisions",
+        read!(
+            oversight,
+            DisciplineServiceClient,
+            list_disciplinary_decisions,
+            |w| o::ListDisciplinaryDecisionsRequest {
+                member: w.member,
+                ..Default::default()
+            }
+        ),
     );
     for shared in [
         "ReferenceService/ListSectors",

@@ -31,17 +31,43 @@ pub struct Stack {
 
 impl Stack {
     /// Starts members, then study and oversight pointed at it, on
-    /// `backend`.
+    /// `backend`, wired as `probity up` wires them: members reads
+    /// disciplinary decisions from oversight, oversight applies them in
+    /// members on its own account.
     pub async fn start(backend: &TestBackend) -> Self {
         let key = Issuer::generate();
         let mut options = TestOptions::new(probity_members::SCHEMA);
         options.issuer = Some(key.clone());
-        let members = TestServer::start(backend, options, probity_members::register).await;
-        Self::with_members(backend, members, key).await
+        let oversight_peer = probity_members::peers::OversightPeer::deferred();
+        let peers = probity_members::peers::Peers {
+            discipline: std::sync::Arc::new(oversight_peer.clone()),
+            ..Default::default()
+        };
+        let members = TestServer::start(backend, options, |server, db| {
+            probity_members::register_with(server, db, peers)
+        })
+        .await;
+        let service = service_identity(&members, &members.url());
+        let stack = Self::start_beside(backend, members, key, Some(service)).await;
+        oversight_peer
+            .connect_to(&stack.oversight.url(), None)
+            .expect("oversight url");
+        stack
     }
 
     /// Starts study and oversight pointed at a running members server.
     pub async fn with_members(backend: &TestBackend, members: TestServer, key: Issuer) -> Self {
+        Self::start_beside(backend, members, key, None).await
+    }
+
+    /// Starts study and oversight pointed at a running members server,
+    /// oversight applying decisions in members through `service`.
+    pub async fn start_beside(
+        backend: &TestBackend,
+        members: TestServer,
+        key: Issuer,
+        service: Option<probity_oversight::MembersAsService>,
+    ) -> Self {
         let peer =
             probity_study::MembersPeer::connect_lazy(&members.url(), None).expect("members url");
         let mut options = TestOptions::new(probity_study::SCHEMA);
@@ -53,7 +79,7 @@ impl Stack {
         let mut options = TestOptions::new(probity_oversight::SCHEMA);
         options.issuer = Some(key);
         let oversight = TestServer::start(backend, options, |server, db| {
-            probity_oversight::register(server, db, peer)
+            probity_oversight::register_with(server, db, peer, service)
         })
         .await;
         Self {
@@ -131,4 +157,23 @@ impl Stack {
             .into_inner()
             .name
     }
+}
+
+/// Oversight's own identity for members at `url`: tokens of
+/// `service:oversight` with the writer role over the whole tree, minted on
+/// `members`' key and clock for every delivery.
+pub fn service_identity(members: &TestServer, url: &str) -> probity_oversight::MembersAsService {
+    let issuer = members.issuer.clone();
+    let clock = members.clock.clone();
+    probity_oversight::MembersAsService::connect_lazy(url, None, move || {
+        Ok::<String, String>(issuer.sign(&probity_platform::auth::Claims::new(
+            "service:oversight",
+            "test-agency",
+            &["writer"],
+            &["*"],
+            clock.now_seconds(),
+            3600,
+        )))
+    })
+    .expect("members url")
 }

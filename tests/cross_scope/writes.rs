@@ -13,6 +13,7 @@ use probity_proto::probity::{
     },
     oversight::v1::{
         self as o, case_service_client::CaseServiceClient,
+        discipline_service_client::DisciplineServiceClient,
         monitoring_service_client::MonitoringServiceClient,
     },
     study::v1::{
@@ -773,6 +774,28 @@ fn add_oversight(p: &mut BTreeMap<&'static str, Case>) {
                     reply: "Trả lời".into(),
                     ..Default::default()
                 }
+            }
+        ),
+    );
+    p.insert(
+        "DisciplineService/CreateDisciplinaryDecision",
+        change!(
+            oversight,
+            DisciplineServiceClient,
+            create_disciplinary_decision,
+            Some("decision.member"),
+            |w| o::CreateDisciplinaryDecisionRequest {
+                decision: Some(o::DisciplinaryDecision {
+                    member: w.member,
+                    form: o::DisciplineForm::Warning as i32,
+                    deciding_organization: w.bx,
+                    decision_number: "04-QĐ/UBKT".into(),
+                    decision_date: date(2025, 5, 2),
+                    effective_date: date(2025, 5, 2),
+                    reason: "Vi phạm".into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
             }
         ),
     );

@@ -429,6 +429,19 @@ pub struct ServeArgs {
     /// oversight`; `probity up` uses its own address.
     #[arg(long, env = "PROBITY_MEMBERS_URL")]
     pub members_url: Option<String>,
+    /// Where members reaches the oversight service (`http://host:port`),
+    /// for the disciplinary decisions a review decision is capped by. Without
+    /// it `serve members` answers such decisions UNAVAILABLE (never "not
+    /// disciplined"); `probity up` uses its own address.
+    #[arg(long, env = "PROBITY_OVERSIGHT_URL")]
+    pub oversight_url: Option<String>,
+    /// A file holding oversight's own token for members (subject
+    /// `service:oversight`, role `writer`), read again at every delivery so
+    /// it can be rotated: oversight applies expulsions and removals from
+    /// post with it. Without it those decisions stay pending in `serve
+    /// oversight`; `probity up` mints one.
+    #[arg(long, env = "PROBITY_SERVICE_TOKEN_FILE")]
+    pub service_token_file: Option<std::path::PathBuf>,
     /// Serve plaintext gRPC on an address other than loopback: tokens and
     /// records then cross the network in clear. Without it (or TLS) such
     /// an address is refused.

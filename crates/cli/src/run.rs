@@ -191,13 +191,52 @@ async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         probity_study::MembersPeer::connect_lazy(&format!("{scheme}://{own}"), peer_tls.as_ref())
             .map_err(|e| anyhow::anyhow!(e))?;
 
+    // Oversight's own identity for members: a development token of
+    // `service:oversight`, minted afresh for every delivery.
+    let service_token = {
+        let issuer = issuer.clone();
+        let iss = args.tokens.issuers.first().cloned().unwrap_or_default();
+        let aud = args.tokens.audience.clone();
+        move || {
+            let now = probity_platform::Clock::system().now_seconds();
+            let mut claims = Claims::new(
+                "service:oversight",
+                crate::tls::DEV_AGENCY,
+                &[probity_platform::policy::Role::Writer.as_str()],
+                &["*"],
+                now,
+                3600,
+            );
+            claims.iss = iss.clone();
+            claims.aud = vec![aud.clone()];
+            Ok::<String, String>(issuer.sign(&claims))
+        }
+    };
+    let own_url = format!("{scheme}://{own}");
+    let service = probity_oversight::MembersAsService::connect_lazy(
+        &own_url,
+        peer_tls.as_ref(),
+        service_token,
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    let oversight_peer =
+        probity_members::peers::OversightPeer::connect_lazy(&own_url, peer_tls.as_ref())
+            .map_err(|e| anyhow::anyhow!(e))?;
+
     let mut server = ServerBuilder::new(server_config(&args)?);
     let members = open(&args, "members", probity_members::SCHEMA).await?;
-    probity_members::register(&mut server, members)?;
+    probity_members::register_with(
+        &mut server,
+        members,
+        probity_members::peers::Peers {
+            discipline: std::sync::Arc::new(oversight_peer),
+            ..Default::default()
+        },
+    )?;
     let study = open(&args, "study", probity_study::SCHEMA).await?;
     probity_study::register(&mut server, study, peer.clone())?;
     let oversight = open(&args, "oversight", probity_oversight::SCHEMA).await?;
-    probity_oversight::register(&mut server, oversight, peer)?;
+    probity_oversight::register_with(&mut server, oversight, peer, Some(service))?;
 
     println!("Probity is up on {scheme}://{addr} (members, study, oversight)");
     println!("Data: {}", args.key.data_dir.display());
@@ -240,8 +279,28 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
     let mut server = ServerBuilder::new(server_config(&args)?);
     match service {
         ServiceName::Members => {
+            let oversight = match args.oversight_url.as_deref() {
+                Some(url) => probity_members::peers::OversightPeer::connect_lazy(
+                    url,
+                    args.tls.peer()?.as_ref(),
+                )
+                .map_err(|e| anyhow::anyhow!(e))?,
+                None => {
+                    tracing::warn!(
+                        "no --oversight-url: review decisions will be refused UNAVAILABLE, as disciplinary decisions cannot be read"
+                    );
+                    probity_members::peers::OversightPeer::deferred()
+                }
+            };
             let db = open(&args, "members", probity_members::SCHEMA).await?;
-            probity_members::register(&mut server, db)?;
+            probity_members::register_with(
+                &mut server,
+                db,
+                probity_members::peers::Peers {
+                    discipline: std::sync::Arc::new(oversight),
+                    ..Default::default()
+                },
+            )?;
         }
         ServiceName::Study => {
             let Some(url) = args.members_url.as_deref() else {
@@ -264,8 +323,24 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
             let peer_tls = args.tls.peer()?;
             let peer = probity_oversight::MembersPeer::connect_lazy(url, peer_tls.as_ref())
                 .map_err(|e| anyhow::anyhow!(e))?;
+            let service = match &args.service_token_file {
+                Some(file) => Some(
+                    probity_oversight::MembersAsService::connect_lazy(
+                        url,
+                        peer_tls.as_ref(),
+                        probity_oversight::TokenFile(file.clone()),
+                    )
+                    .map_err(|e| anyhow::anyhow!(e))?,
+                ),
+                None => {
+                    tracing::warn!(
+                        "no --service-token-file: expulsions and removals from post stay pending, not applied in members"
+                    );
+                    None
+                }
+            };
             let db = open(&args, "oversight", probity_oversight::SCHEMA).await?;
-            probity_oversight::register(&mut server, db, peer)?;
+            probity_oversight::register_with(&mut server, db, peer, service)?;
         }
     }
     let listener = tokio::net::TcpListener::bind(args.listen)

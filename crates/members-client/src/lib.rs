@@ -11,7 +11,9 @@
 //! - the pure types of the answers: [`OrgInfo`], [`RosterEntry`],
 //!   [`ScopeView`];
 //! - [`MembersError`]: members down or refusing, kept apart from a bad
-//!   request so each service can say which.
+//!   request so each service can say which;
+//! - [`MembersAsService`]: the calls a service makes on its own account
+//!   (applying a disciplinary decision), with its own token.
 //!
 //! Study and oversight use it; members itself never does.
 
@@ -19,11 +21,13 @@ pub mod cached;
 pub mod names;
 pub mod peer;
 pub mod scope;
+pub mod service;
 pub mod tree;
 
 pub use cached::CachedScopes;
 pub use peer::{Members, MembersPeer};
 pub use scope::ScopeView;
+pub use service::{DeliveryError, MembersAsService, TokenFile, TokenSource};
 pub use tree::{MemberInfo, OrgInfo, RosterEntry};
 
 use probity_platform::ApiError;

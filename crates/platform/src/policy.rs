@@ -32,7 +32,8 @@ pub enum Role {
     Writer,
     /// Decides annual grades: the competent committee (cấp ủy có thẩm
     /// quyền). Does not propose; the one who proposed a grade may not decide
-    /// it.
+    /// it. Also a reader: it reads the members it grades (and oversight
+    /// reads them for it when it asks for their disciplinary decisions).
     ReviewCommittee,
     /// Controls asset declarations (the receiving and verifying unit):
     /// returns, hands over and publishes declarations, draws and concludes
@@ -94,14 +95,16 @@ impl Role {
     }
 
     /// True when holding `self` allows what `needed` allows: each role
-    /// grants itself, a writer, a case officer and the steering committee
-    /// are also readers, an admin is everyone.
+    /// grants itself; a writer, the review committee, a case officer and
+    /// the steering committee are also readers (the committee reads the
+    /// member it grades, and oversight reads the member for it); an admin
+    /// is everyone.
     pub fn grants(self, needed: Role) -> bool {
         self == needed
             || self == Role::Admin
             || (matches!(
                 self,
-                Role::Writer | Role::CaseOfficer | Role::SteeringCommittee
+                Role::Writer | Role::ReviewCommittee | Role::CaseOfficer | Role::SteeringCommittee
             ) && needed == Role::Reader)
     }
 }
@@ -263,7 +266,6 @@ mod tests {
     #[test]
     fn the_committee_and_control_roles_do_not_write_records() {
         for role in [
-            Role::ReviewCommittee,
             Role::DeclarationControl,
             Role::DocumentRegistrar,
             Role::Auditor,
@@ -271,6 +273,7 @@ mod tests {
             assert!(!role.grants(Role::Writer), "{role:?}");
             assert!(!role.grants(Role::Reader), "{role:?}");
         }
+        assert!(!Role::ReviewCommittee.grants(Role::Writer));
     }
 
     #[test]

@@ -317,7 +317,12 @@ struct Reprimanded(Arc<std::sync::Mutex<String>>);
 
 #[tonic::async_trait]
 impl DisciplineRecords for Reprimanded {
-    async fn decisions(&self, member: &str, year: i32) -> Result<Vec<EvidenceFact>, ApiError> {
+    async fn decisions(
+        &self,
+        _call: &probity_platform::Call,
+        member: &str,
+        year: i32,
+    ) -> Result<Vec<EvidenceFact>, ApiError> {
         let reprimanded = *self.0.lock().unwrap() == member && year == YEAR;
         Ok(if reprimanded {
             vec![EvidenceFact {

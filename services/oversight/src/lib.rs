@@ -28,12 +28,13 @@ use std::sync::Arc;
 use probity_platform::{Database, db::MigrationSet, jobs::Handlers, server::ServerBuilder};
 use probity_proto::probity::oversight::v1::{
     agency_service_server::AgencyServiceServer, audit_service_server::AuditServiceServer,
-    case_service_server::CaseServiceServer, job_service_server::JobServiceServer,
-    monitoring_service_server::MonitoringServiceServer,
+    case_service_server::CaseServiceServer, discipline_service_server::DisciplineServiceServer,
+    job_service_server::JobServiceServer, monitoring_service_server::MonitoringServiceServer,
     reference_service_server::ReferenceServiceServer,
 };
 
 pub use peers::{Members, MembersPeer};
+pub use probity_members_client::{MembersAsService, TokenFile, TokenSource};
 
 /// The service's PostgreSQL schema (and default SQLite file stem).
 pub const SCHEMA: &str = "oversight";
@@ -43,12 +44,26 @@ pub const SCHEMA: &str = "oversight";
 pub static MIGRATIONS: MigrationSet = probity_platform::migration_set!();
 
 /// Adds the oversight services over `db` to `server`, calling members
-/// through `members` (a [`MembersPeer`] in deployments), `db`'s migrations
-/// to its start-up and its job runner.
+/// through `members` (a [`MembersPeer`] in deployments) for callers, with
+/// no identity of its own for members: decisions to apply there stay
+/// pending. See [`register_with`].
 pub fn register(
     server: &mut ServerBuilder,
     db: Database,
     members: impl Members,
+) -> Result<(), std::convert::Infallible> {
+    register_with(server, db, members, None)
+}
+
+/// Adds the oversight services over `db` to `server`, calling members
+/// through `members` for callers and through `service` on its own account
+/// (applying disciplinary decisions), `db`'s migrations to its start-up and
+/// its job runner (escalation scans, deliveries).
+pub fn register_with(
+    server: &mut ServerBuilder,
+    db: Database,
+    members: impl Members,
+    service: Option<MembersAsService>,
 ) -> Result<(), std::convert::Infallible> {
     let members: Arc<dyn Members> = Arc::new(peers::CachedScopes::new(members));
     probity_platform::add_services!(
@@ -57,7 +72,11 @@ pub fn register(
             ReferenceServiceServer::new(grpc::reference::Reference::new(db.clone())),
             AgencyServiceServer::new(grpc::agencies::Agencies::new(db.clone())),
             CaseServiceServer::new(grpc::cases::Cases::new(db.clone(), members.clone())),
-            MonitoringServiceServer::new(grpc::monitoring::Monitoring::new(db.clone(), members)),
+            MonitoringServiceServer::new(grpc::monitoring::Monitoring::new(
+                db.clone(),
+                members.clone()
+            )),
+            DisciplineServiceServer::new(grpc::discipline::Discipline::new(db.clone(), members)),
             JobServiceServer::new(grpc::jobs::JobApi::new(db.clone())),
             AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
         ]
@@ -65,6 +84,12 @@ pub fn register(
     server.add_policy(&policy::POLICY);
     server.add_database(db.clone(), &MIGRATIONS);
     let scan = grpc::escalations::Scan::new(server.clock().clone());
-    server.add_jobs(db, Handlers::new().with(rules::monitoring::SCAN_JOB, scan));
+    let apply = grpc::delivery::Apply::new(service, server.clock().clone());
+    server.add_jobs(
+        db,
+        Handlers::new()
+            .with(rules::monitoring::SCAN_JOB, scan)
+            .with(rules::discipline::APPLY_JOB, apply),
+    );
     Ok(())
 }

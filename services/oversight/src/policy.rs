@@ -43,6 +43,11 @@ const RULES: &[Rule] = &[
     rule("MonitoringService/RecordUrgingReply", "urging", Write, &[CaseOfficer, SteeringCommittee]),
     rule("MonitoringService/ListUrgings", "urging", Read, &[CaseOfficer, SteeringCommittee]),
     rule("MonitoringService/ListEscalations", "escalation", Read, &[CaseOfficer, SteeringCommittee]),
+    // Disciplinary decisions, recorded by the inspection commissions'
+    // staff; read by whoever may read the member.
+    rule("DisciplineService/CreateDisciplinaryDecision", "disciplinary decision", Write, &[CaseOfficer]),
+    rule("DisciplineService/GetDisciplinaryDecision", "disciplinary decision", Read, &[Reader, CaseOfficer, SteeringCommittee]),
+    rule("DisciplineService/ListDisciplinaryDecisions", "disciplinary decision", Read, &[Reader, CaseOfficer, SteeringCommittee]),
     // The service's background jobs.
     rule("JobService/ListJobs", "job", WholeTree, &[Admin]),
     rule("JobService/RetryJob", "job", WholeTree, &[Admin]),

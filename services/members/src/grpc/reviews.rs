@@ -228,7 +228,11 @@ impl Reviews {
             .next()
             .unwrap_or_default()
             .to_string();
-        let decisions = self.peers.discipline.decisions(&member, year).await?;
+        let decisions = self
+            .peers
+            .discipline
+            .decisions(&call, &member, year)
+            .await?;
 
         let mut w = self.db.begin_write(&call, "", &req).await?;
         let s = self.for_step(w.conn(), &call, &req.name, &req.etag).await?;
@@ -336,8 +340,10 @@ impl Reviews {
     async fn evidence(&self, call: Call, req: GetReviewEvidenceRequest) -> Result<ReviewEvidence> {
         validate_year("year", req.year, call.today())?;
         let (discipline, study) = tokio::try_join!(
-            self.peers.discipline.decisions(&req.member, req.year),
-            self.peers.study.facts(&req.member, req.year)
+            self.peers
+                .discipline
+                .decisions(&call, &req.member, req.year),
+            self.peers.study.facts(&call, &req.member, req.year)
         )?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let member_id = visible_member(&mut conn, &call, "member", &req.member)

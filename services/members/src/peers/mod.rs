@@ -1,41 +1,70 @@
 //! What the members service needs from the other services, as interfaces:
-//! disciplinary decisions (from `oversight`) and study facts (from
-//! `study`). Until those services exist the defaults report nothing —
-//! nobody is disciplined — and the gRPC clients will implement these traits.
+//! disciplinary decisions (from `oversight`, [`OversightPeer`] over its
+//! gRPC API) and study facts (from `study`). Each call is made on behalf
+//! of the call being served (the caller's token, request id and deadline).
+//! [`NoRecords`] reports nothing — nobody disciplined — and serves the
+//! tests that run members alone; a deployment connects oversight, and when
+//! oversight cannot be reached a review decision fails with UNAVAILABLE,
+//! never "not disciplined".
+
+mod oversight;
 
 use std::sync::Arc;
 
-use probity_platform::ApiError;
+use probity_platform::{ApiError, Call};
 use probity_proto::probity::members::v1::EvidenceFact;
+
+pub use oversight::OversightPeer;
 
 /// Disciplinary decisions on members.
 #[tonic::async_trait]
 pub trait DisciplineRecords: Send + Sync + 'static {
-    /// Decisions on `member` (`members/{id}`) taking effect in `year`.
-    async fn decisions(&self, member: &str, year: i32) -> Result<Vec<EvidenceFact>, ApiError>;
+    /// Decisions on `member` (`members/{id}`) taking effect in `year`, read
+    /// for `call`'s caller.
+    async fn decisions(
+        &self,
+        call: &Call,
+        member: &str,
+        year: i32,
+    ) -> Result<Vec<EvidenceFact>, ApiError>;
 }
 
 /// Study attendance and learning reports of members.
 #[tonic::async_trait]
 pub trait StudyRecords: Send + Sync + 'static {
-    /// Facts about `member`'s study in `year`.
-    async fn facts(&self, member: &str, year: i32) -> Result<Vec<EvidenceFact>, ApiError>;
+    /// Facts about `member`'s study in `year`, read for `call`'s caller.
+    async fn facts(
+        &self,
+        call: &Call,
+        member: &str,
+        year: i32,
+    ) -> Result<Vec<EvidenceFact>, ApiError>;
 }
 
-/// Reports nothing: used until the other service is connected.
+/// Reports nothing: for members run alone (its own tests).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoRecords;
 
 #[tonic::async_trait]
 impl DisciplineRecords for NoRecords {
-    async fn decisions(&self, _member: &str, _year: i32) -> Result<Vec<EvidenceFact>, ApiError> {
+    async fn decisions(
+        &self,
+        _call: &Call,
+        _member: &str,
+        _year: i32,
+    ) -> Result<Vec<EvidenceFact>, ApiError> {
         Ok(Vec::new())
     }
 }
 
 #[tonic::async_trait]
 impl StudyRecords for NoRecords {
-    async fn facts(&self, _member: &str, _year: i32) -> Result<Vec<EvidenceFact>, ApiError> {
+    async fn facts(
+        &self,
+        _call: &Call,
+        _member: &str,
+        _year: i32,
+    ) -> Result<Vec<EvidenceFact>, ApiError> {
         Ok(Vec::new())
     }
 }

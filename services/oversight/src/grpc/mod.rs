@@ -8,6 +8,8 @@ pub mod access;
 pub mod agencies;
 pub mod audit;
 pub mod cases;
+pub mod delivery;
+pub mod discipline;
 pub mod escalations;
 pub mod jobs;
 pub mod monitoring;

@@ -6,6 +6,7 @@
 pub mod agencies;
 pub mod cases;
 pub mod clock;
+pub mod discipline;
 pub mod limits;
 pub mod monitoring;
 pub mod progress;

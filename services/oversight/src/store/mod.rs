@@ -5,6 +5,7 @@
 pub mod agencies;
 pub mod case_parts;
 pub mod cases;
+pub mod discipline;
 pub mod escalations;
 pub mod events;
 pub mod limits;
