@@ -5,6 +5,9 @@ and checks the error contract: field violations and ErrorInfo decoded with
 grpcio-status, ABORTED on a stale etag, and idempotent retries. Then a study
 plan over those members (study asks members over gRPC inside `probity up`),
 a class recorded with the client-streaming attendance call, and progress.
+Then oversight: a case about a member, an illegal move refused with its
+reason, and an expulsion that oversight applies in members on its own
+account (the identity `probity up` gives it).
 Prints 'N passed, M failed' and exits non-zero on any failure.
 """
 
@@ -22,6 +25,8 @@ from google.protobuf import timestamp_pb2
 from probity.members.v1 import members_pb2, members_pb2_grpc, organizations_pb2, organizations_pb2_grpc
 from probity.study.v1 import classes_pb2, classes_pb2_grpc, documents_pb2, documents_pb2_grpc
 from probity.study.v1 import plans_pb2, plans_pb2_grpc
+from probity.oversight.v1 import agencies_pb2, agencies_pb2_grpc, cases_pb2, cases_pb2_grpc
+from probity.oversight.v1 import discipline_pb2, discipline_pb2_grpc
 
 ADDR = os.environ["PROBITY_ADDR"]
 TOKEN = os.environ["PROBITY_TOKEN"]
@@ -34,6 +39,9 @@ documents = documents_pb2_grpc.DocumentServiceStub(channel)
 plans = plans_pb2_grpc.PlanServiceStub(channel)
 classes = classes_pb2_grpc.ClassServiceStub(channel)
 Kind = organizations_pb2.OrganizationKind
+agencies = agencies_pb2_grpc.AgencyServiceStub(channel)
+cases = cases_pb2_grpc.CaseServiceStub(channel)
+discipline = discipline_pb2_grpc.DisciplineServiceStub(channel)
 
 
 def create_org(code, kind, parent=""):
@@ -222,6 +230,84 @@ def test_study_plan_streamed_attendance_and_progress():
 
     want = (Decimal(200 * 100) / Decimal(len(roster))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert rate.percent == str(want), (rate.percent, want)
+
+
+def test_oversight_case_and_an_expulsion_applied_in_members():
+    import time
+
+    member = members.ListMembers(
+        members_pb2.ListMembersRequest(organization=state["cell"].name, page_size=1), metadata=AUTH
+    ).members[0]
+    police = agencies.CreateAgency(
+        agencies_pb2.CreateAgencyRequest(
+            agency=agencies_pb2.Agency(
+                code="PY-CSDT",
+                display_name="Cơ quan Cảnh sát điều tra",
+                kind=agencies_pb2.AGENCY_KIND_INVESTIGATION,
+                level=agencies_pb2.AGENCY_LEVEL_PROVINCE,
+            )
+        ),
+        metadata=AUTH,
+    )
+    case = cases.CreateCase(
+        cases_pb2.CreateCaseRequest(
+            case=cases_pb2.Case(
+                code="PY-VV-1",
+                title="Sai phạm giao đất",
+                kind=cases_pb2.CASE_KIND_INCIDENT,
+                sector="sectors/land",
+                jurisdiction=state["province"].name,
+                handling_agencies=[police.name],
+                subjects=[cases_pb2.CaseSubject(member=member.name)],
+                intakes=[
+                    cases_pb2.CaseIntake(
+                        origin=cases_pb2.CASE_ORIGIN_PRESS,
+                        origin_reference="Báo 12/2025",
+                        received_date=date_pb2.Date(year=2025, month=3, day=1),
+                    )
+                ],
+            )
+        ),
+        metadata=AUTH,
+    )
+    assert case.stage == cases_pb2.CASE_STAGE_RECEIVED, case.stage
+    assert case.subjects[0].full_name == member.full_name
+    try:
+        cases.MoveCase(
+            cases_pb2.MoveCaseRequest(name=case.name, stage=cases_pb2.CASE_STAGE_ON_TRIAL, reason="x"),
+            metadata=AUTH,
+        )
+    except grpc.RpcError as e:
+        assert e.code() == grpc.StatusCode.FAILED_PRECONDITION, e.code()
+        assert details(e)[0] == "ILLEGAL_TRANSITION"
+        assert "CASE_STAGE_VERIFYING" in e.details()
+    else:
+        raise AssertionError("an illegal move was accepted")
+    decision = discipline.CreateDisciplinaryDecision(
+        discipline_pb2.CreateDisciplinaryDecisionRequest(
+            decision=discipline_pb2.DisciplinaryDecision(
+                member=member.name,
+                form=discipline_pb2.DISCIPLINE_FORM_EXPULSION,
+                deciding_organization=state["province"].name,
+                decision_number="45-QĐ/UBKTTU",
+                decision_date=date_pb2.Date(year=2025, month=6, day=1),
+                effective_date=date_pb2.Date(year=2025, month=6, day=1),
+                case=case.name,
+                reason="Vi phạm nghiêm trọng",
+            )
+        ),
+        metadata=AUTH,
+    )
+    for _ in range(100):
+        decision = discipline.GetDisciplinaryDecision(
+            discipline_pb2.GetDisciplinaryDecisionRequest(name=decision.name), metadata=AUTH
+        )
+        if decision.members_effect != discipline_pb2.MEMBERS_EFFECT_PENDING:
+            break
+        time.sleep(0.1)
+    assert decision.members_effect == discipline_pb2.MEMBERS_EFFECT_APPLIED, decision
+    now = members.GetMember(members_pb2.GetMemberRequest(name=member.name), metadata=AUTH)
+    assert now.status == members_pb2.MEMBER_STATUS_EXPELLED, now.status
 
 
 def test_no_token_is_unauthenticated():
