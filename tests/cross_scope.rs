@@ -31,6 +31,7 @@ use probity_proto::probity::{
     oversight::v1::{
         self as o, case_service_client::CaseServiceClient,
         discipline_service_client::DisciplineServiceClient,
+        inspection_service_client::InspectionServiceClient,
         monitoring_service_client::MonitoringServiceClient,
     },
     study::v1::{
@@ -72,6 +73,7 @@ struct World {
     agency: String,
     urging: String,
     decision: String,
+    inspection: String,
 }
 
 impl World {
@@ -91,6 +93,7 @@ impl World {
             &self.case,
             &self.progress_report,
             &self.decision,
+            &self.inspection,
         ]
         .iter()
         .map(|n| n.rsplit('/').next().unwrap().to_string())
@@ -280,6 +283,24 @@ async fn world(stack: &Stack) -> World {
         .name;
     let (case, progress_report, agency) = oversight_records(stack, &bx, &member).await;
     let urging = monitoring_records(stack, &case, &agency).await;
+    let inspection = InspectionServiceClient::new(stack.oversight_admin())
+        .create_inspection(o::CreateInspectionRequest {
+            inspection: Some(o::Inspection {
+                kind: o::InspectionKind::Party as i32,
+                organization: bx.clone(),
+                subject: member.clone(),
+                decision_number: "02-QĐ/UBKT".into(),
+                period_start: date(2024, 1, 1),
+                period_end: date(2024, 12, 31),
+                start_date: date(2025, 2, 1),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
     let decision = DisciplineServiceClient::new(stack.oversight_admin())
         .create_disciplinary_decision(o::CreateDisciplinaryDecisionRequest {
             decision: Some(o::DisciplinaryDecision {
@@ -320,6 +341,7 @@ async fn world(stack: &Stack) -> World {
         agency,
         urging,
         decision,
+        inspection,
     }
 }
 
@@ -939,6 +961,21 @@ fn plan() -> BTreeMap<&'static str, Case> {
         read!(oversight, MonitoringServiceClient, list_escalations, |w| {
             o::ListEscalationsRequest {
                 parent: w.case,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "InspectionService/GetInspection",
+        read!(oversight, InspectionServiceClient, get_inspection, |w| {
+            o::GetInspectionRequest { name: w.inspection }
+        }),
+    );
+    p.insert(
+        "InspectionService/ListInspections",
+        read!(oversight, InspectionServiceClient, list_inspections, |w| {
+            o::ListInspectionsRequest {
+                organization: w.bx,
                 ..Default::default()
             }
         }),

@@ -14,6 +14,7 @@ use probity_proto::probity::{
     oversight::v1::{
         self as o, case_service_client::CaseServiceClient,
         discipline_service_client::DisciplineServiceClient,
+        inspection_service_client::InspectionServiceClient,
         monitoring_service_client::MonitoringServiceClient,
     },
     study::v1::{
@@ -796,6 +797,43 @@ fn add_oversight(p: &mut BTreeMap<&'static str, Case>) {
                     ..Default::default()
                 }),
                 request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "InspectionService/CreateInspection",
+        change!(
+            oversight,
+            InspectionServiceClient,
+            create_inspection,
+            Some("inspection.organization"),
+            |w| o::CreateInspectionRequest {
+                inspection: Some(o::Inspection {
+                    kind: o::InspectionKind::Party as i32,
+                    organization: w.bx,
+                    subject: w.member,
+                    decision_number: "09-QĐ/UBKT".into(),
+                    period_start: date(2024, 1, 1),
+                    period_end: date(2024, 12, 31),
+                    start_date: date(2025, 2, 2),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "InspectionService/ConcludeInspection",
+        change!(
+            oversight,
+            InspectionServiceClient,
+            conclude_inspection,
+            |w| {
+                o::ConcludeInspectionRequest {
+                    name: w.inspection,
+                    findings: "Kết luận".into(),
+                    ..Default::default()
+                }
             }
         ),
     );

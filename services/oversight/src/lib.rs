@@ -29,7 +29,8 @@ use probity_platform::{Database, db::MigrationSet, jobs::Handlers, server::Serve
 use probity_proto::probity::oversight::v1::{
     agency_service_server::AgencyServiceServer, audit_service_server::AuditServiceServer,
     case_service_server::CaseServiceServer, discipline_service_server::DisciplineServiceServer,
-    job_service_server::JobServiceServer, monitoring_service_server::MonitoringServiceServer,
+    inspection_service_server::InspectionServiceServer, job_service_server::JobServiceServer,
+    monitoring_service_server::MonitoringServiceServer,
     reference_service_server::ReferenceServiceServer,
 };
 
@@ -76,7 +77,11 @@ pub fn register_with(
                 db.clone(),
                 members.clone()
             )),
-            DisciplineServiceServer::new(grpc::discipline::Discipline::new(db.clone(), members)),
+            DisciplineServiceServer::new(grpc::discipline::Discipline::new(
+                db.clone(),
+                members.clone()
+            )),
+            InspectionServiceServer::new(grpc::inspections::Inspections::new(db.clone(), members)),
             JobServiceServer::new(grpc::jobs::JobApi::new(db.clone())),
             AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
         ]

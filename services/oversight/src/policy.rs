@@ -43,6 +43,11 @@ const RULES: &[Rule] = &[
     rule("MonitoringService/RecordUrgingReply", "urging", Write, &[CaseOfficer, SteeringCommittee]),
     rule("MonitoringService/ListUrgings", "urging", Read, &[CaseOfficer, SteeringCommittee]),
     rule("MonitoringService/ListEscalations", "escalation", Read, &[CaseOfficer, SteeringCommittee]),
+    // Inspections, owned by the organisation whose area they are in.
+    rule("InspectionService/CreateInspection", "inspection", Write, &[CaseOfficer]),
+    rule("InspectionService/GetInspection", "inspection", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("InspectionService/ListInspections", "inspection", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("InspectionService/ConcludeInspection", "inspection", Write, &[CaseOfficer]),
     // Disciplinary decisions, recorded by the inspection commissions'
     // staff; read by whoever may read the member.
     rule("DisciplineService/CreateDisciplinaryDecision", "disciplinary decision", Write, &[CaseOfficer]),

@@ -30,7 +30,7 @@ use crate::{
         case_parts::{self, IntakeRow, Parts, SubjectRow},
         cases::{self as store, CaseRow, Filter},
         events::{self, EventRow},
-        limits,
+        inspections, limits,
     },
 };
 
@@ -97,6 +97,11 @@ pub fn case_of(row: &CaseRow, parts: &Parts, today: Date) -> Result<Case, ApiErr
         etag: etag(row.revision),
         create_time: Some(dates::timestamp(row.create_micros)),
         update_time: Some(dates::timestamp(row.update_micros)),
+        inspection: if row.inspection_id.is_empty() {
+            String::new()
+        } else {
+            format!("inspections/{}", row.inspection_id)
+        },
     })
 }
 
@@ -253,6 +258,7 @@ impl Cases {
             revision: 1,
             create_micros: now,
             update_micros: now,
+            inspection_id: new.inspection_id.clone(),
         };
         row.set_clock(&StageClock::start(received, limit.days));
         store::insert(w.conn(), &row).await?;
@@ -335,6 +341,17 @@ async fn check_references(
             v.add(
                 format!("case.handling_agencies[{i}]"),
                 format!("agencies/{id} is not registered"),
+            );
+        }
+    }
+    if !new.inspection_id.is_empty() {
+        let visible = inspections::load(conn, &new.inspection_id)
+            .await?
+            .is_some_and(|i| view.covers(&i.org_id));
+        if !visible {
+            v.add(
+                "case.inspection",
+                format!("inspections/{} not found", new.inspection_id),
             );
         }
     }

@@ -26,6 +26,7 @@ use crate::{
     store::{
         cases,
         discipline::{self as store, DecisionRow},
+        inspections,
     },
 };
 
@@ -49,6 +50,11 @@ pub fn decision(row: &DecisionRow) -> Result<DisciplinaryDecision, ApiError> {
         members_effect: row.members_effect as i32,
         members_effect_detail: row.members_effect_detail.clone(),
         create_time: Some(dates::timestamp(row.create_micros)),
+        inspection: if row.inspection_id.is_empty() {
+            String::new()
+        } else {
+            format!("inspections/{}", row.inspection_id)
+        },
     })
 }
 
@@ -109,6 +115,18 @@ impl Discipline {
                 .into());
             }
         }
+        if !new.inspection_id.is_empty() {
+            let visible = inspections::load(w.conn(), &new.inspection_id)
+                .await?
+                .is_some_and(|i| view.covers(&i.org_id));
+            if !visible {
+                return Err(ApiError::invalid(
+                    "decision.inspection",
+                    format!("{} not found", given.inspection),
+                )
+                .into());
+            }
+        }
         let effect = rules::initial_effect(new.form);
         let now = call.now_micros();
         let row = DecisionRow {
@@ -126,6 +144,7 @@ impl Discipline {
             members_effect_detail: String::new(),
             create_micros: now,
             update_micros: now,
+            inspection_id: new.inspection_id,
         };
         store::insert(w.conn(), &row).await?;
         if effect == MembersEffect::Pending {

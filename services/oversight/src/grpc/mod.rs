@@ -11,6 +11,7 @@ pub mod cases;
 pub mod delivery;
 pub mod discipline;
 pub mod escalations;
+pub mod inspections;
 pub mod jobs;
 pub mod monitoring;
 mod progress;

@@ -63,6 +63,8 @@ pub struct NewCase {
     pub loss_vnd: i64,
     /// The intake.
     pub intake: NewIntake,
+    /// The inspection that produced it; empty when none.
+    pub inspection_id: String,
 }
 
 /// The key under which an origin reference marks a duplicate: folded
@@ -221,6 +223,17 @@ pub fn validate(c: &Case, today: Date) -> Result<NewCase> {
     );
     v.check(c.loss_vnd < 0, "case.loss_vnd", "must not be negative");
     let intake = intake(&mut v, &c.intakes, today);
+    let inspection_id = if c.inspection.is_empty() {
+        String::new()
+    } else {
+        match parse_name("case.inspection", &c.inspection, "inspections") {
+            Ok(id) => id.to_string(),
+            Err(_) => {
+                v.add("case.inspection", "must be `inspections/{id}`");
+                String::new()
+            }
+        }
+    };
     v.into_result()?;
     Ok(NewCase {
         code,
@@ -233,6 +246,7 @@ pub fn validate(c: &Case, today: Date) -> Result<NewCase> {
         linked_ids,
         loss_vnd: c.loss_vnd,
         intake,
+        inspection_id,
     })
 }
 

@@ -31,6 +31,8 @@ pub struct NewDecision {
     pub case_id: String,
     /// Why.
     pub reason: String,
+    /// The inspection's id; empty when none.
+    pub inspection_id: String,
 }
 
 /// Checks a decision recorded on `today`.
@@ -112,6 +114,17 @@ pub fn validate(d: &DisciplinaryDecision, today: Date) -> Result<NewDecision> {
         "decision.reason",
         "required, at most 2,000 characters",
     );
+    let inspection_id = if d.inspection.is_empty() {
+        String::new()
+    } else {
+        match parse_name("decision.inspection", &d.inspection, "inspections") {
+            Ok(id) => id.to_string(),
+            Err(_) => {
+                v.add("decision.inspection", "must be `inspections/{id}`");
+                String::new()
+            }
+        }
+    };
     v.into_result()?;
     Ok(NewDecision {
         member_id,
@@ -122,6 +135,7 @@ pub fn validate(d: &DisciplinaryDecision, today: Date) -> Result<NewDecision> {
         effective_date,
         case_id,
         reason,
+        inspection_id,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod agencies;
 pub mod cases;
 pub mod clock;
 pub mod discipline;
+pub mod inspections;
 pub mod limits;
 pub mod monitoring;
 pub mod progress;

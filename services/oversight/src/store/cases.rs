@@ -55,6 +55,8 @@ pub struct CaseRow {
     pub create_micros: i64,
     /// Last changed (µs).
     pub update_micros: i64,
+    /// The inspection that produced it; empty when none.
+    pub inspection_id: String,
 }
 
 impl CaseRow {
@@ -84,7 +86,7 @@ impl CaseRow {
 const COLUMNS: &str = "id, code, title, kind, sector, jurisdiction_id, jurisdiction_lineage, \
     loss_vnd, recovered_vnd, received_date, stage, suspended_stage, stage_start, \
     stage_limit_days, stage_limit_citation, suspended_days, suspended_since, original_due, \
-    extended_due, ever_suspended, revision, create_micros, update_micros";
+    extended_due, ever_suspended, revision, create_micros, update_micros, inspection_id";
 
 /// [`CaseRow`]'s columns of table alias `alias` (`c.id, c.code, …`), for
 /// joins.
@@ -119,7 +121,7 @@ pub async fn code_taken(conn: &mut AnyConnection, code: &str) -> Result<bool> {
 pub async fn insert(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO cases ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
     )))
     .bind(&c.id)
     .bind(&c.code)
@@ -144,6 +146,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
     .bind(c.revision)
     .bind(c.create_micros)
     .bind(c.update_micros)
+    .bind(&c.inspection_id)
     .execute(conn)
     .await?;
     Ok(())

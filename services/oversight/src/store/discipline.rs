@@ -35,11 +35,13 @@ pub struct DecisionRow {
     pub create_micros: i64,
     /// Last changed (µs).
     pub update_micros: i64,
+    /// The inspection it follows; empty when none.
+    pub inspection_id: String,
 }
 
 const COLUMNS: &str = "id, member_id, member_name, form, deciding_org_id, decision_number, \
     decision_date, effective_date, case_id, reason, members_effect, members_effect_detail, \
-    create_micros, update_micros";
+    create_micros, update_micros, inspection_id";
 
 /// The decision with id `id`.
 pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<DecisionRow>> {
@@ -55,7 +57,7 @@ pub async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<DecisionR
 pub async fn insert(conn: &mut AnyConnection, d: &DecisionRow) -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO disciplinary_decisions ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     )))
     .bind(&d.id)
     .bind(&d.member_id)
@@ -71,6 +73,7 @@ pub async fn insert(conn: &mut AnyConnection, d: &DecisionRow) -> Result<()> {
     .bind(&d.members_effect_detail)
     .bind(d.create_micros)
     .bind(d.update_micros)
+    .bind(&d.inspection_id)
     .execute(conn)
     .await?;
     Ok(())

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod discipline;
 pub mod escalations;
 pub mod events;
+pub mod inspections;
 pub mod limits;
 pub mod monitoring;
 pub mod progress;
