@@ -38,6 +38,7 @@ use probity_proto::probity::{
         self as s, class_service_client::ClassServiceClient,
         learning_report_service_client::LearningReportServiceClient,
         plan_service_client::PlanServiceClient,
+        study_record_service_client::StudyRecordServiceClient,
         supervision_service_client::SupervisionServiceClient,
     },
 };
@@ -869,6 +870,18 @@ fn plan() -> BTreeMap<&'static str, Case> {
             |w| s::ListSupervisionVisitsRequest {
                 plan: w.plan,
                 ..Default::default()
+            }
+        ),
+    );
+    p.insert(
+        "StudyRecordService/GetMemberStudyRecord",
+        read!(
+            study,
+            StudyRecordServiceClient,
+            get_member_study_record,
+            |w| s::GetMemberStudyRecordRequest {
+                member: w.member,
+                year: 2017,
             }
         ),
     );

@@ -471,3 +471,45 @@ async fn while_members_is_down_reads_work_and_member_writes_record_nothing() {
         assert_eq!(still.total.unwrap().attendance.unwrap().numerator, 5);
     }
 }
+
+#[tokio::test]
+async fn a_members_review_evidence_shows_the_classes_study_recorded() {
+    for backend in backends() {
+        let stack = Stack::start(&backend).await;
+        let w = world(&stack).await;
+        let plan = plan(&stack, &w).await;
+        let mut classes = ClassServiceClient::new(stack.study_admin());
+        let held = schedule(
+            &mut classes,
+            class(&plan.name, &w.c1, "Chi bộ C1 học tập", (2017, 1, 12)),
+        )
+        .await;
+        record(
+            &mut classes,
+            &held.name,
+            vec![entry(&w.c1_members[1], "present")],
+        )
+        .await;
+        let evidence =
+            probity_proto::probity::members::v1::review_service_client::ReviewServiceClient::new(
+                stack.members_admin(),
+            )
+            .get_review_evidence(
+                probity_proto::probity::members::v1::GetReviewEvidenceRequest {
+                    member: w.c1_members[1].clone(),
+                    year: 2017,
+                },
+            )
+            .await
+            .unwrap()
+            .into_inner();
+        let attended: Vec<_> = evidence
+            .facts
+            .iter()
+            .filter(|f| f.source == "study" && f.kind == "ATTENDANCE")
+            .collect();
+        assert_eq!(attended.len(), 1, "{backend}: {:?}", evidence.facts);
+        assert_eq!(attended[0].resource, held.name);
+        assert!(attended[0].summary.contains("present"));
+    }
+}

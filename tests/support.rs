@@ -32,16 +32,17 @@ pub struct Stack {
 impl Stack {
     /// Starts members, then study and oversight pointed at it, on
     /// `backend`, wired as `probity up` wires them: members reads
-    /// disciplinary decisions from oversight, oversight applies them in
-    /// members on its own account.
+    /// disciplinary decisions from oversight and study facts from study,
+    /// oversight applies decisions in members on its own account.
     pub async fn start(backend: &TestBackend) -> Self {
         let key = Issuer::generate();
         let mut options = TestOptions::new(probity_members::SCHEMA);
         options.issuer = Some(key.clone());
         let oversight_peer = probity_members::peers::OversightPeer::deferred();
+        let study_peer = probity_members::peers::StudyPeer::deferred();
         let peers = probity_members::peers::Peers {
             discipline: std::sync::Arc::new(oversight_peer.clone()),
-            ..Default::default()
+            study: std::sync::Arc::new(study_peer.clone()),
         };
         let members = TestServer::start(backend, options, |server, db| {
             probity_members::register_with(server, db, peers)
@@ -52,6 +53,9 @@ impl Stack {
         oversight_peer
             .connect_to(&stack.oversight.url(), None)
             .expect("oversight url");
+        study_peer
+            .connect_to(&stack.study.url(), None)
+            .expect("study url");
         stack
     }
 

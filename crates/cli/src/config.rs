@@ -435,6 +435,11 @@ pub struct ServeArgs {
     /// disciplined"); `probity up` uses its own address.
     #[arg(long, env = "PROBITY_OVERSIGHT_URL")]
     pub oversight_url: Option<String>,
+    /// Where members reaches the study service (`http://host:port`), for
+    /// the study facts a review's evidence shows. Without it `serve
+    /// members` shows none; `probity up` uses its own address.
+    #[arg(long, env = "PROBITY_STUDY_URL")]
+    pub study_url: Option<String>,
     /// A file holding oversight's own token for members (subject
     /// `service:oversight`, role `writer`), read again at every delivery so
     /// it can be rotated: oversight applies expulsions and removals from

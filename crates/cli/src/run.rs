@@ -222,6 +222,8 @@ async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     let oversight_peer =
         probity_members::peers::OversightPeer::connect_lazy(&own_url, peer_tls.as_ref())
             .map_err(|e| anyhow::anyhow!(e))?;
+    let study_peer = probity_members::peers::StudyPeer::connect_lazy(&own_url, peer_tls.as_ref())
+        .map_err(|e| anyhow::anyhow!(e))?;
 
     let mut server = ServerBuilder::new(server_config(&args)?);
     let members = open(&args, "members", probity_members::SCHEMA).await?;
@@ -230,7 +232,7 @@ async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         members,
         probity_members::peers::Peers {
             discipline: std::sync::Arc::new(oversight_peer),
-            ..Default::default()
+            study: std::sync::Arc::new(study_peer),
         },
     )?;
     let study = open(&args, "study", probity_study::SCHEMA).await?;
@@ -292,13 +294,26 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
                     probity_members::peers::OversightPeer::deferred()
                 }
             };
+            let study: std::sync::Arc<dyn probity_members::peers::StudyRecords> = match args
+                .study_url
+                .as_deref()
+            {
+                Some(url) => std::sync::Arc::new(
+                    probity_members::peers::StudyPeer::connect_lazy(url, args.tls.peer()?.as_ref())
+                        .map_err(|e| anyhow::anyhow!(e))?,
+                ),
+                None => {
+                    tracing::warn!("no --study-url: review evidence shows no study facts");
+                    std::sync::Arc::new(probity_members::peers::NoRecords)
+                }
+            };
             let db = open(&args, "members", probity_members::SCHEMA).await?;
             probity_members::register_with(
                 &mut server,
                 db,
                 probity_members::peers::Peers {
                     discipline: std::sync::Arc::new(oversight),
-                    ..Default::default()
+                    study,
                 },
             )?;
         }

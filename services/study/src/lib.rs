@@ -28,7 +28,8 @@ use probity_proto::probity::study::v1::{
     audit_service_server::AuditServiceServer, class_service_server::ClassServiceServer,
     document_service_server::DocumentServiceServer,
     learning_report_service_server::LearningReportServiceServer,
-    plan_service_server::PlanServiceServer, supervision_service_server::SupervisionServiceServer,
+    plan_service_server::PlanServiceServer, study_record_service_server::StudyRecordServiceServer,
+    supervision_service_server::SupervisionServiceServer,
 };
 
 pub use peers::{Members, MembersPeer};
@@ -59,7 +60,11 @@ pub fn register(
                 db.clone(),
                 members.clone()
             )),
-            SupervisionServiceServer::new(grpc::supervision::Supervision::new(db.clone(), members)),
+            SupervisionServiceServer::new(grpc::supervision::Supervision::new(
+                db.clone(),
+                members.clone()
+            )),
+            StudyRecordServiceServer::new(grpc::records::StudyRecords::new(db.clone(), members)),
             AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
         ]
     );

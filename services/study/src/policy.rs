@@ -50,6 +50,9 @@ const RULES: &[Rule] = &[
     rule("SupervisionService/CreateSupervisionVisit", "supervision visit", Write, &[Writer]),
     rule("SupervisionService/GetSupervisionVisit", "supervision visit", Read, &[Reader]),
     rule("SupervisionService/ListSupervisionVisits", "supervision visit", Read, &[Reader]),
+    // One member's study, for the review evidence: whoever may read the
+    // member in members.
+    rule("StudyRecordService/GetMemberStudyRecord", "study record", Read, &[Reader]),
     // The audit log spans every organisation.
     rule("AuditService/ListAuditEntries", "audit entry", WholeTree, &[Auditor]),
     rule("AuditService/VerifyAuditChain", "audit entry", WholeTree, &[Auditor]),

@@ -1,6 +1,6 @@
 //! What the members service needs from the other services, as interfaces:
 //! disciplinary decisions (from `oversight`, [`OversightPeer`] over its
-//! gRPC API) and study facts (from `study`). Each call is made on behalf
+//! gRPC API) and study facts (from `study`, [`StudyPeer`]). Each call is made on behalf
 //! of the call being served (the caller's token, request id and deadline).
 //! [`NoRecords`] reports nothing — nobody disciplined — and serves the
 //! tests that run members alone; a deployment connects oversight, and when
@@ -8,6 +8,7 @@
 //! never "not disciplined".
 
 mod oversight;
+mod study;
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use probity_platform::{ApiError, Call};
 use probity_proto::probity::members::v1::EvidenceFact;
 
 pub use oversight::OversightPeer;
+pub use study::StudyPeer;
 
 /// Disciplinary decisions on members.
 #[tonic::async_trait]

@@ -11,5 +11,6 @@ pub mod classes;
 pub mod documents;
 pub mod plans;
 mod progress;
+pub mod records;
 pub mod reports;
 pub mod supervision;

@@ -12,6 +12,7 @@ pub mod plans;
 pub mod progress;
 #[cfg(test)]
 mod properties;
+pub mod records;
 pub mod reports;
 pub mod rosters;
 pub mod statuses;

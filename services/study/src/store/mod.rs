@@ -7,6 +7,7 @@ pub mod classes;
 pub mod documents;
 pub mod plans;
 pub mod progress;
+pub mod records;
 pub mod reports;
 pub mod rosters;
 pub mod supervision;
