@@ -1,14 +1,24 @@
 //! The seed scenario end to end: `probity demo seed-scenario`'s loader
 //! records the province and the plan `31-KH/TU` through the public API of
 //! members and study (separate servers), and the progress RPC gives the
-//! source document's figures. On every backend.
+//! source document's figures; then the period's inspections, cases and
+//! discipline in oversight, read back through its API. On every backend.
 
-use probity_demo::seed::{PLAN_SYMBOL, figures, seed_scenario};
+use probity_demo::{
+    seed::{PLAN_SYMBOL, figures, seed_scenario},
+    seed_oversight,
+};
 use probity_e2e::Stack;
 use probity_platform::testing::backends;
-use probity_proto::probity::study::v1::{
-    GetPlanProgressRequest, ListPlanAbsenteesRequest, ListPlansRequest, ProgressBreakdown,
-    plan_service_client::PlanServiceClient,
+use probity_proto::probity::{
+    oversight::v1::{
+        CaseStage, ListCasesRequest, ListMonitoredCasesRequest,
+        case_service_client::CaseServiceClient, monitoring_service_client::MonitoringServiceClient,
+    },
+    study::v1::{
+        GetPlanProgressRequest, ListPlanAbsenteesRequest, ListPlansRequest, ProgressBreakdown,
+        plan_service_client::PlanServiceClient,
+    },
 };
 
 #[tokio::test]
@@ -97,11 +107,75 @@ async fn the_seed_scenario_reproduces_the_source_figures() {
             "{backend}"
         );
 
+        // The period's oversight records, read back.
+        let cases = seed_oversight(
+            stack.members_admin(),
+            stack.oversight_admin(),
+            &outcome.province,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{backend}: oversight: {e:#}"));
+        let monitored = MonitoringServiceClient::new(stack.oversight_admin())
+            .list_monitored_cases(ListMonitoredCasesRequest {
+                organization: outcome.province.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .cases;
+        assert_eq!(monitored.len(), cases.designated, "{backend}");
+        let all = CaseServiceClient::new(stack.oversight_admin())
+            .list_cases(ListCasesRequest {
+                organization: outcome.province.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .cases;
+        assert_eq!(
+            all.len(),
+            cases.cases,
+            "{backend}: the duplicate intake is linked"
+        );
+        let finished = all
+            .iter()
+            .filter(|c| {
+                c.stage == CaseStage::Closed as i32 || c.stage == CaseStage::Dismissed as i32
+            })
+            .count();
+        assert_eq!(finished, cases.finished);
+        assert_eq!(
+            all.iter().map(|c| c.recovered_vnd).sum::<i64>(),
+            cases.recovered_vnd
+        );
+        assert!(all.iter().any(|c| c.ever_suspended));
+        assert!(all.iter().any(|c| c.intakes.len() == 2));
+
         // A second run over the same data records nothing new.
         let again = seed_scenario(stack.members_admin(), stack.study_admin())
             .await
             .unwrap_or_else(|e| panic!("{backend}: second run: {e:#}"));
         assert_eq!(again.plan, outcome.plan);
+        let cases_again = seed_oversight(
+            stack.members_admin(),
+            stack.oversight_admin(),
+            &outcome.province,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{backend}: oversight, second run: {e:#}"));
+        assert_eq!(cases_again, cases);
+        let all_again = CaseServiceClient::new(stack.oversight_admin())
+            .list_cases(ListCasesRequest {
+                organization: outcome.province.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .cases;
+        assert_eq!(all_again, all, "{backend}");
         let after = plans
             .get_plan_progress(GetPlanProgressRequest {
                 plan: outcome.plan.clone(),

@@ -99,6 +99,10 @@ pub enum DemoCommand {
         /// `--addr`.
         #[arg(long, env = "PROBITY_STUDY_ADDR")]
         study_addr: Option<String>,
+        /// The oversight service, when it runs apart from members.
+        /// Default: `--addr`.
+        #[arg(long, env = "PROBITY_OVERSIGHT_ADDR")]
+        oversight_addr: Option<String>,
     },
 }
 

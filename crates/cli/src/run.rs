@@ -49,9 +49,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             generate(client, committee_token, spec, year).await
         }
-        Command::Demo(DemoCommand::SeedScenario { client, study_addr }) => {
-            seed(client, study_addr).await
-        }
+        Command::Demo(DemoCommand::SeedScenario {
+            client,
+            study_addr,
+            oversight_addr,
+        }) => seed(client, study_addr, oversight_addr).await,
         Command::Token(TokenCommand::Issue {
             sub,
             agency,
@@ -392,13 +394,19 @@ fn authed(client: &ClientArgs, addr: &str) -> anyhow::Result<probity_platform::c
     probity_platform::client::with_token(channel, &token).context("the token is not ASCII")
 }
 
-async fn seed(client: ClientArgs, study_addr: Option<String>) -> anyhow::Result<ExitCode> {
+async fn seed(
+    client: ClientArgs,
+    study_addr: Option<String>,
+    oversight_addr: Option<String>,
+) -> anyhow::Result<ExitCode> {
     use probity_proto::probity::study::v1::{
         GetPlanProgressRequest, plan_service_client::PlanServiceClient,
     };
     let members = authed(&client, &client.addr)?;
     let study = authed(&client, study_addr.as_deref().unwrap_or(&client.addr))?;
-    let outcome = probity_demo::seed_scenario(members, study.clone()).await?;
+    let outcome = probity_demo::seed_scenario(members.clone(), study.clone()).await?;
+    let oversight = authed(&client, oversight_addr.as_deref().unwrap_or(&client.addr))?;
+    let cases = probity_demo::seed_oversight(members, oversight, &outcome.province).await?;
     println!(
         "loaded: province {} ({} members) in {:.1} s; plan {} with {} classes, {} attendance entries, {} learning reports in {:.1} s",
         outcome.province,
@@ -428,6 +436,15 @@ async fn seed(client: ClientArgs, study_addr: Option<String>) -> anyhow::Result<
         rate.denominator,
         rate.percent,
         total.non_members
+    );
+    println!(
+        "oversight: {} inspections, {} cases ({} designated for monitoring, {} closed or dismissed), {} disciplinary decisions, {} VND recovered",
+        cases.inspections,
+        cases.cases,
+        cases.designated,
+        cases.finished,
+        cases.decisions,
+        cases.recovered_vnd
     );
     Ok(ExitCode::SUCCESS)
 }

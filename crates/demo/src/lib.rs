@@ -2,7 +2,8 @@
 //! province with districts, grassroots organisations and cells, its
 //! members, a year of books and reviews ([`province`]); and the seed
 //! scenario of the source document, a study plan ending with its exact
-//! figures ([`seed`]). Used by the benchmarks, the end-to-end tests and the
+//! figures ([`seed`]), and the period's inspections, cases and discipline
+//! ([`oversight`]). Used by the benchmarks, the end-to-end tests and the
 //! `probity demo` commands.
 //!
 //! Everything is deterministic for a given [`ProvinceSpec`]: names, card
@@ -11,8 +12,10 @@
 
 pub mod bench;
 pub mod names;
+pub mod oversight;
 pub mod province;
 pub mod seed;
 
+pub use oversight::{OversightOutcome, seed_oversight};
 pub use province::{Province, ProvinceSpec, YearActivity, generate_province, record_year};
 pub use seed::{SeedOutcome, seed_scenario};

@@ -155,12 +155,20 @@ mod tests {
 
     #[test]
     fn a_stage_entered_before_its_first_version_has_no_limit() {
-        let l = limit(&book(), CaseStage::Inspecting, date!(2023 - 06 - 30));
+        let l = limit(&book(), CaseStage::Inspecting, date!(2011 - 06 - 30));
         assert_eq!(l, StageLimit::default());
         assert_eq!(
-            limit(&book(), CaseStage::Inspecting, date!(2023 - 07 - 01)).days,
+            limit(&book(), CaseStage::Inspecting, date!(2011 - 07 - 01)).days,
             45
         );
+    }
+
+    #[test]
+    fn a_stage_gets_the_version_of_the_law_in_force_the_day_it_began() {
+        let before = limit(&book(), CaseStage::Investigating, date!(2017 - 12 - 31));
+        let after = limit(&book(), CaseStage::Investigating, date!(2018 - 01 - 01));
+        assert!(before.citation.contains("2003"), "{}", before.citation);
+        assert!(after.citation.contains("2015"), "{}", after.citation);
     }
 
     #[test]
