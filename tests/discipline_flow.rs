@@ -1,5 +1,6 @@
-//! Oversight and members wired together, each its own server: a case
-//! followed and escalated, a disciplinary decision capping the member's
+//! Oversight and members wired together, each its own server: an
+//! inspection's finding becoming a case, designated, escalated once and
+//! urged, a disciplinary decision capping the member's
 //! classification in members (and shown in the review's evidence), an
 //! expulsion and a removal from post applied in members by oversight's
 //! outbox — also when members was down at the decision, and refused
@@ -254,15 +255,62 @@ async fn a_followed_case_ends_in_discipline_that_members_applies() {
             .unwrap()
             .into_inner()
             .name;
+        // An inspection of the district's land administration finds it.
+        let inspectorate = o::agency_service_client::AgencyServiceClient::new(admin.clone())
+            .create_agency(o::CreateAgencyRequest {
+                agency: Some(o::Agency {
+                    code: "TT-T".into(),
+                    display_name: "Thanh tra tỉnh".into(),
+                    kind: o::AgencyKind::Inspectorate as i32,
+                    level: o::AgencyLevel::Province as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .name;
+        let mut inspections =
+            o::inspection_service_client::InspectionServiceClient::new(admin.clone());
+        let inspection = inspections
+            .create_inspection(o::CreateInspectionRequest {
+                inspection: Some(o::Inspection {
+                    kind: o::InspectionKind::State as i32,
+                    organization: p.district.clone(),
+                    conducting_agency: inspectorate,
+                    subject_unit: "Phòng Tài nguyên và Môi trường".into(),
+                    sector: "sectors/land".into(),
+                    decision_number: "12/QĐ-TT".into(),
+                    period_start: date(2023, 1, 1),
+                    period_end: date(2024, 12, 31),
+                    start_date: date(2025, 1, 15),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        inspections
+            .conclude_inspection(o::ConcludeInspectionRequest {
+                name: inspection.name.clone(),
+                findings: "Giao đất trái thẩm quyền".into(),
+                conclusion_date: date(2025, 2, 20),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         let case = CaseServiceClient::new(admin.clone())
             .create_case(o::CreateCaseRequest {
                 r#case: Some(o::Case {
+                    inspection: inspection.name.clone(),
                     code: "VV-2025-01".into(),
                     title: "Sai phạm giao đất".into(),
                     kind: o::CaseKind::Incident as i32,
                     sector: "sectors/land".into(),
                     jurisdiction: p.district.clone(),
-                    handling_agencies: vec![police],
+                    handling_agencies: vec![police.clone()],
                     subjects: vec![o::CaseSubject {
                         member: p.an.clone(),
                         ..Default::default()
@@ -315,10 +363,31 @@ async fn a_followed_case_ends_in_discipline_that_members_applies() {
         }
         assert_eq!(escalated.len(), 1, "{backend}");
         assert_eq!(escalated[0].escalated_to, p.province, "{backend}");
+        // Overdue: the committee urges the police, who answer.
+        let urged = monitoring
+            .create_urging(o::CreateUrgingRequest {
+                parent: case.name.clone(),
+                urging: Some(o::Urging {
+                    agency: police.clone(),
+                    content: "Đề nghị khẩn trương xác minh, báo cáo".into(),
+                    requested_deadline: date(2099, 1, 1),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            urged.state,
+            o::UrgingState::AwaitingReply as i32,
+            "{backend}"
+        );
         // A warning for An: no change in members, but his grade is capped.
         let mut discipline = DisciplineServiceClient::new(admin.clone());
         let mut warning = decision(&p.an, &p.district, o::DisciplineForm::Warning, (2025, 6, 1));
         warning.decision.as_mut().unwrap().r#case = case.name.clone();
+        warning.decision.as_mut().unwrap().inspection = inspection.name.clone();
         let warned = discipline
             .create_disciplinary_decision(warning)
             .await
@@ -348,6 +417,16 @@ async fn a_followed_case_ends_in_discipline_that_members_applies() {
         assert_eq!(evidence.facts.len(), 1, "{backend}");
         assert_eq!(evidence.facts[0].source, "oversight");
         assert_eq!(evidence.facts[0].resource, warned.name);
+        // The inspection lists what its findings produced.
+        let traced = inspections
+            .get_inspection(o::GetInspectionRequest {
+                name: inspection.name.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(traced.cases, std::slice::from_ref(&case.name), "{backend}");
+        assert_eq!(traced.decisions, std::slice::from_ref(&warned.name));
         // Removed from post: An's head position is cleared in members.
         let removed = discipline
             .create_disciplinary_decision(decision(
