@@ -33,6 +33,7 @@ use probity_proto::probity::{
         discipline_service_client::DisciplineServiceClient,
         inspection_service_client::InspectionServiceClient,
         monitoring_service_client::MonitoringServiceClient,
+        recommendation_service_client::RecommendationServiceClient,
     },
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
@@ -75,6 +76,7 @@ struct World {
     urging: String,
     decision: String,
     inspection: String,
+    recommendation: String,
 }
 
 impl World {
@@ -95,6 +97,7 @@ impl World {
             &self.progress_report,
             &self.decision,
             &self.inspection,
+            &self.recommendation,
         ]
         .iter()
         .map(|n| n.rsplit('/').next().unwrap().to_string())
@@ -302,6 +305,26 @@ async fn world(stack: &Stack) -> World {
         .unwrap()
         .into_inner()
         .name;
+    let recommendation = RecommendationServiceClient::new(stack.oversight_admin())
+        .create_recommendation(o::CreateRecommendationRequest {
+            recommendation: Some(o::Recommendation {
+                source: o::RecommendationSource::StateAudit as i32,
+                source_document: "45/BC-KTNN".into(),
+                source_date: date(2025, 1, 15),
+                organization: bx.clone(),
+                responsible_person: "Bí thư".into(),
+                kind: o::RecommendationKind::RecoverAmount as i32,
+                content: "Thu hồi".into(),
+                recommended_vnd: 1_000_000,
+                due_date: date(2025, 6, 30),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
     let decision = DisciplineServiceClient::new(stack.oversight_admin())
         .create_disciplinary_decision(o::CreateDisciplinaryDecisionRequest {
             decision: Some(o::DisciplinaryDecision {
@@ -343,6 +366,7 @@ async fn world(stack: &Stack) -> World {
         urging,
         decision,
         inspection,
+        recommendation,
     }
 }
 
@@ -979,6 +1003,42 @@ fn plan() -> BTreeMap<&'static str, Case> {
         }),
     );
     p.insert(
+        "RecommendationService/GetRecommendation",
+        read!(
+            oversight,
+            RecommendationServiceClient,
+            get_recommendation,
+            |w| o::GetRecommendationRequest {
+                name: w.recommendation
+            }
+        ),
+    );
+    p.insert(
+        "RecommendationService/ListRecommendations",
+        read!(
+            oversight,
+            RecommendationServiceClient,
+            list_recommendations,
+            |w| o::ListRecommendationsRequest {
+                organization: w.bx,
+                ..Default::default()
+            }
+        ),
+    );
+    p.insert(
+        "RecommendationService/GetImplementationRate",
+        read!(
+            oversight,
+            RecommendationServiceClient,
+            get_implementation_rate,
+            |w| o::GetImplementationRateRequest {
+                organization: w.bx,
+                from_date: date(2025, 1, 1),
+                to_date: date(2025, 12, 31),
+            }
+        ),
+    );
+    p.insert(
         "InspectionService/GetInspection",
         read!(oversight, InspectionServiceClient, get_inspection, |w| {
             o::GetInspectionRequest { name: w.inspection }
@@ -1068,6 +1128,8 @@ fn every_method_of_the_contract_has_a_case() {
 const QUIET_FOR_OWNER: &[&str] = &[
     // B's organisations have no heads.
     "BookService/ListHeadsMissingCommitment",
+    // Counts and amounts, no names.
+    "RecommendationService/GetImplementationRate",
     // A case's history entries carry stages, dates and reasons, no names
     // (a caller outside the scope gets NOT_FOUND for the case itself).
     "CaseService/ListCaseEvents",

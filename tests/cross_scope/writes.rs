@@ -16,6 +16,7 @@ use probity_proto::probity::{
         discipline_service_client::DisciplineServiceClient,
         inspection_service_client::InspectionServiceClient,
         monitoring_service_client::MonitoringServiceClient,
+        recommendation_service_client::RecommendationServiceClient,
     },
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
@@ -834,6 +835,56 @@ fn add_oversight(p: &mut BTreeMap<&'static str, Case>) {
                     findings: "Kết luận".into(),
                     ..Default::default()
                 }
+            }
+        ),
+    );
+    p.insert(
+        "RecommendationService/CreateRecommendation",
+        change!(
+            oversight,
+            RecommendationServiceClient,
+            create_recommendation,
+            Some("recommendation.organization"),
+            |w| o::CreateRecommendationRequest {
+                recommendation: Some(o::Recommendation {
+                    source: o::RecommendationSource::Inspection as i32,
+                    source_document: "12/KL-TTCP".into(),
+                    source_date: date(2025, 1, 16),
+                    organization: w.bx,
+                    responsible_person: "Bí thư".into(),
+                    kind: o::RecommendationKind::AmendRules as i32,
+                    content: "Sửa quy trình".into(),
+                    due_date: date(2025, 6, 30),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "RecommendationService/ReportRecommendationProgress",
+        change!(
+            oversight,
+            RecommendationServiceClient,
+            report_recommendation_progress,
+            |w| o::ReportRecommendationProgressRequest {
+                name: w.recommendation,
+                action_plan: "Kế hoạch".into(),
+                ..Default::default()
+            }
+        ),
+    );
+    p.insert(
+        "RecommendationService/CloseRecommendation",
+        change!(
+            oversight,
+            RecommendationServiceClient,
+            close_recommendation,
+            |w| o::CloseRecommendationRequest {
+                name: w.recommendation,
+                outcome: o::RecommendationStatus::Implemented as i32,
+                evidence: "Chứng từ".into(),
+                ..Default::default()
             }
         ),
     );

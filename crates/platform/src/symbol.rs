@@ -113,6 +113,23 @@ pub fn parse(text: &str) -> Result<DocumentSymbol, String> {
             canonical: s.clone(),
         });
     }
+    // State form without a year: NUMBER/KIND-ISSUER (a State Audit report
+    // `45/BC-KTNN`, an inspection conclusion `12/KL-TTCP`).
+    if parts.len() == 2 && !parts[0].is_empty() && parts[0].bytes().all(|b| b.is_ascii_digit()) {
+        let n = number(parts[0])?;
+        let (kind, issuer) = parts[1].split_once('-').ok_or_else(bad)?;
+        if !letters(kind) || !issuer.split('-').all(|p| is_code(p, 10)) {
+            return Err(bad());
+        }
+        return Ok(DocumentSymbol {
+            number: n,
+            kind_letters: kind.to_string(),
+            kind: DocumentKind::from_letters(kind),
+            issuer: issuer.to_string(),
+            year: None,
+            canonical: s.clone(),
+        });
+    }
     // Party form: NUMBER-KIND/ISSUER[/MORE].
     if parts.len() < 2 {
         return Err(bad());
@@ -165,6 +182,16 @@ mod tests {
         assert_eq!(s.canonical, "04-NQ/TW");
         let s = parse("07-nq/đu").unwrap();
         assert_eq!(s.canonical, "07-NQ/ĐU");
+        let s = parse("45/bc-ktnn").unwrap();
+        assert_eq!(
+            (
+                s.kind_letters.as_str(),
+                s.issuer.as_str(),
+                s.canonical.as_str()
+            ),
+            ("BC", "KTNN", "45/BC-KTNN")
+        );
+        assert_eq!(parse("12/KL-TTCP").unwrap().issuer, "TTCP");
         let s = parse("130/2020/NĐ-CP").unwrap();
         assert_eq!(
             (s.kind, s.year, s.issuer.as_str()),

@@ -31,6 +31,7 @@ use probity_proto::probity::oversight::v1::{
     case_service_server::CaseServiceServer, discipline_service_server::DisciplineServiceServer,
     inspection_service_server::InspectionServiceServer, job_service_server::JobServiceServer,
     monitoring_service_server::MonitoringServiceServer,
+    recommendation_service_server::RecommendationServiceServer,
     reference_service_server::ReferenceServiceServer,
 };
 
@@ -81,7 +82,14 @@ pub fn register_with(
                 db.clone(),
                 members.clone()
             )),
-            InspectionServiceServer::new(grpc::inspections::Inspections::new(db.clone(), members)),
+            InspectionServiceServer::new(grpc::inspections::Inspections::new(
+                db.clone(),
+                members.clone()
+            )),
+            RecommendationServiceServer::new(grpc::recommendations::Recommendations::new(
+                db.clone(),
+                members
+            )),
             JobServiceServer::new(grpc::jobs::JobApi::new(db.clone())),
             AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
         ]

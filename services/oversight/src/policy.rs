@@ -48,6 +48,15 @@ const RULES: &[Rule] = &[
     rule("InspectionService/GetInspection", "inspection", Read, &[CaseOfficer, SteeringCommittee]),
     rule("InspectionService/ListInspections", "inspection", Read, &[CaseOfficer, SteeringCommittee]),
     rule("InspectionService/ConcludeInspection", "inspection", Write, &[CaseOfficer]),
+    // Recommendations, owned by the organisation whose area the addressee
+    // is in; recorded, progressed and verified by case officers (the
+    // verifier not the addressee, checked by the handler).
+    rule("RecommendationService/CreateRecommendation", "recommendation", Write, &[CaseOfficer]),
+    rule("RecommendationService/GetRecommendation", "recommendation", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("RecommendationService/ListRecommendations", "recommendation", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("RecommendationService/ReportRecommendationProgress", "recommendation", Write, &[CaseOfficer]),
+    rule("RecommendationService/CloseRecommendation", "recommendation", Write, &[CaseOfficer]),
+    rule("RecommendationService/GetImplementationRate", "recommendation", Read, &[CaseOfficer, SteeringCommittee]),
     // Disciplinary decisions, recorded by the inspection commissions'
     // staff; read by whoever may read the member.
     rule("DisciplineService/CreateDisciplinaryDecision", "disciplinary decision", Write, &[CaseOfficer]),

@@ -110,7 +110,7 @@ impl StudyRecords for StudyPeer {
         });
         let reports = record.reports.into_iter().map(|r| EvidenceFact {
             source: "study".into(),
-            kind: "LEARNING_REPORT".into(),
+            kind: "REPORT".into(),
             summary: report_summary(r.state, r.late),
             resource: r.report,
             date: r.submitted_date,

@@ -15,6 +15,7 @@ pub mod inspections;
 pub mod jobs;
 pub mod monitoring;
 mod progress;
+pub mod recommendations;
 pub mod reference;
 mod stages;
 mod urgings;

@@ -11,6 +11,7 @@ pub mod inspections;
 pub mod limits;
 pub mod monitoring;
 pub mod progress;
+pub mod recommendations;
 pub mod sectors;
 pub mod stages;
 pub mod urgings;

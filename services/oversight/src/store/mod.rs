@@ -12,4 +12,5 @@ pub mod inspections;
 pub mod limits;
 pub mod monitoring;
 pub mod progress;
+pub mod recommendations;
 pub mod urgings;
