@@ -34,6 +34,7 @@ use probity_proto::probity::{
         inspection_service_client::InspectionServiceClient,
         monitoring_service_client::MonitoringServiceClient,
         recommendation_service_client::RecommendationServiceClient,
+        statistics_service_client::StatisticsServiceClient,
     },
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
@@ -1001,6 +1002,20 @@ fn plan() -> BTreeMap<&'static str, Case> {
                 ..Default::default()
             }
         }),
+    );
+    p.insert(
+        "StatisticsService/GetCaseStatistics",
+        read!(
+            oversight,
+            StatisticsServiceClient,
+            get_case_statistics,
+            |w| o::GetCaseStatisticsRequest {
+                organization: w.bx,
+                from_date: date(2025, 1, 1),
+                to_date: date(2025, 12, 31),
+                threshold: 0,
+            }
+        ),
     );
     p.insert(
         "RecommendationService/GetRecommendation",

@@ -33,6 +33,7 @@ use probity_proto::probity::oversight::v1::{
     monitoring_service_server::MonitoringServiceServer,
     recommendation_service_server::RecommendationServiceServer,
     reference_service_server::ReferenceServiceServer,
+    statistics_service_server::StatisticsServiceServer,
 };
 
 pub use peers::{Members, MembersPeer};
@@ -88,8 +89,9 @@ pub fn register_with(
             )),
             RecommendationServiceServer::new(grpc::recommendations::Recommendations::new(
                 db.clone(),
-                members
+                members.clone()
             )),
+            StatisticsServiceServer::new(grpc::statistics::Statistics::new(db.clone(), members)),
             JobServiceServer::new(grpc::jobs::JobApi::new(db.clone())),
             AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
         ]

@@ -57,6 +57,8 @@ const RULES: &[Rule] = &[
     rule("RecommendationService/ReportRecommendationProgress", "recommendation", Write, &[CaseOfficer]),
     rule("RecommendationService/CloseRecommendation", "recommendation", Write, &[CaseOfficer]),
     rule("RecommendationService/GetImplementationRate", "recommendation", Read, &[CaseOfficer, SteeringCommittee]),
+    // Published statistics of an organisation's subtree.
+    rule("StatisticsService/GetCaseStatistics", "case statistics", Read, &[CaseOfficer, SteeringCommittee]),
     // Disciplinary decisions, recorded by the inspection commissions'
     // staff; read by whoever may read the member.
     rule("DisciplineService/CreateDisciplinaryDecision", "disciplinary decision", Write, &[CaseOfficer]),

@@ -259,6 +259,7 @@ impl Cases {
             create_micros: now,
             update_micros: now,
             inspection_id: new.inspection_id.clone(),
+            finished_late: 0,
         };
         row.set_clock(&StageClock::start(received, limit.days));
         store::insert(w.conn(), &row).await?;

@@ -18,4 +18,5 @@ mod progress;
 pub mod recommendations;
 pub mod reference;
 mod stages;
+pub mod statistics;
 mod urgings;

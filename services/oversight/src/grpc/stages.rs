@@ -123,6 +123,9 @@ impl Cases {
             )
             .into());
         }
+        if is_finished(to) {
+            row.finished_late = i64::from(clock.due().is_some_and(|due| on > due));
+        }
         let book = limits::book(w.conn()).await?;
         let limit = rules::limits::limit(&book, to, on);
         row.set_clock(&StageClock::start(on, limit.days));

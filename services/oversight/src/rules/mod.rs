@@ -14,4 +14,5 @@ pub mod progress;
 pub mod recommendations;
 pub mod sectors;
 pub mod stages;
+pub mod statistics;
 pub mod urgings;

@@ -57,6 +57,8 @@ pub struct CaseRow {
     pub update_micros: i64,
     /// The inspection that produced it; empty when none.
     pub inspection_id: String,
+    /// 1 when finished after its last stage's due date.
+    pub finished_late: i64,
 }
 
 impl CaseRow {
@@ -86,7 +88,7 @@ impl CaseRow {
 const COLUMNS: &str = "id, code, title, kind, sector, jurisdiction_id, jurisdiction_lineage, \
     loss_vnd, recovered_vnd, received_date, stage, suspended_stage, stage_start, \
     stage_limit_days, stage_limit_citation, suspended_days, suspended_since, original_due, \
-    extended_due, ever_suspended, revision, create_micros, update_micros, inspection_id";
+    extended_due, ever_suspended, revision, create_micros, update_micros, inspection_id, finished_late";
 
 /// [`CaseRow`]'s columns of table alias `alias` (`c.id, c.code, …`), for
 /// joins.
@@ -121,7 +123,7 @@ pub async fn code_taken(conn: &mut AnyConnection, code: &str) -> Result<bool> {
 pub async fn insert(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO cases ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
     )))
     .bind(&c.id)
     .bind(&c.code)
@@ -147,6 +149,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
     .bind(c.create_micros)
     .bind(c.update_micros)
     .bind(&c.inspection_id)
+    .bind(c.finished_late)
     .execute(conn)
     .await?;
     Ok(())
@@ -160,7 +163,8 @@ pub async fn save(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
         "UPDATE cases SET kind = $2, recovered_vnd = $3, stage = $4, suspended_stage = $5, \
          stage_start = $6, stage_limit_days = $7, stage_limit_citation = $8, \
          suspended_days = $9, suspended_since = $10, original_due = $11, extended_due = $12, \
-         ever_suspended = $13, revision = $14, update_micros = $15 WHERE id = $1",
+         ever_suspended = $13, revision = $14, update_micros = $15, finished_late = $16 \
+         WHERE id = $1",
     )
     .bind(&c.id)
     .bind(c.kind)
@@ -177,6 +181,7 @@ pub async fn save(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
     .bind(c.ever_suspended)
     .bind(c.revision + 1)
     .bind(c.update_micros)
+    .bind(c.finished_late)
     .execute(conn)
     .await?;
     Ok(())

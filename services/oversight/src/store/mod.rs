@@ -13,4 +13,5 @@ pub mod limits;
 pub mod monitoring;
 pub mod progress;
 pub mod recommendations;
+pub mod statistics;
 pub mod urgings;

@@ -1,0 +1,212 @@
+//! `probity.oversight.v1.StatisticsService`: published statistics, rolled
+//! up the organisation tree (the subtree of the organisation asked, and of
+//! each of its children, as members reports them today; cases are placed
+//! by the jurisdiction lineage recorded with them), with small-count
+//! suppression applied to every count.
+
+use std::sync::Arc;
+
+use probity_platform::{ApiError, Call, Database, Violations, dates, resource::parse_name, unary};
+use probity_proto::probity::oversight::v1::{
+    AgeCount, Amount, CaseStatistics, Count, GetCaseStatisticsRequest, GetCaseStatisticsResponse,
+    StageCount, statistics_service_server::StatisticsService,
+};
+use time::Date;
+use tonic::{Request, Response, Status};
+
+use super::{access::authorize_org, cases::stage_of};
+use crate::{
+    error::Result,
+    peers::Members,
+    rules::statistics::{self as rules, AGES, CaseFacts, ROW, STAGES, Tally, Withheld},
+    store::statistics as store,
+};
+
+/// A published count: its value, `<threshold` when small, `x` when
+/// withheld as a complement.
+fn count(value: i64, withheld: Withheld, threshold: i64) -> Option<Count> {
+    let display = match withheld {
+        Withheld::No => value.to_string(),
+        Withheld::Small => format!("<{threshold}"),
+        Withheld::Complement => "x".to_string(),
+    };
+    Some(Count {
+        value: if withheld.is_withheld() { 0 } else { value },
+        display,
+        suppressed: withheld.is_withheld(),
+    })
+}
+
+/// A published amount, withheld with its count.
+fn amount(vnd: i64, withheld: bool) -> Option<Amount> {
+    Some(Amount {
+        vnd: if withheld { 0 } else { vnd },
+        suppressed: withheld,
+    })
+}
+
+/// One row of statistics from its tally and its cells' flags.
+fn row(
+    organization: String,
+    display_name: String,
+    t: &Tally,
+    withheld: &[Withheld],
+    threshold: i64,
+) -> CaseStatistics {
+    let cell = |i: usize, v: i64| count(v, withheld[i], threshold);
+    CaseStatistics {
+        organization,
+        display_name,
+        designated: cell(0, t.designated),
+        by_stage: STAGES
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StageCount {
+                stage: *s as i32,
+                count: cell(1 + i, t.by_stage[i]),
+            })
+            .collect(),
+        by_age: AGES
+            .iter()
+            .enumerate()
+            .map(|(i, a)| AgeCount {
+                band: *a as i32,
+                count: cell(11 + i, t.by_age[i]),
+            })
+            .collect(),
+        resolved_on_time: cell(14, t.on_time),
+        resolved_late: cell(15, t.late),
+        unresolved: cell(16, t.unresolved),
+        loss: amount(t.loss, withheld[0].is_withheld()),
+        recovered: amount(t.recovered, withheld[0].is_withheld()),
+    }
+}
+
+/// `StatisticsService` over one database and the members service.
+#[derive(Clone)]
+pub struct Statistics {
+    db: Database,
+    members: Arc<dyn Members>,
+}
+
+impl std::fmt::Debug for Statistics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Statistics")
+    }
+}
+
+impl Statistics {
+    /// The service over `db`, calling `members`.
+    pub fn new(db: Database, members: Arc<dyn Members>) -> Self {
+        Self { db, members }
+    }
+
+    async fn cases(
+        &self,
+        call: Call,
+        req: GetCaseStatisticsRequest,
+    ) -> Result<GetCaseStatisticsResponse> {
+        let org_id = parse_name("organization", &req.organization, "organizations")?.to_string();
+        let threshold = rules::threshold(req.threshold)?;
+        let mut v = Violations::new();
+        let mut day = |field: &str, d| match dates::required(field, d) {
+            Ok(d) => d,
+            Err(e) => {
+                v.add(e.field, e.description);
+                Date::MIN
+            }
+        };
+        let from = day("from_date", req.from_date.as_ref());
+        let to = day("to_date", req.to_date.as_ref());
+        v.check(to < from, "to_date", "must not be before from_date");
+        v.into_result()?;
+        let view = self.members.scope_view(&call).await?;
+        authorize_org(&call, &view, &org_id, &req.organization)?;
+        let root = self
+            .members
+            .organization(&call, "organization", &req.organization)
+            .await?;
+        let below = self
+            .members
+            .subtree(&call, "organization", &req.organization, call.today())
+            .await?;
+        let children: Vec<_> = below
+            .iter()
+            .filter(|o| o.parent_id.as_deref() == Some(org_id.as_str()))
+            .collect();
+        let rows = {
+            let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+            store::designated_between(
+                &mut conn,
+                &org_id,
+                (&dates::to_sql(from), &dates::to_sql(to)),
+            )
+            .await?
+        };
+        let mut facts: Vec<(String, CaseFacts)> = Vec::new();
+        for r in &rows {
+            facts.push((
+                r.jurisdiction_lineage.clone(),
+                CaseFacts {
+                    stage: stage_of(r),
+                    received: dates::from_sql(&r.received_date)?,
+                    finished_late: r.finished_late != 0,
+                    loss: r.loss_vnd,
+                    recovered: r.recovered_vnd,
+                },
+            ));
+        }
+        let of = |pick: &dyn Fn(&str) -> bool| {
+            let picked: Vec<CaseFacts> = facts
+                .iter()
+                .filter(|(lineage, _)| pick(lineage))
+                .map(|(_, f)| *f)
+                .collect();
+            Tally::of(&picked, to)
+        };
+        let mut tallies = vec![of(&|_| true)];
+        for child in &children {
+            let needle = format!("/{}/", child.id);
+            tallies.push(of(&|lineage| lineage.contains(&needle)));
+        }
+        let cells: Vec<Vec<i64>> = tallies.iter().map(Tally::cells).collect();
+        let withheld = rules::suppress(&cells, threshold);
+        let total = row(
+            req.organization.clone(),
+            root.display_name.clone(),
+            &tallies[0],
+            &withheld[..ROW],
+            threshold,
+        );
+        let children = children
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let at = (i + 1) * ROW;
+                row(
+                    format!("organizations/{}", c.id),
+                    c.display_name.clone(),
+                    &tallies[i + 1],
+                    &withheld[at..at + ROW],
+                    threshold,
+                )
+            })
+            .collect();
+        Ok(GetCaseStatisticsResponse {
+            total: Some(total),
+            children,
+            threshold: threshold as i32,
+            suppression_rule: rules::RULE.to_string(),
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl StatisticsService for Statistics {
+    async fn get_case_statistics(
+        &self,
+        r: Request<GetCaseStatisticsRequest>,
+    ) -> Result<Response<GetCaseStatisticsResponse>, Status> {
+        unary(r, |c, m| self.cases(c, m)).await
+    }
+}
