@@ -5,7 +5,7 @@
 
 use probity_platform::{
     ApiError, Call, Violations, dates, pagination::PageRequest, resource::check_current_etag,
-    resource::etag,
+    resource::etag, write::Write,
 };
 use probity_proto::probity::oversight::v1::{
     Case, CaseEvent, CaseEventKind, CaseKind, CaseStage, ErrorReason, ExtendCaseDeadlineRequest,
@@ -63,15 +63,41 @@ fn entry(call: &Call, kind: CaseEventKind, from: i64, to: i64, on: time::Date) -
     }
 }
 
+/// A change to a case, begun. Short-lived (returned and taken apart at
+/// once), so the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum Change {
+    /// A retry: the first call's answer.
+    Replayed(Case),
+    /// The write, and the case read in it.
+    Open(Write, CaseRow),
+}
+
 impl Cases {
+    /// Begins a change to case `name` for `call`: the caller's view of the
+    /// tree taken before the write, the case read and scoped in it, a
+    /// retry answered from the first call, the etag (when sent) checked.
+    async fn begin_change<M: prost::Message>(
+        &self,
+        call: &Call,
+        request_id: &str,
+        req: &M,
+        name: &str,
+        sent_etag: &str,
+    ) -> Result<Change> {
+        let view = self.members.scope_view(call).await?;
+        let mut w = self.db.begin_write(call, request_id, req).await?;
+        let row = visible_case(w.conn(), call, &view, "name", name).await?;
+        if let Some(done) = w.replayed::<Case>()? {
+            return Ok(Change::Replayed(done));
+        }
+        check_current_etag(name, sent_etag, &etag(row.revision))?;
+        Ok(Change::Open(w, row))
+    }
+
     /// Saves a changed case with its history entry and answers it (the
     /// write is committed by the caller).
-    async fn record(
-        &self,
-        w: &mut probity_platform::write::Write,
-        row: &mut CaseRow,
-        e: &EventRow,
-    ) -> Result<Case> {
+    async fn record(&self, w: &mut Write, row: &mut CaseRow, e: &EventRow) -> Result<Case> {
         let call = w.call().clone();
         row.update_micros = call.now_micros();
         store::save(w.conn(), row).await?;
@@ -81,13 +107,13 @@ impl Cases {
     }
 
     pub(super) async fn move_to(&self, call: Call, req: MoveCaseRequest) -> Result<Case> {
-        let view = self.members.scope_view(&call).await?;
-        let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        let mut row = visible_case(w.conn(), &call, &view, "name", &req.name).await?;
-        if let Some(done) = w.replayed::<Case>()? {
-            return Ok(done);
-        }
-        check_current_etag(&req.name, &req.etag, &etag(row.revision))?;
+        let (mut w, mut row) = match self
+            .begin_change(&call, &req.request_id, &req, &req.name, &req.etag)
+            .await?
+        {
+            Change::Replayed(done) => return Ok(done),
+            Change::Open(w, row) => (w, row),
+        };
         let mut v = Violations::new();
         let to = CaseStage::try_from(req.stage).unwrap_or_default();
         v.check(
@@ -144,13 +170,13 @@ impl Cases {
     }
 
     pub(super) async fn suspend(&self, call: Call, req: SuspendCaseRequest) -> Result<Case> {
-        let view = self.members.scope_view(&call).await?;
-        let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        let mut row = visible_case(w.conn(), &call, &view, "name", &req.name).await?;
-        if let Some(done) = w.replayed::<Case>()? {
-            return Ok(done);
-        }
-        check_current_etag(&req.name, &req.etag, &etag(row.revision))?;
+        let (mut w, mut row) = match self
+            .begin_change(&call, &req.request_id, &req, &req.name, &req.etag)
+            .await?
+        {
+            Change::Replayed(done) => return Ok(done),
+            Change::Open(w, row) => (w, row),
+        };
         let from = stage_of(&row);
         check_working(&req.name, from)?;
         let mut v = Violations::new();
@@ -183,13 +209,13 @@ impl Cases {
     }
 
     pub(super) async fn resume(&self, call: Call, req: ResumeCaseRequest) -> Result<Case> {
-        let view = self.members.scope_view(&call).await?;
-        let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        let mut row = visible_case(w.conn(), &call, &view, "name", &req.name).await?;
-        if let Some(done) = w.replayed::<Case>()? {
-            return Ok(done);
-        }
-        check_current_etag(&req.name, &req.etag, &etag(row.revision))?;
+        let (mut w, mut row) = match self
+            .begin_change(&call, &req.request_id, &req, &req.name, &req.etag)
+            .await?
+        {
+            Change::Replayed(done) => return Ok(done),
+            Change::Open(w, row) => (w, row),
+        };
         let from = stage_of(&row);
         if is_finished(from) {
             check_working(&req.name, from)?;
@@ -233,13 +259,13 @@ impl Cases {
     }
 
     pub(super) async fn extend(&self, call: Call, req: ExtendCaseDeadlineRequest) -> Result<Case> {
-        let view = self.members.scope_view(&call).await?;
-        let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        let mut row = visible_case(w.conn(), &call, &view, "name", &req.name).await?;
-        if let Some(done) = w.replayed::<Case>()? {
-            return Ok(done);
-        }
-        check_current_etag(&req.name, &req.etag, &etag(row.revision))?;
+        let (mut w, mut row) = match self
+            .begin_change(&call, &req.request_id, &req, &req.name, &req.etag)
+            .await?
+        {
+            Change::Replayed(done) => return Ok(done),
+            Change::Open(w, row) => (w, row),
+        };
         let stage = stage_of(&row);
         check_working(&req.name, stage)?;
         let mut v = Violations::new();
