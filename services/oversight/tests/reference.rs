@@ -37,12 +37,17 @@ async fn the_sectors_and_stage_limits_come_from_the_cited_data_files() {
             .unwrap()
             .into_inner()
             .limits;
-        let prosecution = limits
+        // Prosecution: the 2003 code's version, then the 2015 code's from
+        // 2018, oldest first.
+        let prosecution: Vec<_> = limits
             .iter()
-            .find(|l| l.stage == CaseStage::Prosecuting as i32)
-            .unwrap();
-        assert_eq!(prosecution.days, 30, "{backend}");
-        assert!(prosecution.citation.contains("Điều 240"));
+            .filter(|l| l.stage == CaseStage::Prosecuting as i32)
+            .collect();
+        assert_eq!(prosecution.len(), 2, "{backend}");
+        assert!(prosecution[0].citation.contains("Điều 166"));
+        assert_eq!(prosecution[1].valid_from, date(2018, 1, 1));
+        assert_eq!(prosecution[1].days, 30);
+        assert!(prosecution[1].citation.contains("Điều 240"));
         assert!(limits.iter().all(|l| !l.citation.is_empty()));
     }
 }
