@@ -116,6 +116,21 @@ pub fn stage_of(row: &CaseRow) -> CaseStage {
     CaseStage::try_from(row.stage as i32).unwrap_or_default()
 }
 
+/// The cases `rows` with their parts (read together), as of the call's
+/// day: a list page.
+pub async fn answer_many(
+    conn: &mut sqlx::AnyConnection,
+    call: &Call,
+    rows: &[&CaseRow],
+) -> Result<Vec<Case>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut parts = case_parts::load_many(conn, &ids).await?;
+    let today = call.today();
+    rows.iter()
+        .map(|r| Ok(case_of(r, &parts.remove(&r.id).unwrap_or_default(), today)?))
+        .collect()
+}
+
 /// Who made a change, for a case's history.
 pub fn actor(call: &Call) -> String {
     format!("{} ({})", call.caller.subject, call.caller.agency)
@@ -317,10 +332,11 @@ impl Cases {
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
         let mut rows = store::list(&mut conn, &filter, after, page.limit()).await?;
         let next_page_token = page.finish(&mut rows, |r| format!("{}|{}", r.received_date, r.id));
-        let mut cases = Vec::new();
-        for row in rows.iter().filter(|r| view.covers(&r.jurisdiction_id)) {
-            cases.push(self.answer(&mut conn, &call, row).await?);
-        }
+        let visible: Vec<&CaseRow> = rows
+            .iter()
+            .filter(|r| view.covers(&r.jurisdiction_id))
+            .collect();
+        let cases = answer_many(&mut conn, &call, &visible).await?;
         Ok(ListCasesResponse {
             cases,
             next_page_token,

@@ -19,7 +19,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     access::{authorize_org, visible_case},
-    cases::{actor, answer, stage_of},
+    cases::{actor, answer_many, stage_of},
 };
 use crate::{
     error::{Error, Result},
@@ -185,10 +185,11 @@ impl Monitoring {
                 format!("{}|{}", due.map_or("9999-12-31", String::as_str), r.id)
             }
         });
-        let mut cases = Vec::new();
-        for row in rows.iter().filter(|r| view.covers(&r.jurisdiction_id)) {
-            cases.push(answer(&mut conn, &call, row).await?);
-        }
+        let visible: Vec<&CaseRow> = rows
+            .iter()
+            .filter(|r| view.covers(&r.jurisdiction_id))
+            .collect();
+        let cases = answer_many(&mut conn, &call, &visible).await?;
         Ok(ListMonitoredCasesResponse {
             cases,
             next_page_token,

@@ -1,6 +1,9 @@
 //! The parts of a case kept in their own tables: intakes, subjects,
 //! handling agencies and links to other cases.
 
+use std::collections::HashMap;
+
+use probity_platform::bulk::{IN_LIST_PARAMETERS, placeholders};
 use sqlx::AnyConnection;
 
 use crate::error::Result;
@@ -73,6 +76,75 @@ pub async fn load(conn: &mut AnyConnection, case_id: &str) -> Result<Parts> {
         agency_ids: agencies.into_iter().map(|(id,)| id).collect(),
         linked_ids: links.into_iter().map(|(id,)| id).collect(),
     })
+}
+
+/// A part of some case, with the case's id.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Keyed<T> {
+    case_id: String,
+    #[sqlx(flatten)]
+    part: T,
+}
+
+/// One column of a case's part, with the case's id.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct KeyedId {
+    case_id: String,
+    other: String,
+}
+
+/// Reads the parts of many cases at once: four queries per 120 cases
+/// instead of four per case (a list page).
+pub async fn load_many(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, Parts>> {
+    let mut out: HashMap<String, Parts> = ids
+        .iter()
+        .map(|id| (id.clone(), Parts::default()))
+        .collect();
+    for chunk in ids.chunks(IN_LIST_PARAMETERS) {
+        let list = placeholders(1, chunk.len());
+        let mut q = sqlx::query_as::<_, Keyed<IntakeRow>>(sqlx::AssertSqlSafe(format!(
+            "SELECT case_id, origin, origin_reference, received_date, summary FROM case_intakes \
+             WHERE case_id IN ({list}) ORDER BY case_id, seq"
+        )));
+        for id in chunk {
+            q = q.bind(id);
+        }
+        let intakes = q.fetch_all(&mut *conn).await?;
+        for k in intakes {
+            out.entry(k.case_id).or_default().intakes.push(k.part);
+        }
+        let mut q = sqlx::query_as::<_, Keyed<SubjectRow>>(sqlx::AssertSqlSafe(format!(
+            "SELECT case_id, member_id, full_name, position FROM case_subjects \
+             WHERE case_id IN ({list}) ORDER BY case_id, seq"
+        )));
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for k in q.fetch_all(&mut *conn).await? {
+            out.entry(k.case_id).or_default().subjects.push(k.part);
+        }
+        let mut q = sqlx::query_as::<_, KeyedId>(sqlx::AssertSqlSafe(format!(
+            "SELECT case_id, agency_id AS other FROM case_agencies \
+             WHERE case_id IN ({list}) ORDER BY case_id, seq"
+        )));
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for k in q.fetch_all(&mut *conn).await? {
+            out.entry(k.case_id).or_default().agency_ids.push(k.other);
+        }
+        let mut q = sqlx::query_as::<_, KeyedId>(sqlx::AssertSqlSafe(format!(
+            "SELECT case_id, other_id AS other FROM case_links \
+             WHERE case_id IN ({list}) ORDER BY case_id, other_id"
+        )));
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for k in q.fetch_all(&mut *conn).await? {
+            out.entry(k.case_id).or_default().linked_ids.push(k.other);
+        }
+    }
+    Ok(out)
 }
 
 /// Adds an intake to a case, after its others.
