@@ -113,8 +113,25 @@ async fn small_counts_and_their_complements_are_withheld() {
         assert!(dismissed.count.as_ref().unwrap().suppressed, "{backend}");
         assert_eq!(total.unresolved.as_ref().unwrap().display, "8");
         assert!(total.resolved_on_time.as_ref().unwrap().suppressed);
-        // A threshold of 2: B's 3 is shown, and so is A's 7.
-        let low = stats
+        // A caller may raise the threshold (10: even the total is
+        // withheld) but not lower it under the default.
+        let high = stats
+            .get_case_statistics(GetCaseStatisticsRequest {
+                organization: world.province.clone(),
+                from_date: date(2024, 1, 1),
+                to_date: date(2024, 6, 30),
+                threshold: 11,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(high.threshold, 11, "{backend}");
+        assert_eq!(
+            high.total.unwrap().designated.unwrap().display,
+            "<11",
+            "{backend}"
+        );
+        let err = stats
             .get_case_statistics(GetCaseStatisticsRequest {
                 organization: world.province.clone(),
                 from_date: date(2024, 1, 1),
@@ -122,17 +139,8 @@ async fn small_counts_and_their_complements_are_withheld() {
                 threshold: 2,
             })
             .await
-            .unwrap()
-            .into_inner();
-        let shown: Vec<String> = low
-            .children
-            .iter()
-            .map(|c| c.designated.as_ref().unwrap().display.clone())
-            .collect();
-        assert!(
-            shown.contains(&"7".to_string()) && shown.contains(&"3".to_string()),
-            "{backend}: {shown:?}"
-        );
+            .unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument, "{backend}");
         // Another district's officer cannot ask for the province.
         let err = probity_proto::probity::oversight::v1::statistics_service_client::StatisticsServiceClient::new(
             world.officer(&[&world.district_b]),

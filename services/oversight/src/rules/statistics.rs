@@ -40,14 +40,15 @@ pub const AGES: [AgeBand; 3] = [
     AgeBand::Over12Months,
 ];
 
-/// The threshold asked for: 0 is the default; at least 2.
+/// The threshold asked for: 0 is the default; a caller may ask for more
+/// suppression, never for less than the default.
 pub fn threshold(given: i32) -> Result<i64> {
-    match given {
+    match i64::from(given) {
         0 => Ok(DEFAULT_THRESHOLD),
-        n if n >= 2 => Ok(i64::from(n)),
+        n if n >= DEFAULT_THRESHOLD => Ok(n),
         _ => Err(probity_platform::ApiError::invalid(
             "threshold",
-            "0 for the default (5), or at least 2",
+            "0 for the default (5), or more: suppression can be raised, not lowered",
         )
         .into()),
     }
@@ -351,9 +352,10 @@ mod tests {
     }
 
     #[test]
-    fn the_threshold_defaults_to_five_and_is_at_least_two() {
+    fn the_threshold_defaults_to_five_and_may_be_raised_not_lowered() {
         assert_eq!(threshold(0).unwrap(), 5);
         assert_eq!(threshold(10).unwrap(), 10);
-        assert!(threshold(1).is_err());
+        assert!(threshold(4).is_err());
+        assert!(threshold(-1).is_err());
     }
 }
