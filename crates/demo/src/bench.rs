@@ -86,3 +86,33 @@ pub async fn start_members(
     let server = builder.spawn("127.0.0.1:0".parse()?).await?;
     Ok(MembersServer { server, issuer })
 }
+
+/// Starts a service for a benchmark: `register` over a fresh pool of 8
+/// connections to `url` (`schema` on PostgreSQL), trusting `key`'s tokens,
+/// without per-agency rates (the service's own throughput is measured).
+pub async fn start_service(
+    key: &probity_platform::auth::Issuer,
+    url: &str,
+    schema: &str,
+    register: impl FnOnce(
+        &mut probity_platform::server::ServerBuilder,
+        probity_platform::Database,
+    ) -> Result<()>,
+) -> Result<probity_platform::server::RunningServer> {
+    use probity_platform::{
+        Database,
+        auth::{TokenRules, Verifier},
+        server::{ServerBuilder, ServerConfig},
+    };
+    let db = Database::connect(url, schema, 8)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut config = ServerConfig::new(std::sync::Arc::new(Verifier::trusting(
+        key,
+        TokenRules::default(),
+    )));
+    config.admission = probity_platform::admission::Admission::default().without_rates();
+    let mut builder = ServerBuilder::new(config);
+    register(&mut builder, db)?;
+    Ok(builder.spawn("127.0.0.1:0".parse()?).await?)
+}

@@ -19,14 +19,12 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use probity_demo::{
     ProvinceSpec,
-    bench::{ms, time},
+    bench::{ms, start_service, time},
     generate_province,
 };
 use probity_platform::{
-    Database,
-    auth::{Issuer, ROLE_ADMIN, TokenRules, Verifier},
+    auth::{Issuer, ROLE_ADMIN},
     client::{Authed, with_token},
-    server::{RunningServer, ServerBuilder, ServerConfig},
 };
 use probity_proto::{
     google::r#type::Date,
@@ -58,25 +56,6 @@ fn day(y: i32, m: i32, d: i32) -> Option<Date> {
     })
 }
 
-async fn start(
-    key: &Issuer,
-    url: &str,
-    schema: &str,
-    register: impl FnOnce(&mut ServerBuilder, Database) -> Result<()>,
-) -> Result<RunningServer> {
-    let db = Database::connect(url, schema, 8)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut config = ServerConfig::new(std::sync::Arc::new(Verifier::trusting(
-        key,
-        TokenRules::default(),
-    )));
-    config.admission = probity_platform::admission::Admission::default().without_rates();
-    let mut builder = ServerBuilder::new(config);
-    register(&mut builder, db)?;
-    Ok(builder.spawn("127.0.0.1:0".parse()?).await?)
-}
-
 /// A case of `district` numbered `i`, received in 2024.
 fn case(district: &str, agency: &str, i: usize) -> Case {
     Case {
@@ -104,13 +83,13 @@ fn case(district: &str, agency: &str, i: usize) -> Case {
 
 async fn bench(label: &str, urls: (&str, &str), runs: usize, cases: usize) -> Result<()> {
     let key = Issuer::generate();
-    let members = start(&key, urls.0, "bench_members", |b, db| {
+    let members = start_service(&key, urls.0, "bench_members", |b, db| {
         probity_members::register(b, db).map_err(|e| anyhow::anyhow!("{e:?}"))
     })
     .await?;
     let peer = probity_oversight::MembersPeer::connect_lazy(&members.url(), None)
         .map_err(|e| anyhow::anyhow!(e))?;
-    let oversight = start(&key, urls.1, "bench_oversight", |b, db| {
+    let oversight = start_service(&key, urls.1, "bench_oversight", |b, db| {
         probity_oversight::register(b, db, peer).map_err(|e| anyhow::anyhow!("{e:?}"))
     })
     .await?;
@@ -218,7 +197,7 @@ async fn bench(label: &str, urls: (&str, &str), runs: usize, cases: usize) -> Re
                 })
                 .await?
                 .into_inner();
-            if page.cases.len() != 100 {
+            if page.cases.len() != cases.min(100) {
                 bail!("a page of {} cases", page.cases.len());
             }
             Ok(())

@@ -17,13 +17,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use futures::stream;
-use probity_demo::bench::{ms, time};
+use probity_demo::bench::{ms, start_service, time};
 use probity_demo::seed::{figures, seed_scenario};
 use probity_platform::{
-    Database,
-    auth::{Issuer, ROLE_ADMIN, TokenRules, Verifier},
+    auth::{Issuer, ROLE_ADMIN},
     client::{Authed, with_token},
-    server::{RunningServer, ServerBuilder, ServerConfig},
 };
 use probity_proto::{
     google::r#type::Date,
@@ -61,37 +59,15 @@ async fn wait_ready(channel: &Authed) {
     }
 }
 
-async fn start(
-    key: &Issuer,
-    url: &str,
-    schema: &str,
-    register: impl FnOnce(&mut ServerBuilder, Database) -> Result<()>,
-) -> Result<RunningServer> {
-    let db = Database::connect(url, schema, 8)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut builder = ServerBuilder::new({
-        let mut config = ServerConfig::new(std::sync::Arc::new(Verifier::trusting(
-            key,
-            TokenRules::default(),
-        )));
-        // The service's own throughput is measured: no per-agency rate.
-        config.admission = probity_platform::admission::Admission::default().without_rates();
-        config
-    });
-    register(&mut builder, db)?;
-    Ok(builder.spawn("127.0.0.1:0".parse()?).await?)
-}
-
 async fn bench(label: &str, urls: (&str, &str), runs: usize) -> Result<()> {
     let key = Issuer::generate();
-    let members = start(&key, urls.0, "bench_members", |b, db| {
+    let members = start_service(&key, urls.0, "bench_members", |b, db| {
         probity_members::register(b, db).map_err(|e| anyhow::anyhow!("{e:?}"))
     })
     .await?;
     let peer = probity_study::MembersPeer::connect_lazy(&members.url(), None)
         .map_err(|e| anyhow::anyhow!(e))?;
-    let study = start(&key, urls.1, "bench_study", |b, db| {
+    let study = start_service(&key, urls.1, "bench_study", |b, db| {
         probity_study::register(b, db, peer).map_err(|e| anyhow::anyhow!("{e:?}"))
     })
     .await?;
