@@ -83,7 +83,15 @@ impl Stack {
         let mut options = TestOptions::new(probity_oversight::SCHEMA);
         options.issuer = Some(key);
         let oversight = TestServer::start(backend, options, |server, db| {
-            probity_oversight::register_with(server, db, peer, service)
+            probity_oversight::register_with(
+                server,
+                db,
+                peer,
+                probity_oversight::Options {
+                    service,
+                    ..probity_oversight::Options::ephemeral()
+                },
+            )
         })
         .await;
         Self {

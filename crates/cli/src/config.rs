@@ -314,11 +314,24 @@ pub struct KeyArgs {
     /// it exists (`probity keys init` makes it), else no checkpoints.
     #[arg(long, env = "PROBITY_AUDIT_KEY_FILE")]
     pub audit_key_file: Option<PathBuf>,
+    /// Oversight's identity vault: the key-encryption keys that wrap each
+    /// whistleblower identity's own key, one `<id> <base64 of 32 bytes>` a
+    /// line, the current one first (rotate: add a new first line, call
+    /// ProtectionService.RewrapIdentities, drop the old line). Keep it
+    /// apart from the database and its backups. Default:
+    /// `<data-dir>/vault.keys`, made with a fresh key when missing.
+    #[arg(long, env = "PROBITY_VAULT_KEY_FILE")]
+    pub vault_key_file: Option<PathBuf>,
 }
 
 impl KeyArgs {
     fn or_default(&self, file: &Option<PathBuf>, name: &str) -> PathBuf {
         file.clone().unwrap_or_else(|| self.data_dir.join(name))
+    }
+
+    /// The identity vault's key file.
+    pub fn vault_keys(&self) -> PathBuf {
+        self.or_default(&self.vault_key_file, "vault.keys")
     }
 
     /// The issuer's private key file.

@@ -117,6 +117,21 @@ fn database_url(args: &ServeArgs, service: &str) -> anyhow::Result<String> {
     }
 }
 
+/// Oversight's options: its identity for members, and the identity
+/// vault's keys from their file (made with a fresh key when missing).
+fn oversight_options(
+    args: &ServeArgs,
+    service: Option<probity_oversight::MembersAsService>,
+) -> anyhow::Result<probity_oversight::Options> {
+    let vault_keys = probity_oversight::KeyRing::load_or_create(&args.key.vault_keys())
+        .map_err(anyhow::Error::msg)?;
+    Ok(probity_oversight::Options {
+        service,
+        vault_keys,
+        receipts: probity_oversight::ReceiptHasher::default(),
+    })
+}
+
 async fn open(args: &ServeArgs, service: &str, schema: &str) -> anyhow::Result<Database> {
     let url = database_url(args, service)?;
     let db = Database::connect_with_cache(
@@ -240,7 +255,12 @@ async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     let study = open(&args, "study", probity_study::SCHEMA).await?;
     probity_study::register(&mut server, study, peer.clone())?;
     let oversight = open(&args, "oversight", probity_oversight::SCHEMA).await?;
-    probity_oversight::register_with(&mut server, oversight, peer, Some(service))?;
+    probity_oversight::register_with(
+        &mut server,
+        oversight,
+        peer,
+        oversight_options(&args, Some(service))?,
+    )?;
 
     println!("Probity is up on {scheme}://{addr} (members, study, oversight)");
     println!("Data: {}", args.key.data_dir.display());
@@ -357,7 +377,12 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
                 }
             };
             let db = open(&args, "oversight", probity_oversight::SCHEMA).await?;
-            probity_oversight::register_with(&mut server, db, peer, service)?;
+            probity_oversight::register_with(
+                &mut server,
+                db,
+                peer,
+                oversight_options(&args, service)?,
+            )?;
         }
     }
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -24,6 +24,9 @@ pub enum MethodClass {
     Bulk,
     /// A server stream: a long listing.
     Stream,
+    /// A unary call open without a token ([`Access::Open`]): counted per
+    /// source address, not per agency.
+    Open,
 }
 
 impl MethodClass {
@@ -34,6 +37,7 @@ impl MethodClass {
             Self::Write => "write",
             Self::Bulk => "bulk",
             Self::Stream => "stream",
+            Self::Open => "open",
         }
     }
 }
@@ -61,6 +65,8 @@ pub struct Admission {
     pub bulk: ClassLimits,
     /// Server streams.
     pub stream: ClassLimits,
+    /// Calls open without a token, per source address.
+    pub open: ClassLimits,
     /// A client stream that sends nothing for this long is ended.
     pub stream_idle: Duration,
     /// Messages one client stream may send.
@@ -78,6 +84,11 @@ pub struct Admission {
 /// study streams members' roster for each; a year of books is ~1,300
 /// writes a second on this machine), far below what would starve others.
 pub const DEFAULT_RATES: [u32; 4] = [2000, 2000, 200, 1000];
+/// Default calls a second one source address may make to the methods open
+/// without a token (a reporter checking a receipt needs a few a minute).
+pub const DEFAULT_OPEN_RATE: u32 = 1;
+/// Default burst of calls open without a token from one source address.
+pub const DEFAULT_OPEN_BURST: u32 = 10;
 /// Default calls one connection may have open at once.
 pub const DEFAULT_STREAMS_PER_CONNECTION: u32 = 64;
 /// Default seconds a client stream may send nothing.
@@ -95,6 +106,11 @@ impl Default for Admission {
             write: limits(30),
             bulk: limits(600),
             stream: limits(600),
+            open: ClassLimits {
+                per_second: DEFAULT_OPEN_RATE,
+                burst: DEFAULT_OPEN_BURST,
+                deadline: Duration::from_secs(10),
+            },
             stream_idle: Duration::from_secs(DEFAULT_STREAM_IDLE_SECONDS),
             stream_messages: 10_000,
             stream_bytes: 256 * 1024 * 1024,
@@ -122,7 +138,8 @@ impl Admission {
     }
 
     /// These settings without per-agency rates (benchmarks that measure
-    /// the service's own throughput).
+    /// the service's own throughput). The per-address rate of the methods
+    /// open without a token stays.
     pub fn without_rates(self) -> Self {
         self.with_rates([0; 4])
     }
@@ -134,6 +151,7 @@ impl Admission {
             MethodClass::Write => self.write,
             MethodClass::Bulk => self.bulk,
             MethodClass::Stream => self.stream,
+            MethodClass::Open => self.open,
         }
     }
 }
@@ -150,11 +168,14 @@ pub fn classify(policy: &Policy) -> HashMap<String, MethodClass> {
         for service in &file.service {
             for method in &service.method {
                 let path = format!("/{}.{}/{}", file.package(), service.name(), method.name());
-                let class = if method.client_streaming() {
+                let rule = policy.get(&path);
+                let class = if rule.is_some_and(|r| r.access == Access::Open) {
+                    MethodClass::Open
+                } else if method.client_streaming() {
                     MethodClass::Bulk
                 } else if method.server_streaming() {
                     MethodClass::Stream
-                } else if policy.get(&path).is_some_and(|r| r.access == Access::Write) {
+                } else if rule.is_some_and(|r| r.access == Access::Write) {
                     MethodClass::Write
                 } else {
                     MethodClass::Read
@@ -188,6 +209,7 @@ impl Rates {
             MethodClass::Write,
             MethodClass::Bulk,
             MethodClass::Stream,
+            MethodClass::Open,
         ] {
             let limits = admission.of(class);
             let Some(rate) = NonZeroU32::new(limits.per_second) else {

@@ -1,7 +1,9 @@
 //! The tower layer in front of every Probity server. For each call it:
 //! - takes the `x-request-id` metadata (or makes one), echoes it back on the
 //!   response and records it on a tracing span for the call;
-//! - lets health and reflection through unauthenticated;
+//! - lets health and reflection through unauthenticated, and the methods
+//!   open without a token ([`Access::Open`]) with an anonymous caller,
+//!   rate-limited per source address;
 //! - answers `UNAVAILABLE` until the server is ready (migrations done);
 //! - verifies the bearer token and puts the [`Caller`] and [`CallInfo`] in
 //!   the request extensions, or answers `UNAUTHENTICATED`;
@@ -229,6 +231,17 @@ where
             Some(ApiError::Unavailable(
                 "server is starting or stopping".into(),
             ))
+        } else if class == MethodClass::Open {
+            // No token asked for or read: the caller is nobody in
+            // particular, counted by source address (kept in memory only,
+            // never logged or stored).
+            req.extensions_mut().insert(Caller::anonymous());
+            let source = source_address(&req);
+            self.layer
+                .rates
+                .take(class, &source)
+                .err()
+                .map(|wait| ApiError::RateLimited(class.as_str(), wait))
         } else {
             match bearer(&req) {
                 None => Some(ApiError::Unauthenticated(
@@ -264,9 +277,11 @@ where
                 },
             }
         };
+        // A token sent to an open method is not forwarded anywhere.
         let authorization = req
             .headers()
             .get(http::header::AUTHORIZATION)
+            .filter(|_| class != MethodClass::Open)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         // The client's deadline, within its class's longest; the class's
@@ -357,6 +372,20 @@ pub fn admit(method: &str, rule: Option<&Rule>, caller: &Caller) -> Result<(), A
         )));
     }
     Ok(())
+}
+
+/// The address a call came from (without its port), for the per-source
+/// rate of the methods open without a token; one shared bucket when the
+/// transport does not say.
+fn source_address<B>(req: &Request<B>) -> String {
+    use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+    let tcp = req.extensions().get::<TcpConnectInfo>().or_else(|| {
+        req.extensions()
+            .get::<TlsConnectInfo<TcpConnectInfo>>()
+            .map(|info| info.get_ref())
+    });
+    tcp.and_then(TcpConnectInfo::remote_addr)
+        .map_or_else(|| "source:unknown".into(), |a| format!("source:{}", a.ip()))
 }
 
 fn bearer<B>(req: &Request<B>) -> Option<&str> {

@@ -22,6 +22,8 @@
 //! - [`clock`]: the one source of "now" and "today".
 //! - [`tree`]: the process-wide signal that the organisation tree changed.
 //! - [`client`]: channels that carry a bearer token, for callers.
+//! - [`vault`]: envelope encryption of restricted records under rotatable
+//!   keys, and receipt codes stored as slow hashes.
 
 pub mod admission;
 pub mod audit;
@@ -50,6 +52,7 @@ pub mod symbol;
 pub mod text;
 pub mod tls;
 pub mod tree;
+pub mod vault;
 pub mod write;
 
 pub use call::{Call, unary};

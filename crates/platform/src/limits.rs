@@ -68,6 +68,12 @@ limits! {
     CASE_AGENCIES = 20;
     /// Cases linked to one case.
     LINKED_CASES = 50;
+    /// People one whistleblower report accuses.
+    REPORT_ACCUSED = 50;
+    /// Characters of a whistleblower report's content.
+    REPORT_CONTENT = 20_000;
+    /// Characters of a reporter's identity number, telephone or e-mail.
+    CONTACT = 200;
     /// Characters of a `request_id` (idempotency key).
     REQUEST_ID = 128;
     /// Rows in one page of a list (larger sizes are coerced).

@@ -53,6 +53,13 @@ pub enum Role {
     /// monitoring, direct and urge the agencies handling them, and read the
     /// cases in scope (also a reader, for the members oversight looks up).
     SteeringCommittee,
+    /// Keeps the protection of whistleblowers (the custodian): reveals a
+    /// named reporter's identity with a stated reason (every reveal
+    /// audited and shown in the reporter's protection file) and records
+    /// protection requests, measures and retaliation complaints. Not
+    /// granted by any other role, the admin's included: who runs the
+    /// system does not read who reported.
+    ProtectionOfficer,
     /// Reads and verifies the audit log (whole-tree scope only).
     Auditor,
     /// Every role, and the province-wide set-up: root organisations, dated
@@ -62,7 +69,7 @@ pub enum Role {
 
 impl Role {
     /// Every role, in the order `docs/security.md` lists them.
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::Reader,
         Role::Writer,
         Role::ReviewCommittee,
@@ -70,6 +77,7 @@ impl Role {
         Role::DocumentRegistrar,
         Role::CaseOfficer,
         Role::SteeringCommittee,
+        Role::ProtectionOfficer,
         Role::Auditor,
         Role::Admin,
     ];
@@ -84,6 +92,7 @@ impl Role {
             Role::DocumentRegistrar => "document-registrar",
             Role::CaseOfficer => "case-officer",
             Role::SteeringCommittee => "steering-committee",
+            Role::ProtectionOfficer => "protection-officer",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
         }
@@ -95,16 +104,20 @@ impl Role {
     }
 
     /// True when holding `self` allows what `needed` allows: each role
-    /// grants itself; a writer, the review committee, a case officer and
-    /// the steering committee are also readers (the committee reads the
+    /// grants itself; a writer, the review committee, a case officer, the
+    /// steering committee and the protection officer are also readers (the committee reads the
     /// member it grades, and oversight reads the member for it); an admin
-    /// is everyone.
+    /// is everyone but the protection officer.
     pub fn grants(self, needed: Role) -> bool {
         self == needed
-            || self == Role::Admin
+            || (self == Role::Admin && needed != Role::ProtectionOfficer)
             || (matches!(
                 self,
-                Role::Writer | Role::ReviewCommittee | Role::CaseOfficer | Role::SteeringCommittee
+                Role::Writer
+                    | Role::ReviewCommittee
+                    | Role::CaseOfficer
+                    | Role::SteeringCommittee
+                    | Role::ProtectionOfficer
             ) && needed == Role::Reader)
     }
 }
@@ -127,6 +140,12 @@ pub enum Access {
     /// Reads something every caller with a role may see and that belongs to
     /// no organisation (the rules in force, the documents register).
     Shared,
+    /// Needs no token: serves a person without an account who proves a
+    /// secret carried in the request (a whistleblower's receipt code),
+    /// which the handler checks. The gateway rate-limits these calls per
+    /// source address (the [`crate::admission::MethodClass::Open`] class)
+    /// and never records who the caller is.
+    Open,
 }
 
 impl Access {
@@ -137,6 +156,7 @@ impl Access {
             Access::Write => "write",
             Access::WholeTree => "whole tree",
             Access::Shared => "shared",
+            Access::Open => "open (no token)",
         }
     }
 
@@ -239,9 +259,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_admin_holds_every_role() {
+    fn an_admin_holds_every_role_but_the_protection_officers() {
         for role in Role::ALL {
-            assert!(Role::Admin.grants(role), "{role:?}");
+            assert_eq!(
+                Role::Admin.grants(role),
+                role != Role::ProtectionOfficer,
+                "{role:?}"
+            );
         }
     }
 

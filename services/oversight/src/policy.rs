@@ -5,8 +5,9 @@
 //! it.
 
 use probity_platform::policy::{
+    Access::Open,
     Access::{Read, Shared, WholeTree, Write},
-    Role::{Admin, Auditor, CaseOfficer, Reader, SteeringCommittee},
+    Role::{Admin, Auditor, CaseOfficer, ProtectionOfficer, Reader, SteeringCommittee},
     Rule, ServicePolicy, rule,
 };
 
@@ -57,6 +58,27 @@ const RULES: &[Rule] = &[
     rule("RecommendationService/ReportRecommendationProgress", "recommendation", Write, &[CaseOfficer]),
     rule("RecommendationService/CloseRecommendation", "recommendation", Write, &[CaseOfficer]),
     rule("RecommendationService/GetImplementationRate", "recommendation", Read, &[CaseOfficer, SteeringCommittee]),
+    // Whistleblower reports, owned by the organisation that received them;
+    // recorded and handled by case officers, read by the steering
+    // committee. No report view holds the reporter's identity.
+    rule("ReportService/CreateReport", "report", Write, &[CaseOfficer]),
+    rule("ReportService/GetReport", "report", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("ReportService/ListReports", "report", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("ReportService/DecideReport", "report", Write, &[CaseOfficer]),
+    rule("ReportService/LinkReportToCase", "report", Write, &[CaseOfficer]),
+    rule("ReportService/PostReportMessage", "report message", Write, &[CaseOfficer]),
+    rule("ReportService/ListReportMessages", "report message", Read, &[CaseOfficer]),
+    // The protection of reporters: protection officers only (the admin
+    // role does not grant theirs). Revealing an identity is a write: it
+    // adds to the protection file and the audit log.
+    rule("ProtectionService/RevealReporterIdentity", "reporter identity", Write, &[ProtectionOfficer]),
+    rule("ProtectionService/CreateProtectionEntry", "protection file", Write, &[ProtectionOfficer]),
+    rule("ProtectionService/GetProtectionFile", "protection file", Read, &[ProtectionOfficer]),
+    rule("ProtectionService/RewrapIdentities", "reporter identity", WholeTree, &[Admin]),
+    // A reporter following their report up with its receipt code: no token,
+    // rate-limited per source address and per code.
+    rule("ReceiptService/CheckReport", "report receipt", Open, &[]),
+    rule("ReceiptService/SendReceiptMessage", "report receipt", Open, &[]),
     // Published statistics of an organisation's subtree.
     rule("StatisticsService/GetCaseStatistics", "case statistics", Read, &[CaseOfficer, SteeringCommittee]),
     // Disciplinary decisions, recorded by the inspection commissions'

@@ -197,6 +197,22 @@ impl Caller {
         }
     }
 
+    /// Nobody in particular: the caller of an [`Access::Open`] method,
+    /// which needs no token (subject `anonymous`, no agency, no role, no
+    /// scope). The handler names the caller for the audit log by what the
+    /// request proved (e.g. `receipt:{locator}`), never by address.
+    ///
+    /// [`Access::Open`]: crate::policy::Access::Open
+    pub fn anonymous() -> Self {
+        Self {
+            subject: "anonymous".into(),
+            agency: String::new(),
+            roles: Vec::new(),
+            scope: Vec::new(),
+            all: false,
+        }
+    }
+
     /// True when one of the caller's roles grants `role` ([`Role::grants`]).
     pub fn holds(&self, role: Role) -> bool {
         self.roles

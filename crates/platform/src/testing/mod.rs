@@ -238,6 +238,13 @@ impl TestServer {
         me
     }
 
+    /// The folder of its SQLite database (none for PostgreSQL or a
+    /// replica over another server's database): for tests that read the
+    /// files themselves.
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        self._dir.as_ref().map(|d| d.path())
+    }
+
     /// Waits (up to 30 s) until health reports SERVING.
     pub async fn wait_serving(&self) {
         use tonic_health::pb::{

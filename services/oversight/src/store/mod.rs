@@ -13,5 +13,7 @@ pub mod limits;
 pub mod monitoring;
 pub mod progress;
 pub mod recommendations;
+pub mod reports;
 pub mod statistics;
 pub mod urgings;
+pub mod vault;

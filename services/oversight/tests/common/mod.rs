@@ -9,6 +9,7 @@ use probity_platform::{
     Clock,
     auth::Issuer,
     testing::{Authed, TestBackend, TestOptions, TestServer},
+    vault::{KeyRing, ReceiptHasher},
 };
 use probity_proto::{
     google::r#type::Date,
@@ -61,6 +62,16 @@ pub fn reason(status: &tonic::Status) -> String {
         .unwrap_or_default()
 }
 
+/// Oversight's options in tests: the vault keys of `file`, receipt codes
+/// hashed at a test's cost (Argon2id all the same).
+pub fn vault_options(file: &str) -> probity_oversight::Options {
+    probity_oversight::Options {
+        service: None,
+        vault_keys: KeyRing::parse(file).expect("key file"),
+        receipts: ReceiptHasher::new(1024, 1).expect("params"),
+    }
+}
+
 /// Members and oversight, running, with the world recorded.
 pub struct World {
     pub members: TestServer,
@@ -72,6 +83,10 @@ pub struct World {
     pub member_b: String,
     pub police: String,
     pub procuracy: String,
+    /// The text of the vault key file oversight runs with.
+    pub vault_file: String,
+    /// The issuer the servers trust, for replicas.
+    pub issuer: Issuer,
 }
 
 impl World {
@@ -90,11 +105,12 @@ impl World {
         options.clock = Some(clock.clone());
         let members = TestServer::start(backend, options, probity_members::register).await;
         let peer = probity_oversight::MembersPeer::connect_lazy(&members.url(), None).expect("url");
+        let vault_file = KeyRing::new_file("k1");
         let mut options = TestOptions::new(probity_oversight::SCHEMA);
-        options.issuer = Some(key);
+        options.issuer = Some(key.clone());
         options.clock = Some(clock);
         let oversight = TestServer::start(backend, options, |server, db| {
-            probity_oversight::register(server, db, peer)
+            probity_oversight::register_with(server, db, peer, vault_options(&vault_file))
         })
         .await;
         let admin = members.admin();
@@ -118,7 +134,24 @@ impl World {
             member_b,
             police,
             procuracy,
+            vault_file,
+            issuer: key,
         }
+    }
+
+    /// Another oversight server over this one's database and members, its
+    /// vault keys read from `vault_file`.
+    pub async fn replica(&self, vault_file: &str) -> TestServer {
+        let peer =
+            probity_oversight::MembersPeer::connect_lazy(&self.members.url(), None).expect("url");
+        let mut options = TestOptions::new(probity_oversight::SCHEMA);
+        options.issuer = Some(self.issuer.clone());
+        options.clock = Some(self.oversight.clock.clone());
+        options.database = Some(self.oversight.db.clone());
+        TestServer::start(&self.oversight.backend, options, |server, db| {
+            probity_oversight::register_with(server, db, peer, vault_options(vault_file))
+        })
+        .await
     }
 
     /// A channel to oversight as a case officer over `scope` (organisation
