@@ -33,7 +33,9 @@ use probity_proto::probity::{
         discipline_service_client::DisciplineServiceClient,
         inspection_service_client::InspectionServiceClient,
         monitoring_service_client::MonitoringServiceClient,
+        protection_service_client::ProtectionServiceClient,
         recommendation_service_client::RecommendationServiceClient,
+        report_service_client::ReportServiceClient,
         statistics_service_client::StatisticsServiceClient,
     },
     study::v1::{
@@ -78,6 +80,8 @@ struct World {
     decision: String,
     inspection: String,
     recommendation: String,
+    /// A named whistleblower report received by Bx, with a message.
+    whistle: String,
 }
 
 impl World {
@@ -99,6 +103,7 @@ impl World {
             &self.decision,
             &self.inspection,
             &self.recommendation,
+            &self.whistle,
         ]
         .iter()
         .map(|n| n.rsplit('/').next().unwrap().to_string())
@@ -345,6 +350,7 @@ async fn world(stack: &Stack) -> World {
         .unwrap()
         .into_inner()
         .name;
+    let whistle = whistle_report(stack, &bx).await;
     World {
         document: doc,
         a,
@@ -368,7 +374,48 @@ async fn world(stack: &Stack) -> World {
         decision,
         inspection,
         recommendation,
+        whistle,
     }
+}
+
+/// A named denunciation received by Bx, with a message to its reporter:
+/// the report's name.
+async fn whistle_report(stack: &Stack, bx: &str) -> String {
+    let mut reports = ReportServiceClient::new(stack.oversight_admin());
+    let name = reports
+        .create_report(o::CreateReportRequest {
+            report: Some(o::Report {
+                organization: bx.into(),
+                channel: o::ReportChannel::Mail as i32,
+                category: o::ReportCategory::Reflection as i32,
+                content: "Phản ánh về việc thu phí".into(),
+                received_date: date(2025, 3, 1),
+                ..Default::default()
+            }),
+            reporter: Some(o::ReporterIdentity {
+                full_name: "Người phản ánh".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .report
+        .unwrap()
+        .name;
+    reports
+        .post_report_message(o::PostReportMessageRequest {
+            parent: name.clone(),
+            message: Some(o::ReportMessage {
+                text: "Đã nhận".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    name
 }
 
 /// Bx's case designated for monitoring, with a directive and an urging of
@@ -548,6 +595,8 @@ const PROVINCE_PLAN: &str = "the province's plan: every unit inside the province
      (tests/study_flow.rs); B's part of it is read through progress, absentees, warnings, \
      classes, reports and visits below";
 const SHARED: &str = "shared records of no organisation: the same for every caller";
+const OPEN: &str = "open without a token and without a scope: the receipt code is the only key, \
+     wrong and unknown codes answered alike (services/oversight/tests/reports.rs)";
 const WHOLE_TREE: &str = "whole-tree method: refused to any scoped caller by the gateway \
      (services/members/tests/authorization.rs)";
 
@@ -1089,6 +1138,45 @@ fn plan() -> BTreeMap<&'static str, Case> {
             }
         ),
     );
+    p.insert(
+        "ReportService/GetReport",
+        read!(oversight, ReportServiceClient, get_report, |w| {
+            o::GetReportRequest { name: w.whistle }
+        }),
+    );
+    p.insert(
+        "ReportService/ListReports",
+        read!(oversight, ReportServiceClient, list_reports, |w| {
+            o::ListReportsRequest {
+                organization: w.bx,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "ReportService/ListReportMessages",
+        read!(oversight, ReportServiceClient, list_report_messages, |w| {
+            o::ListReportMessagesRequest {
+                parent: w.whistle,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "ProtectionService/GetProtectionFile",
+        read!(
+            oversight,
+            ProtectionServiceClient,
+            get_protection_file,
+            |w| o::GetProtectionFileRequest { report: w.whistle }
+        ),
+    );
+    for open in [
+        "ReceiptService/CheckReport",
+        "ReceiptService/SendReceiptMessage",
+    ] {
+        p.insert(open, Exempt(OPEN));
+    }
     for shared in [
         "ReferenceService/ListSectors",
         "ReferenceService/ListStageLimits",
@@ -1098,6 +1186,7 @@ fn plan() -> BTreeMap<&'static str, Case> {
         p.insert(shared, Exempt(SHARED));
     }
     for whole in [
+        "ProtectionService/RewrapIdentities",
         "AgencyService/CreateAgency",
         "JobService/ListJobs",
         "JobService/RetryJob",
@@ -1194,9 +1283,10 @@ fn seen(method: &str, answer: &Answer, ids: &[String]) -> Seen {
 }
 
 /// Channels to the services of a caller scoped to `scope` holding every
-/// role (an admin of that subtree).
+/// role (an admin of that subtree, and its protection officer, whose role
+/// the admin's does not grant).
 fn callers(stack: &Stack, scope: &str) -> Channels {
-    let roles = ["admin"];
+    let roles = ["admin", "protection-officer"];
     let id = parse_name("", scope, "organizations").unwrap();
     let token = stack.members.token("probe", &roles, &[id]);
     Channels {

@@ -16,7 +16,9 @@ use probity_proto::probity::{
         discipline_service_client::DisciplineServiceClient,
         inspection_service_client::InspectionServiceClient,
         monitoring_service_client::MonitoringServiceClient,
+        protection_service_client::ProtectionServiceClient,
         recommendation_service_client::RecommendationServiceClient,
+        report_service_client::ReportServiceClient,
     },
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
@@ -885,6 +887,98 @@ fn add_oversight(p: &mut BTreeMap<&'static str, Case>) {
                 outcome: o::RecommendationStatus::Implemented as i32,
                 evidence: "Chứng từ".into(),
                 ..Default::default()
+            }
+        ),
+    );
+    add_reports(p);
+}
+
+/// Whistleblower reports and their protection files.
+fn add_reports(p: &mut BTreeMap<&'static str, Case>) {
+    p.insert(
+        "ReportService/CreateReport",
+        change!(
+            oversight,
+            ReportServiceClient,
+            create_report,
+            Some("report.organization"),
+            |w| o::CreateReportRequest {
+                report: Some(o::Report {
+                    organization: w.bx,
+                    channel: o::ReportChannel::InPerson as i32,
+                    category: o::ReportCategory::Petition as i32,
+                    content: "Kiến nghị".into(),
+                    received_date: date(2025, 3, 2),
+                    ..Default::default()
+                }),
+                reporter: None,
+                request_id: String::new(),
+            }
+        ),
+    );
+    p.insert(
+        "ReportService/DecideReport",
+        change!(oversight, ReportServiceClient, decide_report, |w| {
+            o::DecideReportRequest {
+                name: w.whistle,
+                decision: o::ReportDecision::Accept as i32,
+                decision_date: date(2025, 3, 3),
+                decision_number: "3/TB-UBKT".into(),
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "ReportService/LinkReportToCase",
+        change!(oversight, ReportServiceClient, link_report_to_case, |w| {
+            o::LinkReportToCaseRequest {
+                name: w.whistle,
+                case: w.case,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "ReportService/PostReportMessage",
+        change!(oversight, ReportServiceClient, post_report_message, |w| {
+            o::PostReportMessageRequest {
+                parent: w.whistle,
+                message: Some(o::ReportMessage {
+                    text: "Ghi chú".into(),
+                    internal: true,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            }
+        }),
+    );
+    p.insert(
+        "ProtectionService/RevealReporterIdentity",
+        change!(
+            oversight,
+            ProtectionServiceClient,
+            reveal_reporter_identity,
+            |w| o::RevealReporterIdentityRequest {
+                name: w.whistle,
+                reason: "Cần xác minh nhân thân".into(),
+            }
+        ),
+    );
+    p.insert(
+        "ProtectionService/CreateProtectionEntry",
+        change!(
+            oversight,
+            ProtectionServiceClient,
+            create_protection_entry,
+            |w| o::CreateProtectionEntryRequest {
+                parent: w.whistle,
+                entry: Some(o::ProtectionEntry {
+                    kind: o::ProtectionEntryKind::Request as i32,
+                    date: date(2025, 3, 4),
+                    text: "Đề nghị bảo vệ".into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
             }
         ),
     );

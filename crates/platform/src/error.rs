@@ -139,9 +139,10 @@ pub enum ApiError {
     /// delay.
     #[error("the server is at its limit of calls in progress; retry in {}s", .0.as_secs().max(1))]
     Overloaded(std::time::Duration),
-    /// The calling agency's rate of calls of this kind is used up; retry
-    /// after the delay.
-    #[error("your agency's rate of {class} calls is used up for now; retry in {}s", .1.as_secs().max(1), class = .0)]
+    /// The caller's rate of calls of this kind is used up — an agency's,
+    /// or for calls without a token a source address's or a receipt
+    /// code's; retry after the delay.
+    #[error("the rate of {class} calls allowed to you is used up for now; retry in {}s", .1.as_secs().max(1), class = .0)]
     RateLimited(&'static str, std::time::Duration),
     /// A client stream passed a limit of messages or bytes.
     #[error("{0}")]

@@ -32,6 +32,7 @@ use crate::{
     error::{Error, Result},
     peers::Members,
     rules::{
+        report_decisions as decisions,
         report_limits::{self, Step},
         reports as rules,
         sectors::Sectors,
@@ -243,7 +244,7 @@ impl Reports {
             &probity_platform::resource::etag(row.revision),
         )?;
         let category = ReportCategory::try_from(row.category as i32).unwrap_or_default();
-        let standing = rules::Standing {
+        let standing = decisions::Standing {
             status: ReportStatus::try_from(row.status as i32).unwrap_or_default(),
             received: dates::from_sql(&row.received_date)?,
             last_decision: row
@@ -252,7 +253,7 @@ impl Reports {
                 .map(dates::from_sql)
                 .transpose()?,
         };
-        let decided = rules::decide(
+        let decided = decisions::decide(
             &req.name,
             standing,
             ReportDecision::try_from(req.decision).unwrap_or_default(),
@@ -277,7 +278,7 @@ impl Reports {
             row.resolve_due = due.map(dates::to_sql);
             row.resolve_citation = citation;
         }
-        if rules::is_finished(decided.status) {
+        if decisions::is_finished(decided.status) {
             let (class, expire) =
                 report_limits::retention(decided.status, decided.outcome, decided.date);
             row.retention_class = class;

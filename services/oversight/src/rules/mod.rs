@@ -12,6 +12,7 @@ pub mod limits;
 pub mod monitoring;
 pub mod progress;
 pub mod recommendations;
+pub mod report_decisions;
 pub mod report_limits;
 pub mod reports;
 pub mod sectors;
