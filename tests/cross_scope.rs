@@ -1067,6 +1067,34 @@ fn plan() -> BTreeMap<&'static str, Case> {
         ),
     );
     p.insert(
+        "StatisticsService/GetReportStatistics",
+        read!(
+            oversight,
+            StatisticsServiceClient,
+            get_report_statistics,
+            |w| o::GetReportStatisticsRequest {
+                organization: w.bx,
+                from_date: date(2025, 1, 1),
+                to_date: date(2025, 12, 31),
+                threshold: 0,
+            }
+        ),
+    );
+    p.insert(
+        "StatisticsService/GetRecommendationStatistics",
+        read!(
+            oversight,
+            StatisticsServiceClient,
+            get_recommendation_statistics,
+            |w| o::GetRecommendationStatisticsRequest {
+                organization: w.bx,
+                from_date: date(2025, 1, 1),
+                to_date: date(2025, 12, 31),
+                threshold: 0,
+            }
+        ),
+    );
+    p.insert(
         "RecommendationService/GetRecommendation",
         read!(
             oversight,

@@ -12,9 +12,7 @@ use probity_platform::testing::backends;
 use probity_proto::{
     google::r#type::Date,
     probity::{
-        members::v1::{
-            self as m, OrganizationKind, member_service_client::MemberServiceClient,
-        },
+        members::v1::{self as m, OrganizationKind, member_service_client::MemberServiceClient},
         oversight::v1::{
             self as o, audit_service_client::AuditServiceClient,
             case_service_client::CaseServiceClient,
@@ -51,7 +49,9 @@ async fn a_report_opens_a_case_its_reporter_follows_it_and_one_audited_reveal() 
         let stack = Stack::start(&backend).await;
         let tu = stack.org("", "TU", OrganizationKind::Province).await;
         let district = stack.org(&tu, "HU", OrganizationKind::District).await;
-        let cell = stack.org(&district, "CB", OrganizationKind::Grassroots).await;
+        let cell = stack
+            .org(&district, "CB", OrganizationKind::Grassroots)
+            .await;
         let member = MemberServiceClient::new(stack.members_admin())
             .create_member(m::CreateMemberRequest {
                 member: Some(m::Member {
@@ -70,7 +70,9 @@ async fn a_report_opens_a_case_its_reporter_follows_it_and_one_audited_reveal() 
             .unwrap()
             .into_inner()
             .name;
-        let officer_token = stack.oversight.token("officer", &["case-officer"], &[&district]);
+        let officer_token = stack
+            .oversight
+            .token("officer", &["case-officer"], &[&district]);
         let officer = stack.oversight.with_token(&officer_token);
         let mut reports = ReportServiceClient::new(officer.clone());
 
@@ -222,7 +224,11 @@ async fn a_report_opens_a_case_its_reporter_follows_it_and_one_audited_reveal() 
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(receipt.status, o::ReportStatus::Resolved as i32, "{backend}");
+        assert_eq!(
+            receipt.status,
+            o::ReportStatus::Resolved as i32,
+            "{backend}"
+        );
         assert_eq!(receipt.outcome, o::ReportOutcome::Founded as i32);
         assert_eq!(receipt.messages.len(), 1);
 

@@ -81,6 +81,8 @@ const RULES: &[Rule] = &[
     rule("ReceiptService/SendReceiptMessage", "report receipt", Open, &[]),
     // Published statistics of an organisation's subtree.
     rule("StatisticsService/GetCaseStatistics", "case statistics", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("StatisticsService/GetReportStatistics", "report statistics", Read, &[CaseOfficer, SteeringCommittee]),
+    rule("StatisticsService/GetRecommendationStatistics", "recommendation statistics", Read, &[CaseOfficer, SteeringCommittee]),
     // Disciplinary decisions, recorded by the inspection commissions'
     // staff; read by whoever may read the member.
     rule("DisciplineService/CreateDisciplinaryDecision", "disciplinary decision", Write, &[CaseOfficer]),

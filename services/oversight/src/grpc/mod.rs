@@ -19,6 +19,7 @@ pub mod protection;
 pub mod receipts;
 pub mod recommendations;
 pub mod reference;
+pub mod report_statistics;
 pub mod report_view;
 pub mod reports;
 pub mod retention;

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use probity_platform::{ApiError, Call, Database, Violations, dates, resource::parse_name, unary};
 use probity_proto::probity::oversight::v1::{
     AgeCount, Amount, CaseStatistics, Count, GetCaseStatisticsRequest, GetCaseStatisticsResponse,
-    StageCount, statistics_service_server::StatisticsService,
+    GetRecommendationStatisticsRequest, GetRecommendationStatisticsResponse,
+    GetReportStatisticsRequest, GetReportStatisticsResponse, StageCount,
+    statistics_service_server::StatisticsService,
 };
 use time::Date;
 use tonic::{Request, Response, Status};
@@ -24,7 +26,7 @@ use crate::{
 
 /// A published count: its value, `<threshold` when small, `x` when
 /// withheld as a complement.
-fn count(value: i64, withheld: Withheld, threshold: i64) -> Option<Count> {
+pub(super) fn count(value: i64, withheld: Withheld, threshold: i64) -> Option<Count> {
     let display = match withheld {
         Withheld::No => value.to_string(),
         Withheld::Small => format!("<{threshold}"),
@@ -38,7 +40,7 @@ fn count(value: i64, withheld: Withheld, threshold: i64) -> Option<Count> {
 }
 
 /// A published amount, withheld with its count.
-fn amount(vnd: i64, withheld: bool) -> Option<Amount> {
+pub(super) fn amount(vnd: i64, withheld: bool) -> Option<Amount> {
     Some(Amount {
         vnd: if withheld { 0 } else { vnd },
         suppressed: withheld,
@@ -82,6 +84,35 @@ fn row(
     }
 }
 
+/// What a published statistic is computed over.
+pub(super) struct Frame {
+    /// The organisation's id.
+    pub org_id: String,
+    /// Its name.
+    pub display_name: String,
+    /// Its children today: id and name, in tree order.
+    pub children: Vec<(String, String)>,
+    /// The period's first day.
+    pub from: Date,
+    /// Its last day.
+    pub to: Date,
+    /// The suppression threshold.
+    pub threshold: i64,
+}
+
+impl Frame {
+    /// The lineage tests of the table's rows: the whole subtree, then each
+    /// child's (a recorded lineage holds `/{child}/`).
+    pub fn rows(&self) -> Vec<Box<dyn Fn(&str) -> bool + '_>> {
+        let mut rows: Vec<Box<dyn Fn(&str) -> bool + '_>> = vec![Box::new(|_| true)];
+        for (child, _) in &self.children {
+            let needle = format!("/{child}/");
+            rows.push(Box::new(move |lineage: &str| lineage.contains(&needle)));
+        }
+        rows
+    }
+}
+
 /// `StatisticsService` over one database and the members service.
 #[derive(Clone)]
 pub struct Statistics {
@@ -101,13 +132,20 @@ impl Statistics {
         Self { db, members }
     }
 
-    async fn cases(
+    /// What every published statistic starts from: the period, the
+    /// threshold, the organisation (authorized) and its children today.
+    pub(super) async fn frame(
         &self,
-        call: Call,
-        req: GetCaseStatisticsRequest,
-    ) -> Result<GetCaseStatisticsResponse> {
-        let org_id = parse_name("organization", &req.organization, "organizations")?.to_string();
-        let threshold = rules::threshold(req.threshold)?;
+        call: &Call,
+        organization: &str,
+        period: (
+            Option<&probity_proto::google::r#type::Date>,
+            Option<&probity_proto::google::r#type::Date>,
+        ),
+        threshold: i32,
+    ) -> Result<Frame> {
+        let org_id = parse_name("organization", organization, "organizations")?.to_string();
+        let threshold = rules::threshold(threshold)?;
         let mut v = Violations::new();
         let mut day = |field: &str, d| match dates::required(field, d) {
             Ok(d) => d,
@@ -116,29 +154,59 @@ impl Statistics {
                 Date::MIN
             }
         };
-        let from = day("from_date", req.from_date.as_ref());
-        let to = day("to_date", req.to_date.as_ref());
+        let from = day("from_date", period.0);
+        let to = day("to_date", period.1);
         v.check(to < from, "to_date", "must not be before from_date");
         v.into_result()?;
-        let view = self.members.scope_view(&call).await?;
-        authorize_org(&call, &view, &org_id, &req.organization)?;
+        let view = self.members.scope_view(call).await?;
+        authorize_org(call, &view, &org_id, organization)?;
         let root = self
             .members
-            .organization(&call, "organization", &req.organization)
+            .organization(call, "organization", organization)
             .await?;
         let below = self
             .members
-            .subtree(&call, "organization", &req.organization, call.today())
+            .subtree(call, "organization", organization, call.today())
             .await?;
-        let children: Vec<_> = below
-            .iter()
+        let children = below
+            .into_iter()
             .filter(|o| o.parent_id.as_deref() == Some(org_id.as_str()))
+            .map(|o| (o.id, o.display_name))
             .collect();
+        Ok(Frame {
+            org_id,
+            display_name: root.display_name,
+            children,
+            from,
+            to,
+            threshold,
+        })
+    }
+
+    /// The database.
+    pub(super) fn db(&self) -> &Database {
+        &self.db
+    }
+
+    async fn cases(
+        &self,
+        call: Call,
+        req: GetCaseStatisticsRequest,
+    ) -> Result<GetCaseStatisticsResponse> {
+        let frame = self
+            .frame(
+                &call,
+                &req.organization,
+                (req.from_date.as_ref(), req.to_date.as_ref()),
+                req.threshold,
+            )
+            .await?;
+        let (org_id, from, to, threshold) = (&frame.org_id, frame.from, frame.to, frame.threshold);
         let rows = {
             let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
             store::designated_between(
                 &mut conn,
-                &org_id,
+                org_id,
                 (&dates::to_sql(from), &dates::to_sql(to)),
             )
             .await?
@@ -164,28 +232,25 @@ impl Statistics {
                 .collect();
             Tally::of(&picked, to)
         };
-        let mut tallies = vec![of(&|_| true)];
-        for child in &children {
-            let needle = format!("/{}/", child.id);
-            tallies.push(of(&|lineage| lineage.contains(&needle)));
-        }
+        let tallies: Vec<Tally> = frame.rows().iter().map(|pick| of(&**pick)).collect();
         let cells: Vec<Vec<i64>> = tallies.iter().map(Tally::cells).collect();
         let withheld = rules::suppress(&cells, threshold);
         let total = row(
             req.organization.clone(),
-            root.display_name.clone(),
+            frame.display_name.clone(),
             &tallies[0],
             &withheld[..ROW],
             threshold,
         );
-        let children = children
+        let children = frame
+            .children
             .iter()
             .enumerate()
-            .map(|(i, c)| {
+            .map(|(i, (id, display_name))| {
                 let at = (i + 1) * ROW;
                 row(
-                    format!("organizations/{}", c.id),
-                    c.display_name.clone(),
+                    format!("organizations/{id}"),
+                    display_name.clone(),
                     &tallies[i + 1],
                     &withheld[at..at + ROW],
                     threshold,
@@ -208,5 +273,17 @@ impl StatisticsService for Statistics {
         r: Request<GetCaseStatisticsRequest>,
     ) -> Result<Response<GetCaseStatisticsResponse>, Status> {
         unary(r, |c, m| self.cases(c, m)).await
+    }
+    async fn get_report_statistics(
+        &self,
+        r: Request<GetReportStatisticsRequest>,
+    ) -> Result<Response<GetReportStatisticsResponse>, Status> {
+        unary(r, |c, m| self.reports(c, m)).await
+    }
+    async fn get_recommendation_statistics(
+        &self,
+        r: Request<GetRecommendationStatisticsRequest>,
+    ) -> Result<Response<GetRecommendationStatisticsResponse>, Status> {
+        unary(r, |c, m| self.recommendations(c, m)).await
     }
 }

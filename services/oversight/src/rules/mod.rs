@@ -14,6 +14,7 @@ pub mod progress;
 pub mod recommendations;
 pub mod report_decisions;
 pub mod report_limits;
+pub mod report_statistics;
 pub mod reports;
 pub mod sectors;
 pub mod stages;

@@ -148,12 +148,12 @@ impl Tally {
 /// Cells per row ([`Tally::cells`]).
 pub const ROW: usize = 17;
 
-/// The additive groups within a row starting at `base`: (total, parts).
-fn row_groups(base: usize) -> Vec<(usize, Vec<usize>)> {
+/// The additive groups of a case row, by cell: (total, parts).
+pub fn case_groups() -> Vec<(usize, Vec<usize>)> {
     vec![
-        (base, (base + 1..base + 11).collect()),
-        (base, vec![base + 14, base + 15, base + 16]),
-        (base + 16, (base + 11..base + 14).collect()),
+        (0, (1..11).collect()),
+        (0, vec![14, 15, 16]),
+        (16, (11..14).collect()),
     ]
 }
 
@@ -175,17 +175,30 @@ impl Withheld {
     }
 }
 
-/// Which cells of a table to withhold. `rows[0]` is the total of an
-/// organisation's subtree and the others its children's; each row's cells
-/// are [`Tally::cells`]. Returns one flag per cell, row by row.
+/// Which cells of a table of case tallies to withhold: [`suppress_table`]
+/// with the groups of a case row.
 pub fn suppress(rows: &[Vec<i64>], threshold: i64) -> Vec<Withheld> {
+    suppress_table(rows, &case_groups(), threshold)
+}
+
+/// Which cells of a table to withhold. `rows[0]` is the total of an
+/// organisation's subtree and the others its children's, every row of the
+/// same cells; `groups` says which cells of a row add up to which
+/// (total, parts), and each column adds up from the children and what the
+/// organisation holds itself. Returns one flag per cell, row by row.
+pub fn suppress_table(
+    rows: &[Vec<i64>],
+    groups: &[(usize, Vec<usize>)],
+    threshold: i64,
+) -> Vec<Withheld> {
     let n = rows.len();
+    let width = rows.first().map_or(0, Vec::len);
     let mut values: Vec<i64> = rows.iter().flatten().copied().collect();
     let published = values.len();
     // Per column, what the organisation holds outside its children: a cell
     // never published — unknown to a reader unless it is zero, and to be
     // protected when small.
-    for col in 0..ROW {
+    for col in 0..width {
         let children: i64 = rows.iter().skip(1).map(|r| r[col]).sum();
         values.push(rows[0][col] - children);
     }
@@ -205,17 +218,26 @@ pub fn suppress(rows: &[Vec<i64>], threshold: i64) -> Vec<Withheld> {
         .enumerate()
         .map(|(i, v)| *v < threshold && (i < published || *v > 0))
         .collect();
-    let mut groups: Vec<(usize, Vec<usize>)> = (0..n).flat_map(|r| row_groups(r * ROW)).collect();
+    let mut all: Vec<(usize, Vec<usize>)> = (0..n)
+        .flat_map(|r| {
+            groups.iter().map(move |(total, parts)| {
+                (
+                    r * width + total,
+                    parts.iter().map(|p| r * width + p).collect(),
+                )
+            })
+        })
+        .collect();
     if n > 1 {
-        for col in 0..ROW {
-            let mut parts: Vec<usize> = (1..n).map(|r| r * ROW + col).collect();
+        for col in 0..width {
+            let mut parts: Vec<usize> = (1..n).map(|r| r * width + col).collect();
             parts.push(published + col);
-            groups.push((col, parts));
+            all.push((col, parts));
         }
     }
     loop {
         let mut changed = false;
-        for (total, parts) in &groups {
+        for (total, parts) in &all {
             if unknown[*total] {
                 continue;
             }
