@@ -172,10 +172,10 @@ impl Statistics {
         let tallies: Vec<ReportTally> = frame
             .rows()
             .iter()
-            .map(|pick| {
+            .map(|row| {
                 let picked: Vec<ReportFacts> = facts
                     .iter()
-                    .filter(|(lineage, _)| pick(lineage))
+                    .filter(|(lineage, _)| Frame::holds(row, lineage))
                     .map(|(_, f)| *f)
                     .collect();
                 ReportTally::of(&picked)
@@ -240,10 +240,10 @@ impl Statistics {
         let tallies: Vec<RecommendationTally> = frame
             .rows()
             .iter()
-            .map(|pick| {
+            .map(|row| {
                 let picked: Vec<RecommendationFacts> = facts
                     .iter()
-                    .filter(|(lineage, _)| pick(lineage))
+                    .filter(|(lineage, _)| Frame::holds(row, lineage))
                     .map(|(_, f)| *f)
                     .collect();
                 RecommendationTally::of(&picked, today)

@@ -101,15 +101,17 @@ pub(super) struct Frame {
 }
 
 impl Frame {
-    /// The lineage tests of the table's rows: the whole subtree, then each
-    /// child's (a recorded lineage holds `/{child}/`).
-    pub fn rows(&self) -> Vec<Box<dyn Fn(&str) -> bool + '_>> {
-        let mut rows: Vec<Box<dyn Fn(&str) -> bool + '_>> = vec![Box::new(|_| true)];
-        for (child, _) in &self.children {
-            let needle = format!("/{child}/");
-            rows.push(Box::new(move |lineage: &str| lineage.contains(&needle)));
-        }
-        rows
+    /// The table's rows as what their recorded lineages hold: `None` for
+    /// the whole subtree, then `/{child}/` for each child.
+    pub fn rows(&self) -> Vec<Option<String>> {
+        std::iter::once(None)
+            .chain(self.children.iter().map(|(id, _)| Some(format!("/{id}/"))))
+            .collect()
+    }
+
+    /// True when a record of recorded `lineage` belongs in `row`.
+    pub fn holds(row: &Option<String>, lineage: &str) -> bool {
+        row.as_deref().is_none_or(|needle| lineage.contains(needle))
     }
 }
 
@@ -232,7 +234,11 @@ impl Statistics {
                 .collect();
             Tally::of(&picked, to)
         };
-        let tallies: Vec<Tally> = frame.rows().iter().map(|pick| of(&**pick)).collect();
+        let tallies: Vec<Tally> = frame
+            .rows()
+            .iter()
+            .map(|row| of(&|lineage| Frame::holds(row, lineage)))
+            .collect();
         let cells: Vec<Vec<i64>> = tallies.iter().map(Tally::cells).collect();
         let withheld = rules::suppress(&cells, threshold);
         let total = row(
