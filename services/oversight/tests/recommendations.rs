@@ -8,10 +8,11 @@ mod common;
 use common::{World, backends, date, fields, reason};
 use probity_platform::testing::Authed;
 use probity_proto::probity::oversight::v1::{
-    CloseRecommendationRequest, CreateRecommendationRequest, GetImplementationRateRequest,
-    GetRecommendationRequest, ListRecommendationsRequest, Recommendation, RecommendationKind,
-    RecommendationSource, RecommendationStatus, ReportRecommendationProgressRequest,
-    recommendation_service_client::RecommendationServiceClient,
+    CloseRecommendationRequest, CreateRecommendationRequest, CreateUrgingRequest,
+    GetImplementationRateRequest, GetRecommendationRequest, ListRecommendationsRequest,
+    ListUrgingsRequest, Recommendation, RecommendationKind, RecommendationSource,
+    RecommendationStatus, RecordUrgingReplyRequest, ReportRecommendationProgressRequest, Urging,
+    UrgingState, recommendation_service_client::RecommendationServiceClient,
 };
 use tonic::Code;
 
@@ -250,5 +251,83 @@ async fn another_districts_officer_sees_none_of_ours_and_bad_input_is_named() {
             ],
             "{backend}"
         );
+    }
+}
+
+#[tokio::test]
+async fn an_overdue_recommendation_is_urged_and_its_reply_recorded() {
+    for backend in backends() {
+        let world = World::start(&backend).await;
+        let mut audit = of_agency(&world, "kiem-toan", &["*"]);
+        let overdue = create(&mut audit, audit_finding(&world, 1_000, (2024, 3, 31)))
+            .await
+            .unwrap();
+        let not_yet = create(&mut audit, audit_finding(&world, 1_000, (2024, 6, 30)))
+            .await
+            .unwrap();
+        let mut steering = world.monitoring(world.steering(&["*"]));
+        let urge = |parent: &str| CreateUrgingRequest {
+            parent: parent.into(),
+            urging: Some(Urging {
+                content: "Đề nghị báo cáo kết quả thu hồi".into(),
+                requested_deadline: date(2024, 4, 30),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        };
+        let urged = steering
+            .create_urging(urge(&overdue.name))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            urged
+                .name
+                .starts_with(&format!("{}/urgings/", overdue.name)),
+            "{backend}"
+        );
+        assert_eq!(urged.state, UrgingState::AwaitingReply as i32);
+        let err = steering
+            .create_urging(urge(&not_yet.name))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::FailedPrecondition);
+        assert_eq!(reason(&err), "RECOMMENDATION_NOT_OVERDUE");
+        // Addressed to the organisation itself: no agency to name.
+        let mut wrong = urge(&overdue.name);
+        wrong.urging.as_mut().unwrap().agency = world.police.clone();
+        let err = steering.create_urging(wrong).await.unwrap_err();
+        assert_eq!(fields(&err), ["urging.agency"]);
+
+        let replied = world
+            .monitoring(world.officer(&[&world.district_a]))
+            .record_urging_reply(RecordUrgingReplyRequest {
+                name: urged.name.clone(),
+                reply: "Đã thu hồi 60%".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(replied.state, UrgingState::Replied as i32, "{backend}");
+        let listed = steering
+            .list_urgings(ListUrgingsRequest {
+                parent: overdue.name.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(listed.urgings.len(), 1);
+        // Another district's officer: as if it did not exist.
+        let hidden = world
+            .monitoring(world.officer(&[&world.district_b]))
+            .list_urgings(ListUrgingsRequest {
+                parent: overdue.name.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(hidden.code(), Code::NotFound, "{backend}");
     }
 }

@@ -17,6 +17,7 @@ pub mod monitoring;
 mod progress;
 pub mod protection;
 pub mod receipts;
+mod recommendation_urgings;
 pub mod recommendations;
 pub mod reference;
 pub mod report_statistics;

@@ -80,7 +80,7 @@ fn recommendation(row: &RecommendationRow, today: Date) -> Result<Recommendation
 
 /// Loads the recommendation named `name` whose organisation the caller's
 /// scope covers today: `NOT_FOUND` otherwise.
-async fn visible(
+pub(super) async fn visible_recommendation(
     conn: &mut AnyConnection,
     call: &Call,
     view: &ScopeView,
@@ -176,7 +176,7 @@ impl Recommendations {
     async fn get(&self, call: Call, req: GetRecommendationRequest) -> Result<Recommendation> {
         let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let row = visible(&mut conn, &call, &view, &req.name).await?;
+        let row = visible_recommendation(&mut conn, &call, &view, &req.name).await?;
         Ok(recommendation(&row, call.today())?)
     }
 
@@ -226,7 +226,7 @@ impl Recommendations {
     ) -> Result<Recommendation> {
         let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        let mut row = visible(w.conn(), &call, &view, &req.name).await?;
+        let mut row = visible_recommendation(w.conn(), &call, &view, &req.name).await?;
         if let Some(done) = w.replayed::<Recommendation>()? {
             return Ok(done);
         }
@@ -252,7 +252,7 @@ impl Recommendations {
     async fn close(&self, call: Call, req: CloseRecommendationRequest) -> Result<Recommendation> {
         let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        let mut row = visible(w.conn(), &call, &view, &req.name).await?;
+        let mut row = visible_recommendation(w.conn(), &call, &view, &req.name).await?;
         if let Some(done) = w.replayed::<Recommendation>()? {
             return Ok(done);
         }

@@ -1,5 +1,6 @@
 //! `MonitoringService`'s directives and urgings: addressed to an agency
-//! handling a designated case.
+//! handling a designated case — or, for urgings, to the addressee of an
+//! overdue recommendation (`recommendation_urgings`).
 
 use probity_platform::{ApiError, Call, dates, pagination::PageRequest, resource::new_id};
 use probity_proto::probity::oversight::v1::{
@@ -8,7 +9,9 @@ use probity_proto::probity::oversight::v1::{
     Urging,
 };
 
-use super::{access::visible_case, monitoring::Monitoring};
+use super::{
+    access::visible_case, monitoring::Monitoring, recommendations::visible_recommendation,
+};
 use crate::{
     error::{Error, Result},
     rules::urgings as rules,
@@ -16,7 +19,7 @@ use crate::{
         case_parts,
         cases::CaseRow,
         monitoring,
-        urgings::{self as store, DirectiveRow, UrgingRow},
+        urgings::{self as store, DirectiveRow, Parent, UrgingRow},
     },
 };
 
@@ -32,16 +35,25 @@ fn directive(row: &DirectiveRow) -> Result<Directive, ApiError> {
     })
 }
 
-/// The wire form of an urging, as of `today`.
-fn urging(row: &UrgingRow, today: time::Date) -> Result<Urging, ApiError> {
+/// The wire form of an urging of a `parent`, as of `today`.
+pub(super) fn urging(
+    row: &UrgingRow,
+    parent: Parent,
+    today: time::Date,
+) -> Result<Urging, ApiError> {
     let deadline = dates::from_sql(&row.requested_deadline)?;
+    let parent_name = format!("{}/{}", parent.collection(), row.parent_id);
     Ok(Urging {
-        name: format!("cases/{}/urgings/{}", row.case_id, row.id),
-        agency: format!("agencies/{}", row.agency_id),
+        name: format!("{parent_name}/urgings/{}", row.id),
+        agency: if row.agency_id.is_empty() {
+            String::new()
+        } else {
+            format!("agencies/{}", row.agency_id)
+        },
         directive: if row.directive_id.is_empty() {
             String::new()
         } else {
-            format!("cases/{}/directives/{}", row.case_id, row.directive_id)
+            format!("{parent_name}/directives/{}", row.directive_id)
         },
         content: row.content.clone(),
         urge_date: Some(dates::sql_to_proto(&row.urge_date)?),
@@ -129,6 +141,9 @@ impl Monitoring {
     }
 
     pub(super) async fn urge(&self, call: Call, req: CreateUrgingRequest) -> Result<Urging> {
+        if req.parent.starts_with("recommendations/") {
+            return self.urge_recommendation(call, req).await;
+        }
         let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
         let case = visible_case(w.conn(), &call, &view, "parent", &req.parent).await?;
@@ -152,7 +167,7 @@ impl Monitoring {
         }
         let row = UrgingRow {
             id: new_id(),
-            case_id: case.id,
+            parent_id: case.id,
             agency_id: new.agency_id,
             directive_id: new.directive_id,
             content: new.content,
@@ -162,24 +177,32 @@ impl Monitoring {
             reply_date: None,
             create_micros: call.now_micros(),
         };
-        store::insert_urging(w.conn(), &row).await?;
-        let answered = urging(&row, call.today())?;
+        store::insert_urging(w.conn(), Parent::Case, &row).await?;
+        let answered = urging(&row, Parent::Case, call.today())?;
         w.commit(&answered.name, &answered).await?;
         Ok(answered)
     }
 
     pub(super) async fn reply(&self, call: Call, req: RecordUrgingReplyRequest) -> Result<Urging> {
-        let (case_name, id) = req
-            .name
-            .split_once("/urgings/")
-            .ok_or_else(|| ApiError::invalid("name", "must be `cases/{case}/urgings/{id}`"))?;
+        let (parent_name, id) = req.name.split_once("/urgings/").ok_or_else(|| {
+            ApiError::invalid(
+                "name",
+                "must be `cases/{case}/urgings/{id}` or `recommendations/{r}/urgings/{id}`",
+            )
+        })?;
         let view = self.members.scope_view(&call).await?;
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        let case = visible_case(w.conn(), &call, &view, "name", case_name).await?;
+        let (parent, parent_id) = if parent_name.starts_with("recommendations/") {
+            let r = visible_recommendation(w.conn(), &call, &view, parent_name).await?;
+            (Parent::Recommendation, r.id)
+        } else {
+            let case = visible_case(w.conn(), &call, &view, "name", parent_name).await?;
+            (Parent::Case, case.id)
+        };
         if let Some(done) = w.replayed::<Urging>()? {
             return Ok(done);
         }
-        let mut row = store::urging(w.conn(), &case.id, id)
+        let mut row = store::urging(w.conn(), parent, &parent_id, id)
             .await?
             .ok_or_else(|| ApiError::not_found(&req.name))?;
         if row.reply_date.is_some() {
@@ -196,8 +219,8 @@ impl Monitoring {
         )?;
         row.reply = reply;
         row.reply_date = Some(dates::to_sql(day));
-        store::reply(w.conn(), &row.id, &row.reply, &dates::to_sql(day)).await?;
-        let answered = urging(&row, call.today())?;
+        store::reply(w.conn(), parent, &row.id, &row.reply, &dates::to_sql(day)).await?;
+        let answered = urging(&row, parent, call.today())?;
         w.commit(&answered.name, &answered).await?;
         Ok(answered)
     }
@@ -209,16 +232,22 @@ impl Monitoring {
     ) -> Result<ListUrgingsResponse> {
         let view = self.members.scope_view(&call).await?;
         let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let case = visible_case(&mut conn, &call, &view, "parent", &req.parent).await?;
-        let page = PageRequest::parse(&call, req.page_size, &req.page_token, &case.id)?;
+        let (parent, parent_id) = if req.parent.starts_with("recommendations/") {
+            let r = visible_recommendation(&mut conn, &call, &view, &req.parent).await?;
+            (Parent::Recommendation, r.id)
+        } else {
+            let case = visible_case(&mut conn, &call, &view, "parent", &req.parent).await?;
+            (Parent::Case, case.id)
+        };
+        let page = PageRequest::parse(&call, req.page_size, &req.page_token, &parent_id)?;
         let after = page.after.clone().unwrap_or_default();
-        let mut rows = store::urgings(&mut conn, &case.id, &after, page.limit()).await?;
+        let mut rows = store::urgings(&mut conn, parent, &parent_id, &after, page.limit()).await?;
         let next_page_token = page.finish(&mut rows, |r| r.id.clone());
         let today = call.today();
         Ok(ListUrgingsResponse {
             urgings: rows
                 .iter()
-                .map(|r| urging(r, today))
+                .map(|r| urging(r, parent, today))
                 .collect::<Result<_, ApiError>>()?,
             next_page_token,
         })

@@ -4,10 +4,10 @@
 //! deadline passed without a reply.
 
 use probity_platform::{Violations, dates, limits, resource::parse_name, text};
-use probity_proto::probity::oversight::v1::{Directive, Urging, UrgingState};
+use probity_proto::probity::oversight::v1::{Directive, ErrorReason, Urging, UrgingState};
 use time::Date;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A directive or an urging, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +117,65 @@ pub fn urging(u: &Urging, case_id: &str, handling: &[String], today: Date) -> Re
         directive_id,
         content,
         due,
+    })
+}
+
+/// Checks an urging of recommendation `name` (addressed to agency
+/// `addressee_agency`, empty when to its organisation itself), due on
+/// `due` and `closed` or not, sent on `today`: only an open recommendation
+/// past its due date is urged (`RECOMMENDATION_NOT_OVERDUE`), to its
+/// addressee agency (none when the organisation itself is addressed),
+/// without a directive.
+pub fn recommendation_urging(
+    u: &Urging,
+    name: &str,
+    addressee_agency: &str,
+    (due, closed): (Date, bool),
+    today: Date,
+) -> Result<NewAddress> {
+    let mut v = Violations::new();
+    let agency_id = if addressee_agency.is_empty() {
+        v.check(
+            !u.agency.is_empty(),
+            "urging.agency",
+            "empty: the recommendation is addressed to its organisation itself",
+        );
+        String::new()
+    } else {
+        agency(
+            &mut v,
+            "urging.agency",
+            &u.agency,
+            &[addressee_agency.to_string()],
+        )
+    };
+    v.check(
+        !u.directive.is_empty(),
+        "urging.directive",
+        "recommendations have no directives; leave it empty",
+    );
+    let content = content(&mut v, "urging.content", &u.content);
+    let requested = not_before_today(
+        &mut v,
+        "urging.requested_deadline",
+        u.requested_deadline.as_ref(),
+        today,
+    );
+    v.into_result()?;
+    if closed || due >= today {
+        return Err(Error::state(
+            ErrorReason::RecommendationNotOverdue,
+            format!(
+                "{name} is {}: only an open recommendation past its due date is urged",
+                if closed { "closed" } else { "not overdue" }
+            ),
+        ));
+    }
+    Ok(NewAddress {
+        agency_id,
+        directive_id: String::new(),
+        content,
+        due: requested,
     })
 }
 

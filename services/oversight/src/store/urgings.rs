@@ -23,13 +23,56 @@ pub struct DirectiveRow {
     pub create_micros: i64,
 }
 
+/// What an urging urges: a designated case's handling, or an overdue
+/// recommendation. Each has its own table of the same columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parent {
+    /// A designated case (`cases/{id}/urgings/{id}`).
+    Case,
+    /// A recommendation (`recommendations/{id}/urgings/{id}`).
+    Recommendation,
+}
+
+impl Parent {
+    /// The collection of its resource names.
+    pub fn collection(self) -> &'static str {
+        match self {
+            Parent::Case => "cases",
+            Parent::Recommendation => "recommendations",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Parent::Case => "urgings",
+            Parent::Recommendation => "recommendation_urgings",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Parent::Case => "case_id",
+            Parent::Recommendation => "recommendation_id",
+        }
+    }
+
+    /// The columns of [`UrgingRow`] to select.
+    fn select(self) -> String {
+        format!(
+            "id, {} AS parent_id, agency_id, directive_id, content, urge_date, \
+             requested_deadline, reply, reply_date, create_micros",
+            self.column()
+        )
+    }
+}
+
 /// An urging as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UrgingRow {
     /// Id.
     pub id: String,
-    /// The case's id.
-    pub case_id: String,
+    /// The id of the case or recommendation it urges.
+    pub parent_id: String,
     /// The agency's id.
     pub agency_id: String,
     /// The urged directive's id; empty when none.
@@ -50,8 +93,6 @@ pub struct UrgingRow {
 
 const DIRECTIVE_COLUMNS: &str =
     "id, case_id, agency_id, content, issue_date, due_date, create_micros";
-const URGING_COLUMNS: &str = "id, case_id, agency_id, directive_id, content, urge_date, \
-    requested_deadline, reply, reply_date, create_micros";
 
 /// Records a directive.
 pub async fn insert_directive(conn: &mut AnyConnection, d: &DirectiveRow) -> Result<()> {
@@ -99,13 +140,16 @@ pub async fn directives(
     .await?)
 }
 
-/// Records an urging.
-pub async fn insert_urging(conn: &mut AnyConnection, u: &UrgingRow) -> Result<()> {
+/// Records an urging of `parent`.
+pub async fn insert_urging(conn: &mut AnyConnection, parent: Parent, u: &UrgingRow) -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO urgings ({URGING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "INSERT INTO {} (id, {}, agency_id, directive_id, content, urge_date, requested_deadline, \
+         reply, reply_date, create_micros) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        parent.table(),
+        parent.column()
     )))
     .bind(&u.id)
-    .bind(&u.case_id)
+    .bind(&u.parent_id)
     .bind(&u.agency_id)
     .bind(&u.directive_id)
     .bind(&u.content)
@@ -119,44 +163,60 @@ pub async fn insert_urging(conn: &mut AnyConnection, u: &UrgingRow) -> Result<()
     Ok(())
 }
 
-/// Urging `id` of case `case_id`.
+/// Urging `id` of `parent` `parent_id`.
 pub async fn urging(
     conn: &mut AnyConnection,
-    case_id: &str,
+    parent: Parent,
+    parent_id: &str,
     id: &str,
 ) -> Result<Option<UrgingRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {URGING_COLUMNS} FROM urgings WHERE case_id = $1 AND id = $2"
+        "SELECT {} FROM {} WHERE {} = $1 AND id = $2",
+        parent.select(),
+        parent.table(),
+        parent.column()
     )))
-    .bind(case_id)
+    .bind(parent_id)
     .bind(id)
     .fetch_optional(conn)
     .await?)
 }
 
-/// Records the reply to urging `id`.
-pub async fn reply(conn: &mut AnyConnection, id: &str, reply: &str, day: &str) -> Result<()> {
-    sqlx::query("UPDATE urgings SET reply = $2, reply_date = $3 WHERE id = $1")
-        .bind(id)
-        .bind(reply)
-        .bind(day)
-        .execute(conn)
-        .await?;
+/// Records the reply to urging `id` of a `parent`.
+pub async fn reply(
+    conn: &mut AnyConnection,
+    parent: Parent,
+    id: &str,
+    reply: &str,
+    day: &str,
+) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE {} SET reply = $2, reply_date = $3 WHERE id = $1",
+        parent.table()
+    )))
+    .bind(id)
+    .bind(reply)
+    .bind(day)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// Urgings of case `case_id` after id `after`, at most `limit`.
+/// Urgings of `parent` `parent_id` after id `after`, at most `limit`.
 pub async fn urgings(
     conn: &mut AnyConnection,
-    case_id: &str,
+    parent: Parent,
+    parent_id: &str,
     after: &str,
     limit: i64,
 ) -> Result<Vec<UrgingRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {URGING_COLUMNS} FROM urgings WHERE case_id = $1 AND id > $2 \
-         ORDER BY id LIMIT $3"
+        "SELECT {} FROM {} WHERE {} = $1 AND id > $2 ORDER BY id LIMIT $3",
+        parent.select(),
+        parent.table(),
+        parent.column()
     )))
-    .bind(case_id)
+    .bind(parent_id)
     .bind(after)
     .bind(limit)
     .fetch_all(conn)
