@@ -1,6 +1,7 @@
 //! What the server writes to its log during a flow that handles a token,
-//! a member's personal data and a declaration's contents: none of them,
-//! even at the `debug` level (issue 12, data at rest).
+//! a member's personal data, a declaration's contents, a whistleblower's
+//! identity and receipt code: none of them, even at the `debug` level
+//! (issue 12, data at rest; issue 15, the identity vault).
 
 use std::{
     process::{Command, Stdio},
@@ -22,6 +23,7 @@ use probity_proto::{
         member_service_client::MemberServiceClient,
         organization_service_client::OrganizationServiceClient,
     },
+    probity::oversight::v1 as o,
 };
 
 fn date(year: i32, month: i32, day: i32) -> Option<Date> {
@@ -100,7 +102,7 @@ async fn the_log_holds_no_token_personal_data_or_declaration_contents() {
         .await
         .unwrap()
         .into_inner();
-    let mut decls = DeclarationServiceClient::new(admin);
+    let mut decls = DeclarationServiceClient::new(admin.clone());
     let declaration = Declaration {
         declarant: member.name.clone(),
         year: 2025,
@@ -139,6 +141,85 @@ async fn the_log_holds_no_token_personal_data_or_declaration_contents() {
         .await
         .unwrap();
 
+    // A named whistleblower: intake, follow-up by receipt, one reveal.
+    let whistleblower = "Trần Thị Tốgiác";
+    let whistleblower_phone = "0977000111";
+    let created = o::report_service_client::ReportServiceClient::new(admin.clone())
+        .create_report(o::CreateReportRequest {
+            report: Some(o::Report {
+                organization: member.organization.clone(),
+                channel: o::ReportChannel::Hotline as i32,
+                category: o::ReportCategory::Reflection as i32,
+                content: "Phản ánh qua đường dây nóng".into(),
+                received_date: date(2025, 12, 1),
+                ..Default::default()
+            }),
+            reporter: Some(o::ReporterIdentity {
+                full_name: whistleblower.into(),
+                phone: whistleblower_phone.into(),
+                ..Default::default()
+            }),
+            request_id: "log-report".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let receipt = created.receipt_code.clone();
+    let report = created.report.unwrap().name;
+    let open = tonic::transport::Channel::from_shared(format!("http://{listen}"))
+        .unwrap()
+        .connect_lazy();
+    o::receipt_service_client::ReceiptServiceClient::new(open)
+        .check_report(o::CheckReportRequest {
+            receipt_code: receipt.clone(),
+        })
+        .await
+        .unwrap();
+    let out = Command::new(PROBITY)
+        .args([
+            "token",
+            "issue",
+            "--sub",
+            "custodian",
+            "--agency",
+            "ubkt",
+            "--role",
+            "protection-officer",
+            "--scope",
+            "*",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let custodian = tonic::transport::Channel::from_shared(format!("http://{listen}"))
+        .unwrap()
+        .connect_lazy();
+    let custodian = with_token(custodian, String::from_utf8(out.stdout).unwrap().trim()).unwrap();
+    let revealed = o::protection_service_client::ProtectionServiceClient::new(custodian)
+        .reveal_reporter_identity(o::RevealReporterIdentityRequest {
+            name: report,
+            reason: "Kiểm tra nhật ký máy chủ".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(revealed.reporter.unwrap().full_name, whistleblower);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("vault.keys"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the vault key file is its owner's only");
+    }
+
     let _ = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status();
@@ -151,6 +232,9 @@ async fn the_log_holds_no_token_personal_data_or_declaration_contents() {
         ("a member's name", secret_name),
         ("a party card number", secret_card),
         ("a declaration's contents", secret_asset),
+        ("a whistleblower's name", whistleblower),
+        ("a whistleblower's telephone", whistleblower_phone),
+        ("a receipt code", &receipt[10..]),
     ] {
         assert!(!text.contains(secret), "the log holds {what}");
     }
