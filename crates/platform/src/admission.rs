@@ -137,10 +137,11 @@ impl Admission {
         self
     }
 
-    /// These settings without per-agency rates (benchmarks that measure
-    /// the service's own throughput). The per-address rate of the methods
-    /// open without a token stays.
-    pub fn without_rates(self) -> Self {
+    /// These settings without per-agency rates nor the per-address rate
+    /// of the methods open without a token (benchmarks that measure the
+    /// service's own throughput).
+    pub fn without_rates(mut self) -> Self {
+        self.open.per_second = 0;
         self.with_rates([0; 4])
     }
 

@@ -10,7 +10,12 @@
 //! - GetCase; the first page (100) of ListCases over the province; the
 //!   overdue list (ListMonitoredCases); the province's case statistics;
 //! - recording a case (CreateCase, subjects checked with members) against
-//!   a trivial write of the same service (CreateAgency).
+//!   a trivial write of the same service (CreateAgency);
+//! - a whistleblower report: its intake with a sealed identity and a
+//!   receipt code hashed with Argon2id at the production cost
+//!   (CreateReport, against CreateAgency), its follow-up by receipt code
+//!   without a token (CheckReport, one Argon2id check, against GetAgency)
+//!   and a reveal by a protection officer (against GetAgency).
 //!
 //! `bench-oversight [--runs N] [--cases N]`
 
@@ -33,13 +38,17 @@ use probity_proto::{
             ListOrganizationsRequest, organization_service_client::OrganizationServiceClient,
         },
         oversight::v1::{
-            Agency, AgencyKind, AgencyLevel, Case, CaseIntake, CaseKind, CaseOrigin, CaseSubject,
-            CreateAgencyRequest, CreateCaseRequest, DesignateCaseRequest, DesignatingBody,
-            Designation, DesignationCriterion, GetAgencyRequest, GetCaseRequest,
-            GetCaseStatisticsRequest, ListCasesRequest, ListMonitoredCasesRequest,
-            MonitoringCondition, agency_service_client::AgencyServiceClient,
-            case_service_client::CaseServiceClient,
+            AccusedPerson, Agency, AgencyKind, AgencyLevel, Case, CaseIntake, CaseKind, CaseOrigin,
+            CaseSubject, CheckReportRequest, CreateAgencyRequest, CreateCaseRequest,
+            CreateReportRequest, DesignateCaseRequest, DesignatingBody, Designation,
+            DesignationCriterion, GetAgencyRequest, GetCaseRequest, GetCaseStatisticsRequest,
+            ListCasesRequest, ListMonitoredCasesRequest, MonitoringCondition, Report,
+            ReportCategory, ReportChannel, ReporterIdentity, RevealReporterIdentityRequest,
+            agency_service_client::AgencyServiceClient, case_service_client::CaseServiceClient,
             monitoring_service_client::MonitoringServiceClient,
+            protection_service_client::ProtectionServiceClient,
+            receipt_service_client::ReceiptServiceClient,
+            report_service_client::ReportServiceClient,
             statistics_service_client::StatisticsServiceClient,
         },
     },
@@ -273,6 +282,80 @@ async fn bench(label: &str, urls: (&str, &str), runs: usize, cases: usize) -> Re
     })
     .await?;
 
+    // Whistleblower reports: intake, follow-up, reveal.
+    let filed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reports = ReportServiceClient::new(to_oversight.clone());
+    let mut r = 0;
+    let intake = time(runs, || {
+        r += 1;
+        let mut reports = reports.clone();
+        let filed = filed.clone();
+        let request = CreateReportRequest {
+            report: Some(Report {
+                organization: districts[0].name.clone(),
+                channel: ReportChannel::Hotline as i32,
+                category: ReportCategory::Denunciation as i32,
+                content: format!("Tố cáo thử {r}"),
+                accused: vec![AccusedPerson {
+                    display_name: "Người bị tố cáo".into(),
+                    ..Default::default()
+                }],
+                received_date: day(2024, 6, 1),
+                ..Default::default()
+            }),
+            reporter: Some(ReporterIdentity {
+                full_name: format!("Người tố cáo {r}"),
+                phone: "0900000000".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        };
+        async move {
+            let created = reports.create_report(request).await?.into_inner();
+            let name = created.report.map(|r| r.name).unwrap_or_default();
+            filed.lock().unwrap().push((name, created.receipt_code));
+            Ok(())
+        }
+    })
+    .await?;
+    let filed: Vec<(String, String)> = filed.lock().unwrap().clone();
+    let open = ReceiptServiceClient::new(
+        tonic::transport::Channel::from_shared(oversight.url())?.connect_lazy(),
+    );
+    let mut next = 0;
+    let check = time(runs, || {
+        let mut open = open.clone();
+        let receipt_code = filed[next % filed.len()].1.clone();
+        next += 1;
+        async move {
+            open.check_report(CheckReportRequest { receipt_code })
+                .await?;
+            Ok(())
+        }
+    })
+    .await?;
+    let custodian = with_token(
+        tonic::transport::Channel::from_shared(oversight.url())?.connect_lazy(),
+        &probity_demo::bench::token(&key, "custodian", "protection-officer"),
+    )
+    .context("token")?;
+    let mut next = 0;
+    let reveal = time(runs, || {
+        let mut protection = ProtectionServiceClient::new(custodian.clone());
+        let name = filed[next % filed.len()].0.clone();
+        next += 1;
+        async move {
+            protection
+                .reveal_reporter_identity(RevealReporterIdentityRequest {
+                    name,
+                    reason: "Đo hiệu năng: xác minh nhân thân".into(),
+                })
+                .await?;
+            Ok(())
+        }
+    })
+    .await?;
+
     let ratio = |d: Duration, base: Duration| d.as_secs_f64() / base.as_secs_f64();
     println!("\n## {label}");
     println!(
@@ -306,6 +389,21 @@ async fn bench(label: &str, urls: (&str, &str), runs: usize, cases: usize) -> Re
         "CreateCase: {} ({:.1}x the baseline write)",
         ms(write),
         ratio(write, trivial_write)
+    );
+    println!(
+        "CreateReport, named (identity sealed, receipt hashed with Argon2id 19 MiB x 2): {} ({:.1}x the baseline write)",
+        ms(intake),
+        ratio(intake, trivial_write)
+    );
+    println!(
+        "CheckReport by receipt code, no token (one Argon2id check): {} ({:.1}x the baseline read)",
+        ms(check),
+        ratio(check, baseline)
+    );
+    println!(
+        "RevealReporterIdentity (opened, filed, audited): {} ({:.1}x the baseline read)",
+        ms(reveal),
+        ratio(reveal, baseline)
     );
     oversight.shutdown().await?;
     members.shutdown().await?;
