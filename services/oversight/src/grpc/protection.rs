@@ -16,7 +16,11 @@ use probity_proto::probity::oversight::v1::{
 use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
 
-use super::{report_view::visible_report, reports::actor, vault::Vault};
+use super::{
+    report_view::{check_not_expired, visible_report},
+    reports::actor,
+    vault::Vault,
+};
 use crate::{
     error::{Error, Result},
     peers::Members,
@@ -118,15 +122,7 @@ impl Protection {
         if let Some(done) = w.replayed::<ProtectionEntry>()? {
             return Ok(done);
         }
-        if row.expired == 1 {
-            return Err(Error::state(
-                ErrorReason::IllegalTransition,
-                format!(
-                    "{}: its retention ended; nothing more is recorded on it",
-                    req.parent
-                ),
-            ));
-        }
+        check_not_expired(&row, &req.parent)?;
         let recorded = add(
             w.conn(),
             EntryRow {

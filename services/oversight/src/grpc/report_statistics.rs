@@ -13,31 +13,30 @@ use probity_proto::probity::oversight::v1::{
     ReportCategory, ReportOutcome, ReportStatistics, ReportStatus, StatusCount,
 };
 
-use super::statistics::{Frame, Statistics, amount, count};
+use super::statistics::{Statistics, Table, amount, count};
 use crate::{
     error::Result,
     rules::{
         recommendations::FORMULA,
         report_statistics::{
-            CATEGORIES, OUTCOMES, RECOMMENDATION_ROW, REPORT_ROW, RecommendationFacts,
-            RecommendationTally, ReportFacts, ReportTally, STATUSES, recommendation_groups,
-            report_groups,
+            CATEGORIES, OUTCOMES, RecommendationFacts, RecommendationTally, ReportFacts,
+            ReportTally, STATUSES, recommendation_groups, report_groups,
         },
-        statistics::{RULE, Withheld, suppress_table},
+        statistics::{RULE, Withheld},
     },
     store::{recommendations, statistics as store},
 };
 
-/// The organisation and name of each row of a frame's table.
-fn labels(frame: &Frame, organization: &str) -> Vec<(String, String)> {
-    let mut out = vec![(organization.to_string(), frame.display_name.clone())];
-    out.extend(
-        frame
-            .children
-            .iter()
-            .map(|(id, name)| (format!("organizations/{id}"), name.clone())),
-    );
-    out
+impl Table for ReportTally {
+    fn cells(&self) -> Vec<i64> {
+        ReportTally::cells(self)
+    }
+}
+
+impl Table for RecommendationTally {
+    fn cells(&self) -> Vec<i64> {
+        RecommendationTally::cells(self)
+    }
 }
 
 fn report_row(
@@ -155,7 +154,7 @@ impl Statistics {
         let mut facts = Vec::new();
         for r in &rows {
             facts.push((
-                r.org_lineage.as_str(),
+                r.org_lineage.clone(),
                 ReportFacts {
                     category: ReportCategory::try_from(r.category as i32).unwrap_or_default(),
                     status: ReportStatus::try_from(r.status as i32).unwrap_or_default(),
@@ -169,33 +168,16 @@ impl Statistics {
                 },
             ));
         }
-        let tallies: Vec<ReportTally> = frame
-            .rows()
-            .iter()
-            .map(|row| {
-                let picked: Vec<ReportFacts> = facts
-                    .iter()
-                    .filter(|(lineage, _)| Frame::holds(row, lineage))
-                    .map(|(_, f)| *f)
-                    .collect();
-                ReportTally::of(&picked)
-            })
-            .collect();
-        let cells: Vec<Vec<i64>> = tallies.iter().map(ReportTally::cells).collect();
-        let withheld = suppress_table(&cells, &report_groups(), frame.threshold);
-        let mut out: Vec<ReportStatistics> = labels(&frame, &req.organization)
-            .into_iter()
-            .zip(&tallies)
-            .enumerate()
-            .map(|(i, (label, t))| {
-                let at = i * REPORT_ROW;
-                report_row(label, t, &withheld[at..at + REPORT_ROW], frame.threshold)
-            })
-            .collect();
-        let total = out.remove(0);
+        let (total, children) = frame.publish(
+            &req.organization,
+            &facts,
+            ReportTally::of,
+            &report_groups(),
+            report_row,
+        );
         Ok(GetReportStatisticsResponse {
             total: Some(total),
-            children: out,
+            children,
             threshold: frame.threshold as i32,
             suppression_rule: RULE.to_string(),
         })
@@ -226,7 +208,7 @@ impl Statistics {
         let mut facts = Vec::new();
         for r in &rows {
             facts.push((
-                r.org_lineage.as_str(),
+                r.org_lineage.clone(),
                 RecommendationFacts {
                     status: RecommendationStatus::try_from(r.status as i32).unwrap_or_default(),
                     kind: RecommendationKind::try_from(r.kind as i32).unwrap_or_default(),
@@ -237,38 +219,16 @@ impl Statistics {
             ));
         }
         let today = call.today();
-        let tallies: Vec<RecommendationTally> = frame
-            .rows()
-            .iter()
-            .map(|row| {
-                let picked: Vec<RecommendationFacts> = facts
-                    .iter()
-                    .filter(|(lineage, _)| Frame::holds(row, lineage))
-                    .map(|(_, f)| *f)
-                    .collect();
-                RecommendationTally::of(&picked, today)
-            })
-            .collect();
-        let cells: Vec<Vec<i64>> = tallies.iter().map(RecommendationTally::cells).collect();
-        let withheld = suppress_table(&cells, &recommendation_groups(), frame.threshold);
-        let mut out: Vec<RecommendationStatistics> = labels(&frame, &req.organization)
-            .into_iter()
-            .zip(&tallies)
-            .enumerate()
-            .map(|(i, (label, t))| {
-                let at = i * RECOMMENDATION_ROW;
-                recommendation_row(
-                    label,
-                    t,
-                    &withheld[at..at + RECOMMENDATION_ROW],
-                    frame.threshold,
-                )
-            })
-            .collect();
-        let total = out.remove(0);
+        let (total, children) = frame.publish(
+            &req.organization,
+            &facts,
+            |picked| RecommendationTally::of(picked, today),
+            &recommendation_groups(),
+            recommendation_row,
+        );
         Ok(GetRecommendationStatisticsResponse {
             total: Some(total),
-            children: out,
+            children,
             threshold: frame.threshold as i32,
             suppression_rule: RULE.to_string(),
             formula: FORMULA.to_string(),

@@ -7,13 +7,13 @@ use probity_platform::{
     resource::{etag, parse_name},
 };
 use probity_proto::probity::oversight::v1::{
-    AccusedPerson, MessageAuthor, Report, ReportMessage, ReportStatus,
+    AccusedPerson, ErrorReason, MessageAuthor, Report, ReportMessage, ReportStatus,
 };
 use sqlx::AnyConnection;
 
 use super::access::authorize_org;
 use crate::{
-    error::Result,
+    error::{Error, Result},
     peers::ScopeView,
     rules::reports as rules,
     store::{
@@ -114,6 +114,18 @@ pub fn message(row: &MessageRow) -> ReportMessage {
 
 /// The author of messages written by officers.
 pub const OFFICER: MessageAuthor = MessageAuthor::Officer;
+
+/// `FAILED_PRECONDITION` (`ILLEGAL_TRANSITION`) for report `name` when its
+/// retention ended: nothing more is recorded on it.
+pub fn check_not_expired(row: &ReportRow, name: &str) -> Result<()> {
+    if row.expired == 1 {
+        return Err(Error::state(
+            ErrorReason::IllegalTransition,
+            format!("{name}: its retention ended; nothing more is recorded on it"),
+        ));
+    }
+    Ok(())
+}
 
 /// Loads the report named `name` (field `field`) whose organisation the
 /// caller's scope covers today: `NOT_FOUND` otherwise.

@@ -12,9 +12,10 @@ use probity_platform::{
     pagination::PageRequest,
     resource::{check_current_etag, new_id, parse_name},
     unary,
+    write::Write,
 };
 use probity_proto::probity::oversight::v1::{
-    CreateReportRequest, CreateReportResponse, DecideReportRequest, ErrorReason, GetReportRequest,
+    CreateReportRequest, CreateReportResponse, DecideReportRequest, GetReportRequest,
     LinkReportToCaseRequest, ListReportMessagesRequest, ListReportMessagesResponse,
     ListReportsRequest, ListReportsResponse, PostReportMessageRequest, Report, ReportCategory,
     ReportDecision, ReportMessage, ReportOutcome, ReportStatus, ReporterIdentity,
@@ -24,13 +25,13 @@ use tonic::{Request, Response, Status};
 
 use super::{
     access::{authorize_org, visible_case},
-    report_view::{self as view, OFFICER, visible_report},
+    report_view::{self as view, OFFICER, check_not_expired, visible_report},
     retention::EXPIRE_JOB,
     vault::Vault,
 };
 use crate::{
-    error::{Error, Result},
-    peers::Members,
+    error::Result,
+    peers::{Members, ScopeView},
     rules::{
         report_decisions as decisions,
         report_limits::{self, Step},
@@ -43,6 +44,14 @@ use crate::{
         vault as sealed,
     },
 };
+
+/// Where a change to a report stands once its write is open.
+enum Change {
+    /// A retry: the first call's answer.
+    Replayed(Report),
+    /// The write, the caller's scope and the report.
+    Open(Write, Arc<ScopeView>, Box<ReportRow>),
+}
 
 /// `ReportService` over one database, the members service and the vault.
 #[derive(Clone)]
@@ -231,18 +240,34 @@ impl Reports {
         })
     }
 
-    async fn decide(&self, call: Call, req: DecideReportRequest) -> Result<Report> {
-        let view = self.members.scope_view(&call).await?;
-        let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        let mut row = visible_report(w.conn(), &call, &view, "name", &req.name).await?;
+    /// Opens the write of a change to report `name` (request `req`, its
+    /// `request_id` and `etag`): the report as the caller may see it
+    /// (`NOT_FOUND` otherwise), or the first answer of a retry; a stale
+    /// etag is `ABORTED`.
+    async fn begin_change<M: prost::Message>(
+        &self,
+        call: &Call,
+        req: &M,
+        (request_id, name, etag): (&str, &str, &str),
+    ) -> Result<Change> {
+        let view = self.members.scope_view(call).await?;
+        let mut w = self.db.begin_write(call, request_id, req).await?;
+        let row = visible_report(w.conn(), call, &view, "name", name).await?;
         if let Some(done) = w.replayed::<Report>()? {
-            return Ok(done);
+            return Ok(Change::Replayed(done));
         }
-        check_current_etag(
-            &req.name,
-            &req.etag,
-            &probity_platform::resource::etag(row.revision),
-        )?;
+        check_current_etag(name, etag, &probity_platform::resource::etag(row.revision))?;
+        Ok(Change::Open(w, view, Box::new(row)))
+    }
+
+    async fn decide(&self, call: Call, req: DecideReportRequest) -> Result<Report> {
+        let (mut w, view, mut row) = match self
+            .begin_change(&call, &req, (&req.request_id, &req.name, &req.etag))
+            .await?
+        {
+            Change::Replayed(done) => return Ok(done),
+            Change::Open(w, view, row) => (w, view, *row),
+        };
         let category = ReportCategory::try_from(row.category as i32).unwrap_or_default();
         let standing = decisions::Standing {
             status: ReportStatus::try_from(row.status as i32).unwrap_or_default(),
@@ -305,17 +330,13 @@ impl Reports {
     }
 
     async fn link(&self, call: Call, req: LinkReportToCaseRequest) -> Result<Report> {
-        let view = self.members.scope_view(&call).await?;
-        let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
-        let mut row = visible_report(w.conn(), &call, &view, "name", &req.name).await?;
-        if let Some(done) = w.replayed::<Report>()? {
-            return Ok(done);
-        }
-        check_current_etag(
-            &req.name,
-            &req.etag,
-            &probity_platform::resource::etag(row.revision),
-        )?;
+        let (mut w, view, mut row) = match self
+            .begin_change(&call, &req, (&req.request_id, &req.name, &req.etag))
+            .await?
+        {
+            Change::Replayed(done) => return Ok(done),
+            Change::Open(w, view, row) => (w, view, *row),
+        };
         let case = visible_case(w.conn(), &call, &view, "case", &req.case).await?;
         row.case_id = case.id;
         row.revision += 1;
@@ -338,15 +359,7 @@ impl Reports {
         if let Some(done) = w.replayed::<ReportMessage>()? {
             return Ok(done);
         }
-        if row.expired == 1 {
-            return Err(Error::state(
-                ErrorReason::IllegalTransition,
-                format!(
-                    "{}: its retention ended; nothing more is recorded on it",
-                    req.parent
-                ),
-            ));
-        }
+        check_not_expired(&row, &req.parent)?;
         let mut message = MessageRow {
             report_id: row.id.clone(),
             seq: 0,

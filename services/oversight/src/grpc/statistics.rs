@@ -20,7 +20,7 @@ use super::{access::authorize_org, cases::stage_of};
 use crate::{
     error::Result,
     peers::Members,
-    rules::statistics::{self as rules, AGES, CaseFacts, ROW, STAGES, Tally, Withheld},
+    rules::statistics::{self as rules, AGES, CaseFacts, STAGES, Tally, Withheld},
     store::statistics as store,
 };
 
@@ -49,8 +49,7 @@ pub(super) fn amount(vnd: i64, withheld: bool) -> Option<Amount> {
 
 /// One row of statistics from its tally and its cells' flags.
 fn row(
-    organization: String,
-    display_name: String,
+    (organization, display_name): (String, String),
     t: &Tally,
     withheld: &[Withheld],
     threshold: i64,
@@ -112,6 +111,68 @@ impl Frame {
     /// True when a record of recorded `lineage` belongs in `row`.
     pub fn holds(row: &Option<String>, lineage: &str) -> bool {
         row.as_deref().is_none_or(|needle| lineage.contains(needle))
+    }
+
+    /// A published table: `facts` (each with its recorded lineage) placed
+    /// in the frame's rows, each row tallied by `tally`, its cells
+    /// (`Table::cells`) suppressed together under `groups`, and made into
+    /// the wire form by `row` (given its organisation's name and display
+    /// name, its tally, its cells' flags and the threshold). Returns the
+    /// organisation's row (named `organization`) and its children's.
+    pub fn publish<F: Copy, T: Table, R>(
+        &self,
+        organization: &str,
+        facts: &[(String, F)],
+        tally: impl Fn(&[F]) -> T,
+        groups: &[(usize, Vec<usize>)],
+        row: impl Fn((String, String), &T, &[Withheld], i64) -> R,
+    ) -> (R, Vec<R>) {
+        let tallies: Vec<T> = self
+            .rows()
+            .iter()
+            .map(|r| {
+                let picked: Vec<F> = facts
+                    .iter()
+                    .filter(|(lineage, _)| Frame::holds(r, lineage))
+                    .map(|(_, f)| *f)
+                    .collect();
+                tally(&picked)
+            })
+            .collect();
+        let cells: Vec<Vec<i64>> = tallies.iter().map(Table::cells).collect();
+        let width = cells.first().map_or(0, Vec::len);
+        let withheld = rules::suppress_table(&cells, groups, self.threshold);
+        let labels = std::iter::once((organization.to_string(), self.display_name.clone())).chain(
+            self.children
+                .iter()
+                .map(|(id, name)| (format!("organizations/{id}"), name.clone())),
+        );
+        let mut out: Vec<R> = labels
+            .zip(&tallies)
+            .enumerate()
+            .map(|(i, (label, t))| {
+                row(
+                    label,
+                    t,
+                    &withheld[i * width..(i + 1) * width],
+                    self.threshold,
+                )
+            })
+            .collect();
+        let total = out.remove(0);
+        (total, out)
+    }
+}
+
+/// A row of counts a statistic publishes.
+pub(super) trait Table {
+    /// Its cells, in the order of the table's groups.
+    fn cells(&self) -> Vec<i64>;
+}
+
+impl Table for Tally {
+    fn cells(&self) -> Vec<i64> {
+        Tally::cells(self)
     }
 }
 
@@ -203,7 +264,7 @@ impl Statistics {
                 req.threshold,
             )
             .await?;
-        let (org_id, from, to, threshold) = (&frame.org_id, frame.from, frame.to, frame.threshold);
+        let (org_id, from, to) = (&frame.org_id, frame.from, frame.to);
         let rows = {
             let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
             store::designated_between(
@@ -226,47 +287,17 @@ impl Statistics {
                 },
             ));
         }
-        let of = |pick: &dyn Fn(&str) -> bool| {
-            let picked: Vec<CaseFacts> = facts
-                .iter()
-                .filter(|(lineage, _)| pick(lineage))
-                .map(|(_, f)| *f)
-                .collect();
-            Tally::of(&picked, to)
-        };
-        let tallies: Vec<Tally> = frame
-            .rows()
-            .iter()
-            .map(|row| of(&|lineage| Frame::holds(row, lineage)))
-            .collect();
-        let cells: Vec<Vec<i64>> = tallies.iter().map(Tally::cells).collect();
-        let withheld = rules::suppress(&cells, threshold);
-        let total = row(
-            req.organization.clone(),
-            frame.display_name.clone(),
-            &tallies[0],
-            &withheld[..ROW],
-            threshold,
+        let (total, children) = frame.publish(
+            &req.organization,
+            &facts,
+            |picked| Tally::of(picked, to),
+            &rules::case_groups(),
+            row,
         );
-        let children = frame
-            .children
-            .iter()
-            .enumerate()
-            .map(|(i, (id, display_name))| {
-                let at = (i + 1) * ROW;
-                row(
-                    format!("organizations/{id}"),
-                    display_name.clone(),
-                    &tallies[i + 1],
-                    &withheld[at..at + ROW],
-                    threshold,
-                )
-            })
-            .collect();
         Ok(GetCaseStatisticsResponse {
             total: Some(total),
             children,
-            threshold: threshold as i32,
+            threshold: frame.threshold as i32,
             suppression_rule: rules::RULE.to_string(),
         })
     }
