@@ -12,8 +12,9 @@ use probity_e2e::Stack;
 use probity_platform::testing::backends;
 use probity_proto::probity::{
     oversight::v1::{
-        CaseStage, ListCasesRequest, ListMonitoredCasesRequest,
+        CaseStage, ListCasesRequest, ListMonitoredCasesRequest, ListReportsRequest,
         case_service_client::CaseServiceClient, monitoring_service_client::MonitoringServiceClient,
+        report_service_client::ReportServiceClient,
     },
     study::v1::{
         GetPlanProgressRequest, ListPlanAbsenteesRequest, ListPlansRequest, ProgressBreakdown,
@@ -152,6 +153,22 @@ async fn the_seed_scenario_reproduces_the_source_figures() {
         );
         assert!(all.iter().any(|c| c.ever_suspended));
         assert!(all.iter().any(|c| c.intakes.len() == 2));
+        let reports = ReportServiceClient::new(stack.oversight_admin())
+            .list_reports(ListReportsRequest {
+                organization: outcome.province.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .reports;
+        assert_eq!(reports.len(), cases.whistleblower_reports, "{backend}");
+        assert!(
+            reports
+                .iter()
+                .any(|r| r.identity_sealed && !r.case.is_empty()),
+            "{backend}: the named denunciation opened the land incident"
+        );
 
         // A second run over the same data records nothing new.
         let again = seed_scenario(stack.members_admin(), stack.study_admin())
@@ -176,6 +193,19 @@ async fn the_seed_scenario_reproduces_the_source_figures() {
             .into_inner()
             .cases;
         assert_eq!(all_again, all, "{backend}");
+        let reports_again = ReportServiceClient::new(stack.oversight_admin())
+            .list_reports(ListReportsRequest {
+                organization: outcome.province.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .reports;
+        assert_eq!(
+            reports_again, reports,
+            "{backend}: no report recorded twice"
+        );
         let after = plans
             .get_plan_progress(GetPlanProgressRequest {
                 plan: outcome.plan.clone(),

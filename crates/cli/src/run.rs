@@ -463,13 +463,14 @@ async fn seed(
         total.non_members
     );
     println!(
-        "oversight: {} inspections, {} cases ({} designated for monitoring, {} closed or dismissed), {} disciplinary decisions, {} VND recovered",
+        "oversight: {} inspections, {} cases ({} designated for monitoring, {} closed or dismissed), {} disciplinary decisions, {} VND recovered, {} whistleblower reports",
         cases.inspections,
         cases.cases,
         cases.designated,
         cases.finished,
         cases.decisions,
-        cases.recovered_vnd
+        cases.recovered_vnd,
+        cases.whistleblower_reports
     );
     Ok(ExitCode::SUCCESS)
 }

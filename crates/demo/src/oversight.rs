@@ -23,6 +23,7 @@ use probity_proto::{
             discipline_service_client::DisciplineServiceClient,
             inspection_service_client::InspectionServiceClient,
             monitoring_service_client::MonitoringServiceClient,
+            report_service_client::ReportServiceClient,
         },
     },
 };
@@ -44,6 +45,8 @@ pub struct OversightOutcome {
     pub decisions: usize,
     /// Amounts recovered, VND, over all cases.
     pub recovered_vnd: i64,
+    /// Whistleblower reports recorded (one named, its identity sealed).
+    pub whistleblower_reports: usize,
 }
 
 /// The fixed request id of seed step `step`.
@@ -58,6 +61,7 @@ struct Clients {
     cases: CaseServiceClient<Authed>,
     monitoring: MonitoringServiceClient<Authed>,
     discipline: DisciplineServiceClient<Authed>,
+    reports: ReportServiceClient<Authed>,
 }
 
 impl Clients {
@@ -108,6 +112,59 @@ impl Clients {
             .await
             .map_err(status("conclusion"))?;
         Ok(opened.name)
+    }
+
+    /// Records a whistleblower report (with its reporter's identity when
+    /// named) and then each decision of `decisions` (decision, day,
+    /// number, note, outcome); links it to `case` when given.
+    async fn whistleblower_report(
+        &mut self,
+        step: &str,
+        r: o::Report,
+        reporter: Option<o::ReporterIdentity>,
+        decisions: &[(o::ReportDecision, Date, &str, &str, o::ReportOutcome)],
+        case: &str,
+    ) -> Result<String> {
+        let name = self
+            .reports
+            .create_report(o::CreateReportRequest {
+                report: Some(r),
+                reporter,
+                request_id: rid(step),
+            })
+            .await
+            .map_err(status("report"))?
+            .into_inner()
+            .report
+            .map(|r| r.name)
+            .unwrap_or_default();
+        for (i, (decision, on, number, note, outcome)) in decisions.iter().enumerate() {
+            self.reports
+                .decide_report(o::DecideReportRequest {
+                    name: name.clone(),
+                    decision: *decision as i32,
+                    decision_date: Some(*on),
+                    decision_number: (*number).into(),
+                    note: (*note).into(),
+                    outcome: *outcome as i32,
+                    request_id: rid(&format!("{step}-decision-{i}")),
+                    ..Default::default()
+                })
+                .await
+                .map_err(status("report decision"))?;
+        }
+        if !case.is_empty() {
+            self.reports
+                .link_report_to_case(o::LinkReportToCaseRequest {
+                    name: name.clone(),
+                    case: case.into(),
+                    request_id: rid(&format!("{step}-case")),
+                    ..Default::default()
+                })
+                .await
+                .map_err(status("report link"))?;
+        }
+        Ok(name)
     }
 
     async fn case(&mut self, step: &str, c: o::Case) -> Result<o::Case> {
@@ -279,7 +336,8 @@ pub async fn seed_oversight(
         inspections: InspectionServiceClient::new(oversight.clone()),
         cases: CaseServiceClient::new(oversight.clone()),
         monitoring: MonitoringServiceClient::new(oversight.clone()),
-        discipline: DisciplineServiceClient::new(oversight),
+        discipline: DisciplineServiceClient::new(oversight.clone()),
+        reports: ReportServiceClient::new(oversight),
     };
     let police = c
         .agency(
@@ -860,5 +918,90 @@ pub async fn seed_oversight(
     )
     .await?;
     outcome.decisions = 3;
+
+    // Whistleblower reports (Directive 27-CT/TW): the denunciation that
+    // opened the land incident, named and its identity sealed; an
+    // anonymous reflection online, awaiting a decision; a petition not
+    // accepted.
+    use o::{ReportDecision as D, ReportOutcome as R};
+    let received =
+        |channel: o::ReportChannel, category: o::ReportCategory, text: &str, on| o::Report {
+            organization: province.into(),
+            channel: channel as i32,
+            category: category as i32,
+            content: text.into(),
+            accused: vec![o::AccusedPerson {
+                display_name: "Lãnh đạo UBND xã".into(),
+                position: "Chủ tịch UBND xã".into(),
+                ..Default::default()
+            }],
+            sector: "sectors/land".into(),
+            received_date: Some(on),
+            ..Default::default()
+        };
+    c.whistleblower_report(
+        "report-1",
+        received(
+            o::ReportChannel::Mail,
+            o::ReportCategory::Denunciation,
+            "Tố cáo việc giao đất sai đối tượng tại xã",
+            day(2019, 3, 4),
+        ),
+        Some(o::ReporterIdentity {
+            full_name: "Người tố cáo (danh tính được niêm phong)".into(),
+            ..Default::default()
+        }),
+        &[
+            (
+                D::Accept,
+                day(2019, 3, 8),
+                "03/TB-UBKTTU",
+                "",
+                R::Unspecified,
+            ),
+            (
+                D::Resolve,
+                day(2019, 4, 5),
+                "07/KL-UBKTTU",
+                "Tố cáo đúng; chuyển xử lý trong vụ việc",
+                R::Founded,
+            ),
+        ],
+        &land_incident.name,
+    )
+    .await?;
+    c.whistleblower_report(
+        "report-2",
+        received(
+            o::ReportChannel::Online,
+            o::ReportCategory::Reflection,
+            "Phản ánh việc thu phí không đúng quy định",
+            day(2021, 5, 10),
+        ),
+        None,
+        &[],
+        "",
+    )
+    .await?;
+    c.whistleblower_report(
+        "report-3",
+        received(
+            o::ReportChannel::InPerson,
+            o::ReportCategory::Petition,
+            "Kiến nghị xem xét lại quyết định thu hồi đất đã giải quyết",
+            day(2021, 6, 1),
+        ),
+        None,
+        &[(
+            D::NotAccept,
+            day(2021, 6, 7),
+            "12/TB-UBKTTU",
+            "Đã được giải quyết bằng quyết định có hiệu lực",
+            R::Unspecified,
+        )],
+        "",
+    )
+    .await?;
+    outcome.whistleblower_reports = 3;
     Ok(outcome)
 }
