@@ -438,6 +438,12 @@ pub struct ServeArgs {
     /// writes, bulk imports and server streams; 0 for no limit.
     #[arg(long, env = "PROBITY_RATES", value_delimiter = ',', num_args = 4, default_values_t = probity_platform::admission::DEFAULT_RATES, value_names = ["READS", "WRITES", "BULK", "STREAMS"])]
     pub rates: Vec<u32>,
+    /// Calls a second one source address may make to the methods open
+    /// without a token (a whistleblower following a report up by receipt
+    /// code), and the burst it may make after a quiet spell; 0 for no
+    /// limit. Each receipt code also gets 5 attempts a minute, always.
+    #[arg(long, env = "PROBITY_OPEN_RATE", value_delimiter = ',', num_args = 2, default_values_t = [probity_platform::admission::DEFAULT_OPEN_RATE, probity_platform::admission::DEFAULT_OPEN_BURST], value_names = ["PER_SECOND", "BURST"])]
+    pub open_rate: Vec<u32>,
     /// Seconds a client stream may send nothing before it is ended.
     #[arg(long, env = "PROBITY_STREAM_IDLE_SECONDS", default_value_t = probity_platform::admission::DEFAULT_STREAM_IDLE_SECONDS)]
     pub stream_idle_seconds: u64,
@@ -478,12 +484,17 @@ impl ServeArgs {
         for (slot, rate) in rates.iter_mut().zip(&self.rates) {
             *slot = *rate;
         }
-        probity_platform::admission::Admission {
+        let mut admission = probity_platform::admission::Admission {
             streams_per_connection: self.streams_per_connection,
             stream_idle: std::time::Duration::from_secs(self.stream_idle_seconds),
             ..Default::default()
         }
-        .with_rates(rates)
+        .with_rates(rates);
+        if let [per_second, burst] = self.open_rate[..] {
+            admission.open.per_second = per_second;
+            admission.open.burst = burst;
+        }
+        admission
     }
 
     /// Refuses plaintext on a non-loopback address unless `--insecure`
