@@ -52,3 +52,22 @@ pub enum MembersError {
 
 /// A call to members' result.
 pub type Result<T, E = MembersError> = std::result::Result<T, E>;
+
+/// `From<MembersError>` for a calling service's error enum `$error`, which
+/// has the variants `Api(ApiError)`, `MembersUnavailable(String)` and
+/// `MembersRefused(String)`: each outcome of a call to members kept as
+/// what it is, for the service's one mapping to a status.
+#[macro_export]
+macro_rules! members_error_conversion {
+    ($error:ty) => {
+        impl From<$crate::MembersError> for $error {
+            fn from(err: $crate::MembersError) -> Self {
+                match err {
+                    $crate::MembersError::Api(api) => Self::Api(api),
+                    $crate::MembersError::Unavailable(why) => Self::MembersUnavailable(why),
+                    $crate::MembersError::Refused(why) => Self::MembersRefused(why),
+                }
+            }
+        }
+    };
+}

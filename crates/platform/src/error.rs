@@ -372,6 +372,35 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     }
 }
 
+/// The conversions every service's error enum has, for an enum `$error`
+/// with an `Api(ApiError)` variant whose refusals carry the error domain
+/// `$domain`: from a database error and from a field violation (both
+/// through [`ApiError`]), and to `tonic::Status` through its own
+/// `From<$error> for ApiError` — the service's one mapping — with its
+/// domain. The service writes that mapping; this writes the rest once.
+#[macro_export]
+macro_rules! service_error_conversions {
+    ($error:ty, $domain:expr) => {
+        impl From<sqlx::Error> for $error {
+            fn from(err: sqlx::Error) -> Self {
+                Self::Api(err.into())
+            }
+        }
+
+        impl From<$crate::error::Violation> for $error {
+            fn from(v: $crate::error::Violation) -> Self {
+                Self::Api(v.into())
+            }
+        }
+
+        impl From<$error> for tonic::Status {
+            fn from(err: $error) -> Self {
+                $crate::ApiError::from(err).into_status($domain)
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

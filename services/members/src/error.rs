@@ -6,7 +6,6 @@
 
 use probity_platform::ApiError;
 use probity_proto::probity::members::v1::ErrorReason;
-use tonic::Status;
 
 /// The error domain in every `ErrorInfo` this service returns.
 pub const DOMAIN: &str = "members.probity";
@@ -93,18 +92,6 @@ impl Error {
     }
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(err: sqlx::Error) -> Self {
-        Self::Api(err.into())
-    }
-}
-
-impl From<probity_platform::error::Violation> for Error {
-    fn from(v: probity_platform::error::Violation) -> Self {
-        Self::Api(ApiError::InvalidArgument(vec![v]))
-    }
-}
-
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         let message = err.to_string();
@@ -135,11 +122,7 @@ impl From<Error> for ApiError {
     }
 }
 
-impl From<Error> for Status {
-    fn from(err: Error) -> Self {
-        ApiError::from(err).into_status(DOMAIN)
-    }
-}
+probity_platform::service_error_conversions!(Error, DOMAIN);
 
 /// Result of the service's internal functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

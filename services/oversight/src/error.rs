@@ -7,7 +7,6 @@
 
 use probity_platform::ApiError;
 use probity_proto::probity::oversight::v1::ErrorReason;
-use tonic::Status;
 
 /// The error domain in every `ErrorInfo` this service returns.
 pub const DOMAIN: &str = "oversight.probity";
@@ -64,29 +63,6 @@ impl Error {
     }
 }
 
-impl From<probity_members_client::MembersError> for Error {
-    fn from(err: probity_members_client::MembersError) -> Self {
-        use probity_members_client::MembersError as M;
-        match err {
-            M::Api(api) => Self::Api(api),
-            M::Unavailable(why) => Self::MembersUnavailable(why),
-            M::Refused(why) => Self::MembersRefused(why),
-        }
-    }
-}
-
-impl From<sqlx::Error> for Error {
-    fn from(err: sqlx::Error) -> Self {
-        Self::Api(err.into())
-    }
-}
-
-impl From<probity_platform::error::Violation> for Error {
-    fn from(v: probity_platform::error::Violation) -> Self {
-        Self::Api(v.into())
-    }
-}
-
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         let message = err.to_string();
@@ -106,11 +82,8 @@ impl From<Error> for ApiError {
     }
 }
 
-impl From<Error> for Status {
-    fn from(err: Error) -> Self {
-        ApiError::from(err).into_status(DOMAIN)
-    }
-}
+probity_members_client::members_error_conversion!(Error);
+probity_platform::service_error_conversions!(Error, DOMAIN);
 
 /// Result of the service's internal functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
