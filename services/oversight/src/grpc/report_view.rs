@@ -7,7 +7,7 @@ use probity_platform::{
     resource::{etag, parse_name},
 };
 use probity_proto::probity::oversight::v1::{
-    AccusedPerson, ErrorReason, MessageAuthor, Report, ReportMessage, ReportStatus,
+    AccusedPerson, ErrorReason, Report, ReportMessage, ReportStatus,
 };
 use sqlx::AnyConnection;
 
@@ -111,9 +111,6 @@ pub fn message(row: &MessageRow) -> ReportMessage {
         create_time: Some(dates::timestamp(row.create_micros)),
     }
 }
-
-/// The author of messages written by officers.
-pub const OFFICER: MessageAuthor = MessageAuthor::Officer;
 
 /// `FAILED_PRECONDITION` (`ILLEGAL_TRANSITION`) for report `name` when its
 /// retention ended: nothing more is recorded on it.

@@ -17,15 +17,15 @@ use probity_platform::{
 use probity_proto::probity::oversight::v1::{
     CreateReportRequest, CreateReportResponse, DecideReportRequest, GetReportRequest,
     LinkReportToCaseRequest, ListReportMessagesRequest, ListReportMessagesResponse,
-    ListReportsRequest, ListReportsResponse, PostReportMessageRequest, Report, ReportCategory,
-    ReportDecision, ReportMessage, ReportOutcome, ReportStatus, ReporterIdentity,
+    ListReportsRequest, ListReportsResponse, MessageAuthor, PostReportMessageRequest, Report,
+    ReportCategory, ReportDecision, ReportMessage, ReportOutcome, ReportStatus, ReporterIdentity,
     report_service_server::ReportService,
 };
 use tonic::{Request, Response, Status};
 
 use super::{
     access::{authorize_org, visible_case},
-    report_view::{self as view, OFFICER, check_not_expired, visible_report},
+    report_view::{self as view, check_not_expired, visible_report},
     retention::EXPIRE_JOB,
     vault::Vault,
 };
@@ -363,7 +363,7 @@ impl Reports {
         let mut message = MessageRow {
             report_id: row.id.clone(),
             seq: 0,
-            author: OFFICER as i64,
+            author: MessageAuthor::Officer as i64,
             internal: i64::from(given.internal),
             text,
             author_subject: actor(&call),

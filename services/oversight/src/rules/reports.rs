@@ -10,13 +10,7 @@ use probity_proto::probity::oversight::v1::{
 };
 use time::Date;
 
-use crate::{
-    error::Result,
-    rules::{
-        agencies::display_name,
-        report_limits::{self, Step},
-    },
-};
+use crate::{error::Result, rules::agencies::display_name};
 
 /// Fewest characters of a reveal's reason: a reason, not a word.
 pub const MIN_REVEAL_REASON: usize = 10;
@@ -209,12 +203,6 @@ pub fn identity(given: &ReporterIdentity) -> Result<ReporterIdentity> {
         email,
         address,
     })
-}
-
-/// A step's due date and the citation of its limit for a clock started on
-/// `start`.
-pub fn due(category: ReportCategory, step: Step, start: Date) -> (Option<Date>, String) {
-    report_limits::due(category, step, start)
 }
 
 /// When the resolve clock of a report starts: at receipt for a crime
