@@ -475,6 +475,29 @@ pub struct ServeArgs {
     /// an address is refused.
     #[arg(long, env = "PROBITY_INSECURE")]
     pub insecure: bool,
+    /// How log lines are written on standard error: `text` (coloured only
+    /// on a terminal) or `json` (one object a line, for a log collector).
+    /// Which lines: `PROBITY_LOG` (e.g. `info`, `probity_members=debug`).
+    #[arg(long, env = "PROBITY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+impl From<LogFormat> for probity_platform::logging::LogFormat {
+    fn from(format: LogFormat) -> Self {
+        match format {
+            LogFormat::Text => Self::Text,
+            LogFormat::Json => Self::Json,
+        }
+    }
 }
 
 impl ServeArgs {

@@ -80,12 +80,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// of the review committee (decisions of grades).
 const COMMITTEE_TOKEN_FILE: &str = "dev-committee-token";
 
-/// Installs logging from `PROBITY_LOG` (or `RUST_LOG`), default `info`.
-fn init_tracing() -> anyhow::Result<()> {
+/// Installs logging from `PROBITY_LOG` (or `RUST_LOG`), default `info`,
+/// written as `format`.
+fn init_tracing(format: crate::config::LogFormat) -> anyhow::Result<()> {
     let filter = std::env::var("PROBITY_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".into());
-    probity_platform::logging::init(&filter).map_err(|e| anyhow::anyhow!(e))
+    probity_platform::logging::init_as(&filter, format.into()).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// The server settings of `args`: token trust from the key files, the
@@ -149,7 +150,7 @@ async fn open(args: &ServeArgs, service: &str, schema: &str) -> anyhow::Result<D
 }
 
 async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_tracing()?;
+    init_tracing(args.log_format)?;
     if args
         .database_url
         .as_deref()
@@ -295,7 +296,7 @@ async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_tracing()?;
+    init_tracing(args.log_format)?;
     args.check_exposure().map_err(anyhow::Error::msg)?;
     if args.database_url.is_none() {
         crate::data_dir::prepare(&args.key.data_dir)?;

@@ -239,3 +239,79 @@ async fn the_log_holds_no_token_personal_data_or_declaration_contents() {
         assert!(!text.contains(secret), "the log holds {what}");
     }
 }
+
+#[tokio::test]
+async fn json_logs_hold_one_line_per_call_with_its_code() {
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("data");
+    let log = parent.path().join("server.log");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut server = Command::new(PROBITY)
+        .args([
+            "up",
+            "--listen",
+            &listen,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--log-format",
+            "json",
+        ])
+        .env("PROBITY_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !data.join("dev-token").exists() {
+        assert!(Instant::now() < deadline, "probity up did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let token = std::fs::read_to_string(data.join("dev-token")).unwrap();
+    let channel = tonic::transport::Channel::from_shared(format!("http://{listen}"))
+        .unwrap()
+        .connect_lazy();
+    let mut orgs = OrganizationServiceClient::new(with_token(channel, token.trim()).unwrap());
+    // Until the server is up, then one call that is answered NOT_FOUND.
+    let missing = loop {
+        match orgs
+            .get_organization(
+                probity_proto::probity::members::v1::GetOrganizationRequest {
+                    name: "organizations/0123456789abcdef0123456789abcdef".into(),
+                },
+            )
+            .await
+        {
+            Err(e) if e.code() == tonic::Code::NotFound => break e,
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(missing.code(), tonic::Code::NotFound);
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains('\u{1b}'), "no colour when not on a terminal");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let call = lines
+        .iter()
+        .find(|l| {
+            l["message"] == "call"
+                && l["span"]["method"] == "/probity.members.v1.OrganizationService/GetOrganization"
+                && l["code"] == "NotFound"
+        })
+        .unwrap_or_else(|| panic!("no call line: {text}"));
+    assert_eq!(call["level"], "INFO");
+    assert_eq!(call["agency"], "probity-dev");
+    assert!(call["duration_ms"].as_f64().is_some());
+    assert!(
+        call["span"]["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
+    assert!(!text.contains(token.trim().rsplit('.').next().unwrap()));
+}

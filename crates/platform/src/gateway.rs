@@ -13,7 +13,10 @@
 //!   method, the whole tree in scope. The rule goes into the [`CallInfo`]
 //!   for the handler's scope check;
 //! - admits at most a configured number of business calls at once: one more
-//!   is refused at once (`RESOURCE_EXHAUSTED`, `OVERLOADED`, `RetryInfo`).
+//!   is refused at once (`RESOURCE_EXHAUSTED`, `OVERLOADED`, `RetryInfo`);
+//! - writes one line per call at `info`, in the call's span: its gRPC code,
+//!   duration and the caller's agency (health, reflection and the calls
+//!   open without a token at `debug`, without an agency).
 
 use std::{
     sync::{
@@ -225,6 +228,8 @@ where
             .get(&method)
             .copied()
             .unwrap_or(MethodClass::Read);
+        let mut agency = String::new();
+        let started = std::time::Instant::now();
         let refusal = if open {
             None
         } else if !self.layer.ready.load(Ordering::Acquire) {
@@ -256,6 +261,7 @@ where
                 {
                     Ok((caller, forwarded)) => {
                         span.record("caller", caller.subject.as_str());
+                        agency = caller.agency.clone();
                         let elsewhere = rule.is_none() && !self.layer.serves(&method);
                         let refusal = if elsewhere {
                             None
@@ -322,7 +328,7 @@ where
                 let _permit = permit;
                 let mut response = match refusal {
                     Some(err) => {
-                        tracing::info!(error = %err, "refused");
+                        tracing::debug!(error = %err, "refused");
                         err.into_status(&domain).into_http::<Body>()
                     }
                     None if open => inner.call(req).await?,
@@ -342,6 +348,13 @@ where
                 }
                 if let Some(value) = header {
                     response.headers_mut().insert(REQUEST_ID, value);
+                }
+                let code = call_code(&response);
+                let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                if open {
+                    tracing::debug!(code = ?code, duration_ms, "call");
+                } else {
+                    tracing::info!(code = ?code, duration_ms, agency = %agency, "call");
                 }
                 Ok(response)
             }
@@ -372,6 +385,19 @@ pub fn admit(method: &str, rule: Option<&Rule>, caller: &Caller) -> Result<(), A
         )));
     }
     Ok(())
+}
+
+/// The gRPC code of a call's answer as far as its headers tell: a refusal
+/// or a handler's error is answered "trailers-only", its `grpc-status` in
+/// the headers; an answer without one is `OK` (a stream that fails later
+/// says so in its trailers, which the call line does not wait for).
+fn call_code<B>(response: &Response<B>) -> tonic::Code {
+    response
+        .headers()
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i32>().ok())
+        .map_or(tonic::Code::Ok, tonic::Code::from)
 }
 
 /// The address a call came from (without its port), for the per-source
