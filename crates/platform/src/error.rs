@@ -153,6 +153,10 @@ pub enum ApiError {
     /// A bug or an unexpected failure; details are only logged.
     #[error("internal error")]
     Internal(String),
+    /// The method's service is not run by this server; the message names
+    /// those it runs.
+    #[error("{0}")]
+    ServedElsewhere(String),
 }
 
 /// Field violations one status carries in its `BadRequest`; the rest are
@@ -258,6 +262,7 @@ impl ApiError {
             }
             Self::DeadlinePassed(_) => Code::DeadlineExceeded,
             Self::Internal(_) => Code::Internal,
+            Self::ServedElsewhere(_) => Code::Unimplemented,
         }
     }
 
@@ -281,6 +286,7 @@ impl ApiError {
             Self::StreamLimit(_) => ErrorReason::StreamLimit,
             Self::DeadlinePassed(_) => ErrorReason::DeadlinePassed,
             Self::Internal(_) => ErrorReason::Internal,
+            Self::ServedElsewhere(_) => ErrorReason::ServedElsewhere,
         };
         common.as_str_name()
     }

@@ -83,9 +83,9 @@ impl GatewayLayer {
     /// gets its clock in the [`CallInfo`].
     ///
     /// A call to a service this server does not run (`served` lists those
-    /// it does) is passed on after authentication, for the router to answer
-    /// `UNIMPLEMENTED`: clients that probe several services learn which
-    /// are here.
+    /// it does) is answered after authentication `UNIMPLEMENTED`
+    /// (`SERVED_ELSEWHERE`) naming the services it runs: clients that probe
+    /// several services learn which are here.
     pub fn new(
         ready: Arc<AtomicBool>,
         config: &ServerConfig,
@@ -148,6 +148,17 @@ impl GatewayLayer {
             .admit(cert, &caller.agency)
             .map_err(|why| ApiError::Unauthenticated(why.into()))?;
         Ok((caller, holder == Some(crate::tls::Holder::Service)))
+    }
+
+    /// The refusal of a call to a service this server does not run.
+    fn elsewhere(&self, path: &str) -> ApiError {
+        let service = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        let mut here: Vec<&str> = self.served.iter().map(String::as_str).collect();
+        here.sort_unstable();
+        ApiError::ServedElsewhere(format!(
+            "{service} is not served here; this server runs {}",
+            here.join(", ")
+        ))
     }
 
     /// True when this server runs the service of the method `path`.
@@ -262,9 +273,11 @@ where
                     Ok((caller, forwarded)) => {
                         span.record("caller", caller.subject.as_str());
                         agency = caller.agency.clone();
-                        let elsewhere = rule.is_none() && !self.layer.serves(&method);
-                        let refusal = if elsewhere {
-                            None
+                        // A service this server does not run is answered
+                        // UNIMPLEMENTED naming those it runs, before its
+                        // rule: a client that probes learns where it is.
+                        let refusal = if !self.layer.serves(&method) {
+                            Some(self.layer.elsewhere(&method))
                         } else {
                             admit(&method, rule.as_ref(), &caller).err()
                         }

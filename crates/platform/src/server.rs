@@ -222,10 +222,17 @@ impl ServerBuilder {
                 .await;
         }
         routes.add_service(health);
+        // Reflection holds the whole contract (so a client resolves every
+        // message type) but advertises only the services this server runs,
+        // and health: a client listing services learns what is here.
         let reflection = || {
-            tonic_reflection::server::Builder::configure()
-                .register_encoded_file_descriptor_set(probity_proto::FILE_DESCRIPTOR_SET)
-                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            names.iter().fold(
+                tonic_reflection::server::Builder::configure()
+                    .register_encoded_file_descriptor_set(probity_proto::FILE_DESCRIPTOR_SET)
+                    .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                    .with_service_name("grpc.health.v1.Health"),
+                |builder, name| builder.with_service_name(*name),
+            )
         };
         routes.add_service(reflection().build_v1().map_err(|e| {
             tracing::error!(error = %e, "reflection descriptors");

@@ -312,6 +312,13 @@ async fn reflection_answers_in_v1_and_v1alpha() {
         names.contains(&"probity.members.v1.MemberService".to_string()),
         "{names:?}"
     );
+    assert!(names.contains(&"grpc.health.v1.Health".to_string()));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("probity.study.") || n.starts_with("probity.oversight.")),
+        "a members server advertises only the services it runs: {names:?}"
+    );
 
     let mut old = v1alpha::server_reflection_client::ServerReflectionClient::new(server.channel());
     let request = v1alpha::ServerReflectionRequest {
@@ -501,4 +508,29 @@ async fn statistics_are_refreshed_after_tree_writes_and_a_member_batch() {
             "{backend}: the two tree tables and the three member tables were analyzed"
         );
     }
+}
+
+#[tokio::test]
+async fn a_service_this_server_does_not_run_is_named_with_those_it_runs() {
+    use probity_proto::probity::oversight::v1::{
+        ListSectorsRequest, reference_service_client::ReferenceServiceClient,
+    };
+    let server = start(&backends()[0]).await;
+    let err = ReferenceServiceClient::new(server.admin())
+        .list_sectors(ListSectorsRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unimplemented);
+    assert!(
+        err.message()
+            .contains("probity.oversight.v1.ReferenceService is not served here")
+            && err.message().contains("probity.members.v1.MemberService"),
+        "{}",
+        err.message()
+    );
+    use tonic_types::StatusExt;
+    assert_eq!(
+        err.get_details_error_info().map(|i| i.reason),
+        Some("SERVED_ELSEWHERE".to_string())
+    );
 }
