@@ -475,6 +475,12 @@ pub struct ServeArgs {
     /// an address is refused.
     #[arg(long, env = "PROBITY_INSECURE")]
     pub insecure: bool,
+    /// Where to serve metrics (`GET /metrics`, Prometheus' text format):
+    /// calls by method and code, latency, calls in flight and shed, pool
+    /// use, job queues. Unauthenticated: bind it where only the scraper
+    /// reaches. Default: none.
+    #[arg(long, env = "PROBITY_METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// How log lines are written on standard error: `text` (coloured only
     /// on a terminal) or `json` (one object a line, for a log collector).
     /// Which lines: `PROBITY_LOG` (e.g. `info`, `probity_members=debug`).

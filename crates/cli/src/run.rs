@@ -94,6 +94,7 @@ fn init_tracing(format: crate::config::LogFormat) -> anyhow::Result<()> {
 fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     let verifier = crate::keys::verifier(&args.key, args.tokens.rules())?;
     let mut config = ServerConfig::new(verifier);
+    config.metrics_listen = args.metrics_listen;
     config.page_key = crate::keys::page_key(&args.key)?;
     config.audit_key = crate::keys::audit_key(&args.key)?.map(std::sync::Arc::new);
     config.tls = args.tls.server()?;

@@ -315,3 +315,77 @@ async fn json_logs_hold_one_line_per_call_with_its_code() {
     );
     assert!(!text.contains(token.trim().rsplit('.').next().unwrap()));
 }
+
+#[tokio::test]
+async fn metrics_count_calls_by_method_and_code() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("data");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let mut server = Command::new(PROBITY)
+        .args([
+            "up",
+            "--listen",
+            &listen,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--metrics-listen",
+            &metrics,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !data.join("dev-token").exists() {
+        assert!(Instant::now() < deadline, "probity up did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let token = std::fs::read_to_string(data.join("dev-token")).unwrap();
+    let channel = tonic::transport::Channel::from_shared(format!("http://{listen}"))
+        .unwrap()
+        .connect_lazy();
+    let mut orgs = OrganizationServiceClient::new(with_token(channel, token.trim()).unwrap());
+    loop {
+        match orgs
+            .get_organization(
+                probity_proto::probity::members::v1::GetOrganizationRequest {
+                    name: "organizations/0123456789abcdef0123456789abcdef".into(),
+                },
+            )
+            .await
+        {
+            Err(e) if e.code() == tonic::Code::NotFound => break,
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => panic!("{other:?}"),
+        }
+    }
+    let mut stream = tokio::net::TcpStream::connect(&metrics).await.unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: probity\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).await.unwrap();
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.contains(
+            "probity_calls_total{method=\"/probity.members.v1.OrganizationService/GetOrganization\",code=\"NotFound\"} 1"
+        ),
+        "{text}"
+    );
+    for series in [
+        "probity_call_seconds_bucket{",
+        "probity_calls_in_flight ",
+        "probity_calls_shed_total 0",
+        "probity_db_connections{service=\"members\",state=\"idle\"}",
+        "probity_jobs_pending{service=\"oversight\"}",
+    ] {
+        assert!(text.contains(series), "{series}: {text}");
+    }
+}

@@ -67,6 +67,7 @@ pub struct GatewayLayer {
     admission: Arc<Admission>,
     classes: Arc<HashMap<String, MethodClass>>,
     rates: Arc<Rates>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// How long a refused caller is told to wait when the server is full.
@@ -91,6 +92,7 @@ impl GatewayLayer {
         config: &ServerConfig,
         policy: Policy,
         served: &[&str],
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Self {
         let classes = Arc::new(classify(&policy));
         Self {
@@ -114,6 +116,7 @@ impl GatewayLayer {
             classes,
             rates: Arc::new(Rates::new(&config.admission)),
             admission: Arc::new(config.admission.clone()),
+            metrics,
         }
     }
 }
@@ -217,6 +220,7 @@ where
             match self.layer.calls.clone().try_acquire_owned() {
                 Ok(permit) => Some(permit),
                 Err(_) => {
+                    self.layer.metrics.shed();
                     let response = self.layer.overloaded(&req);
                     return Box::pin(async move { Ok(response) });
                 }
@@ -233,12 +237,17 @@ where
         let span = tracing::info_span!("rpc", method = %method, request_id = %request_id, caller = tracing::field::Empty);
 
         let rule = self.layer.policy.get(&method).copied();
-        let class = self
-            .layer
-            .classes
-            .get(&method)
-            .copied()
-            .unwrap_or(MethodClass::Read);
+        let known = self.layer.classes.get(&method).copied();
+        let class = known.unwrap_or(MethodClass::Read);
+        // Metrics name methods of the contract only: a client cannot grow
+        // the table by calling made-up paths.
+        let metric_method = if known.is_some() {
+            method.clone()
+        } else {
+            "unknown".to_string()
+        };
+        let in_flight = (!open).then(|| self.layer.metrics.in_flight());
+        let metrics = self.layer.metrics.clone();
         let mut agency = String::new();
         let started = std::time::Instant::now();
         let refusal = if open {
@@ -363,7 +372,12 @@ where
                     response.headers_mut().insert(REQUEST_ID, value);
                 }
                 let code = call_code(&response);
-                let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                let elapsed = started.elapsed();
+                let duration_ms = elapsed.as_secs_f64() * 1000.0;
+                drop(in_flight);
+                if !open {
+                    metrics.record(&metric_method, code, elapsed);
+                }
                 if open {
                     tracing::debug!(code = ?code, duration_ms, "call");
                 } else {

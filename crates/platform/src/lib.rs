@@ -13,6 +13,8 @@
 //!   deadlines, limits on streams (what the gateway admits).
 //! - [`limits`]: the one table of field limits.
 //! - [`logging`]: log output.
+//! - [`metrics`]: calls, latency, load shedding, pools and job queues in
+//!   Prometheus' text format, on a port of their own.
 //! - [`mask`]: field masks of Update methods.
 //! - [`server`]: bootstrap: health, reflection, start-up, graceful shutdown.
 //! - [`error`]: the API error and its one mapping to `tonic::Status`.
@@ -42,6 +44,7 @@ pub mod jobs;
 pub mod limits;
 pub mod logging;
 pub mod mask;
+pub mod metrics;
 pub mod pagination;
 pub mod policy;
 pub mod rate;

@@ -78,6 +78,8 @@ pub struct ServerConfig {
     /// unset: checkpoints are refused with `NO_AUDIT_KEY`. Replicas of a
     /// service share it.
     pub audit_key: Option<Arc<crate::auth::Issuer>>,
+    /// Where to serve `GET /metrics` (Prometheus' text format), when set.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl ServerConfig {
@@ -91,6 +93,7 @@ impl ServerConfig {
             tls: None,
             admission: crate::admission::Admission::default(),
             audit_key: None,
+            metrics_listen: None,
             verifier,
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace: Duration::ZERO,
@@ -116,6 +119,18 @@ pub enum ServeError {
     /// The descriptor sets for reflection could not be loaded.
     #[error("reflection descriptors: {0}")]
     Reflection(String),
+    /// The metrics address could not be bound.
+    #[error("metrics listener: {0}")]
+    Bind(std::io::Error),
+}
+
+/// A task stopped when the server stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Collects the services of one server.
@@ -245,7 +260,22 @@ impl ServerBuilder {
         }
 
         let ready = Arc::new(AtomicBool::new(false));
-        let gateway = GatewayLayer::new(ready.clone(), &config, policy, &names);
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let _metrics_server = match config.metrics_listen {
+            None => None,
+            Some(addr) => {
+                let listener = TcpListener::bind(addr).await.map_err(ServeError::Bind)?;
+                tracing::info!(addr = %addr, "metrics on http://{addr}/metrics");
+                let task = tokio::spawn(crate::metrics::serve(
+                    listener,
+                    metrics.clone(),
+                    databases.iter().map(|(db, _)| db.clone()).collect(),
+                    config.clock.clone(),
+                ));
+                Some(AbortOnDrop(task))
+            }
+        };
+        let gateway = GatewayLayer::new(ready.clone(), &config, policy, &names, metrics);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let router = tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
