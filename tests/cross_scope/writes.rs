@@ -158,6 +158,7 @@ pub fn add(p: &mut BTreeMap<&'static str, Case>) {
                 m::BatchCreateMembersRequest {
                     requests: vec![new_member(&w.cell, "92000101")],
                     request_id: String::new(),
+                    validate_only: false,
                 }
             }
         ),

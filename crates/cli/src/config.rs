@@ -52,6 +52,46 @@ pub enum Command {
     /// Demonstration data, made through the public API.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Imports the spreadsheets clerks keep (CSV or XLSX) through the
+    /// public API: `examples/` has a sample of each.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// Import subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Members: full_name, date_of_birth, gender, party_card_number,
+    /// organization_code, admission_date, official_date, position, status
+    /// (or their Vietnamese headings: Họ và tên, Ngày sinh, …). A member
+    /// already recorded (same card, name and date of birth) is skipped.
+    Members(ImportArgs),
+    /// Organisations: code, display_name, kind, parent_code, valid_from
+    /// (or Mã tổ chức, Tên tổ chức, Cấp, Mã cấp trên, Ngày thành lập),
+    /// created parents first. One already recorded is skipped.
+    Organizations(ImportArgs),
+}
+
+/// What to import and how.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The sheet: `.csv` (UTF-8, `,` or `;`) or `.xlsx` (its first sheet).
+    pub file: PathBuf,
+    /// Check every row against the server and write the error report, but
+    /// create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Resolve organisation codes under this organisation
+    /// (`organizations/{id}`) only: for a caller whose scope is a subtree.
+    /// Default: under every root the caller may see.
+    #[arg(long, value_parser = organization_name)]
+    pub under: Option<String>,
+    /// Members per batch call.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub batch: u16,
+    /// Client settings.
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 /// Demonstration subcommands.
@@ -579,6 +619,14 @@ impl ClientArgs {
                 .ok()
                 .map(|t| t.trim().to_string())
         })
+    }
+}
+
+/// An organisation's resource name, `organizations/{id}`.
+fn organization_name(name: &str) -> Result<String, String> {
+    match scope_entry(name) {
+        Ok(n) if n != "*" => Ok(n),
+        _ => Err("an organisation is named `organizations/{id}`, as the API names it".into()),
     }
 }
 

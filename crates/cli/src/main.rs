@@ -7,13 +7,17 @@
 //! - `probity tls fingerprint|register|dev-client`: the agency table of
 //!   client certificates.
 //! - `probity keys init|rotate|trust`: the issuer key, trusted public keys.
+//! - `probity import members|organizations FILE`: a clerk's spreadsheet
+//!   through the public API, with a dry run and a per-row error report.
 //! - `probity token issue|revoke`: mints a token with the issuer key;
 //!   revokes one by its id.
 
 mod audit;
 mod config;
 mod data_dir;
+mod import;
 mod keys;
+mod progress;
 mod run;
 mod tls;
 

@@ -54,6 +54,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             study_addr,
             oversight_addr,
         }) => seed(client, study_addr, oversight_addr).await,
+        Command::Import(command) => crate::import::command(command).await,
         Command::Token(TokenCommand::Issue {
             sub,
             agency,
@@ -411,7 +412,10 @@ async fn connect(client: &ClientArgs) -> anyhow::Result<Option<tonic::transport:
 }
 
 /// A channel to `addr` with the client's token.
-fn authed(client: &ClientArgs, addr: &str) -> anyhow::Result<probity_platform::client::Authed> {
+pub(crate) fn authed(
+    client: &ClientArgs,
+    addr: &str,
+) -> anyhow::Result<probity_platform::client::Authed> {
     let Some(token) = client.resolve_token() else {
         bail!(
             "no token: give --token, set PROBITY_TOKEN, or run `probity up` with the same --data-dir"

@@ -285,6 +285,7 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
                     .batch_create_members(BatchCreateMembersRequest {
                         requests,
                         request_id: format!("demo-members-{code}-{b}"),
+                        validate_only: false,
                     })
                     .await
                     .map(|r| r.into_inner().members)

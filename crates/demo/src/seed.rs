@@ -296,6 +296,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
         .batch_create_members(BatchCreateMembersRequest {
             requests: newcomers,
             request_id: format!("seed-{code}-newcomers"),
+            validate_only: false,
         })
         .await
         .map_err(status("admitting the 2017 members"))?;

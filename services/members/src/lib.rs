@@ -20,6 +20,8 @@ pub mod policy;
 mod rules;
 mod store;
 
+pub use rules::members::normalize_card;
+
 use std::sync::Arc;
 
 use probity_platform::{Database, db::MigrationSet, server::ServerBuilder};

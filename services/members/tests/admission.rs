@@ -52,6 +52,7 @@ async fn batch_creates_are_all_or_nothing() {
             .batch_create_members(BatchCreateMembersRequest {
                 requests: requests(&["1110001", "12x", "1110003"]),
                 request_id: String::new(),
+                validate_only: false,
             })
             .await
             .unwrap_err();
@@ -67,6 +68,7 @@ async fn batch_creates_are_all_or_nothing() {
             .batch_create_members(BatchCreateMembersRequest {
                 requests: requests(&["1110009", "1110009"]),
                 request_id: String::new(),
+                validate_only: false,
             })
             .await
             .unwrap_err();
@@ -83,6 +85,7 @@ async fn batch_creates_are_all_or_nothing() {
         let batch = BatchCreateMembersRequest {
             requests: official,
             request_id: "batch-1".into(),
+            validate_only: false,
         };
         let created = members
             .batch_create_members(batch.clone())
@@ -146,11 +149,41 @@ async fn batch_creates_are_all_or_nothing() {
         );
         assert_eq!(count(&mut members).await, 3);
 
+        // validate_only answers what a create would, and creates nothing.
+        let checked = members
+            .batch_create_members(BatchCreateMembersRequest {
+                requests: requests(&["1110004", "1110005"]),
+                request_id: "dry-1".into(),
+                validate_only: true,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .members;
+        assert_eq!(checked.len(), 2, "{backend}");
+        assert_eq!(checked[1].party_card_number, "1110005");
+        assert_eq!(count(&mut members).await, 3, "{backend}: nothing created");
+        let err = members
+            .batch_create_members(BatchCreateMembersRequest {
+                requests: requests(&["1110006", "1110002"]),
+                request_id: String::new(),
+                validate_only: true,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::AlreadyExists, "a taken card is found");
+        assert!(
+            err.message().starts_with("requests[1]:"),
+            "{}",
+            err.message()
+        );
+
         // A conflict in the middle rolls back the whole batch.
         let err = members
             .batch_create_members(BatchCreateMembersRequest {
                 requests: requests(&["1110004", "1110002"]),
                 request_id: String::new(),
+                validate_only: false,
             })
             .await
             .unwrap_err();
@@ -210,6 +243,7 @@ async fn a_batch_of_bad_rows_answers_a_status_a_client_can_read() {
             .batch_create_members(BatchCreateMembersRequest {
                 requests,
                 request_id: String::new(),
+                validate_only: false,
             })
             .await
             .unwrap_err();

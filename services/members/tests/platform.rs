@@ -483,6 +483,7 @@ async fn statistics_are_refreshed_after_tree_writes_and_a_member_batch() {
                         date(2013, 1, 1),
                     )],
                     request_id: String::new(),
+                    validate_only: false,
                 },
             )
             .await

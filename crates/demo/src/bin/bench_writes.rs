@@ -537,6 +537,7 @@ async fn bench_backend(label: &str, url: &str, args: &Args) -> Result<()> {
                 c.batch_create_members(BatchCreateMembersRequest {
                     requests,
                     request_id: String::new(),
+                    validate_only: false,
                 })
                 .await?;
                 Ok(())

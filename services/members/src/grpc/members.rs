@@ -256,6 +256,11 @@ impl Members {
         })
         .await
         .map_err(|(i, e)| rules::at_index(i, e))?;
+        if req.validate_only {
+            // Dropping the write rolls it back: nothing created, nothing
+            // recorded for `request_id`.
+            return Ok(BatchCreateMembersResponse { members });
+        }
         for created in &members {
             w.record(&created.name, created);
         }
