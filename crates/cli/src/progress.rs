@@ -75,6 +75,38 @@ fn line(label: &str, done: usize, total: usize) -> String {
     )
 }
 
+/// Runs `work` while drawing `tally`'s progress (a line per phase) on a
+/// terminal; off a terminal it only runs `work`.
+pub async fn watching<T>(tally: &probity_demo::Tally, work: impl Future<Output = T>) -> T {
+    let mut work = std::pin::pin!(work);
+    let mut bar: Option<(&'static str, Progress)> = None;
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            out = &mut work => {
+                if let Some((_, mut b)) = bar {
+                    let (_, done, total) = tally.read();
+                    b.update(done, total);
+                }
+                return out;
+            }
+            _ = tick.tick() => {
+                let (phase, done, total) = tally.read();
+                if phase.is_empty() {
+                    continue;
+                }
+                if bar.as_ref().map(|(p, _)| *p) != Some(phase) {
+                    // The last phase's line ends as its bar is dropped.
+                    bar = Some((phase, Progress::new(phase)));
+                }
+                if let Some((_, b)) = bar.as_mut() {
+                    b.update(done, total);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -435,7 +435,12 @@ async fn seed(
     };
     let members = authed(&client, &client.addr)?;
     let study = authed(&client, study_addr.as_deref().unwrap_or(&client.addr))?;
-    let outcome = probity_demo::seed_scenario(members.clone(), study.clone()).await?;
+    let tally = probity_demo::Tally::default();
+    let outcome = crate::progress::watching(
+        &tally,
+        probity_demo::seed_scenario_tallied(members.clone(), study.clone(), &tally),
+    )
+    .await?;
     let oversight = authed(&client, oversight_addr.as_deref().unwrap_or(&client.addr))?;
     let cases = probity_demo::seed_oversight(members, oversight, &outcome.province).await?;
     println!(
@@ -508,7 +513,12 @@ async fn generate(
         ),
         None => channel.clone(),
     };
-    let province = probity_demo::generate_province(channel.clone(), &spec).await?;
+    let tally = probity_demo::Tally::default();
+    let province = crate::progress::watching(
+        &tally,
+        probity_demo::generate_province_tallied(channel.clone(), &spec, &tally),
+    )
+    .await?;
     println!(
         "province {}: {} districts, {} grassroots organisations, {} cells, {} members ({:.1} s)",
         province.province,
@@ -520,13 +530,17 @@ async fn generate(
     );
     if let Some(year) = year {
         let start = std::time::Instant::now();
-        let a = probity_demo::record_year(
-            channel,
-            committee,
-            &province,
-            year,
-            spec.seed,
-            spec.concurrency,
+        let a = crate::progress::watching(
+            &tally,
+            probity_demo::record_year_tallied(
+                channel,
+                committee,
+                &province,
+                year,
+                spec.seed,
+                spec.concurrency,
+                &tally,
+            ),
         )
         .await?;
         println!(

@@ -15,7 +15,12 @@ pub mod names;
 pub mod oversight;
 pub mod province;
 pub mod seed;
+pub mod tally;
 
 pub use oversight::{OversightOutcome, seed_oversight};
-pub use province::{Province, ProvinceSpec, YearActivity, generate_province, record_year};
-pub use seed::{SeedOutcome, seed_scenario};
+pub use province::{
+    Province, ProvinceSpec, YearActivity, generate_province, generate_province_tallied,
+    record_year, record_year_tallied,
+};
+pub use seed::{SeedOutcome, seed_scenario, seed_scenario_tallied};
+pub use tally::Tally;

@@ -17,6 +17,7 @@ use probity_proto::{
 };
 
 use crate::names::{DISTRICTS, Rng, person};
+use crate::tally::Tally;
 
 /// The shape of a generated province.
 #[derive(Debug, Clone)]
@@ -128,6 +129,7 @@ async fn create_orgs(
     kind: OrganizationKind,
     codes: impl Fn(usize, usize) -> (String, String),
     concurrency: usize,
+    tally: &Tally,
 ) -> Result<Vec<String>> {
     let jobs: Vec<(String, String, String)> = parents
         .iter()
@@ -155,7 +157,10 @@ async fn create_orgs(
                         request_id: format!("demo-org-{code}"),
                     })
                     .await
-                    .map(|r| r.into_inner().name)
+                    .map(|r| {
+                        tally.add(1);
+                        r.into_inner().name
+                    })
                     .map_err(status(&format!("creating organisation {code}")))
             }
         })
@@ -168,6 +173,21 @@ async fn create_orgs(
 /// batches), the first of every cell its secretary. Idempotent per spec: every create
 /// carries a request id derived from the spec.
 pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<Province> {
+    generate_province_tallied(channel, spec, &Tally::default()).await
+}
+
+/// [`generate_province`], counting its organisations and members in
+/// `tally` as they are created.
+pub async fn generate_province_tallied(
+    channel: Authed,
+    spec: &ProvinceSpec,
+    tally: &Tally,
+) -> Result<Province> {
+    let grassroots_total = spec.districts * spec.grassroots_per_district;
+    tally.start(
+        "organisations",
+        1 + spec.districts + grassroots_total + grassroots_total * spec.cells_per_grassroots,
+    );
     let orgs = OrganizationServiceClient::new(channel.clone());
     let mut rng = Rng::new(spec.seed);
     let code = spec.code.clone();
@@ -179,6 +199,7 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
         OrganizationKind::Province,
         |_, _| (code.clone(), format!("Đảng bộ tỉnh ({code})")),
         1,
+        tally,
     )
     .await?;
     let districts = create_orgs(
@@ -193,6 +214,7 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
             )
         },
         spec.concurrency,
+        tally,
     )
     .await?;
     let grassroots = create_orgs(
@@ -207,6 +229,7 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
             )
         },
         spec.concurrency,
+        tally,
     )
     .await?;
     let gpd = spec.grassroots_per_district;
@@ -227,6 +250,7 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
             )
         },
         spec.concurrency,
+        tally,
     )
     .await?;
 
@@ -264,6 +288,7 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
             request_id: String::new(),
         });
     }
+    tally.start("members", requests.len());
     let members_client = MemberServiceClient::new(channel.clone());
     // Sent cell by cell, as units hand in their lists: a batch then adds to
     // a few dozen cells' stretch of the indexes, not to every cell's (on
@@ -288,7 +313,11 @@ pub async fn generate_province(channel: Authed, spec: &ProvinceSpec) -> Result<P
                         validate_only: false,
                     })
                     .await
-                    .map(|r| r.into_inner().members)
+                    .map(|r| {
+                        let members = r.into_inner().members;
+                        tally.add(members.len());
+                        members
+                    })
                     .map_err(status(&format!("member batch {b}")))
             }
         })
@@ -365,6 +394,29 @@ pub async fn record_year(
     seed: u64,
     concurrency: usize,
 ) -> Result<YearActivity> {
+    let tally = Tally::default();
+    record_year_tallied(
+        channel,
+        committee,
+        province,
+        year,
+        seed,
+        concurrency,
+        &tally,
+    )
+    .await
+}
+
+/// [`record_year`], counting each phase's calls in `tally`.
+pub async fn record_year_tallied(
+    channel: Authed,
+    committee: Authed,
+    province: &Province,
+    year: i32,
+    seed: u64,
+    concurrency: usize,
+    tally: &Tally,
+) -> Result<YearActivity> {
     let books = BookServiceClient::new(channel.clone());
     let reviews = ReviewServiceClient::new(channel.clone());
     let decisions = ReviewServiceClient::new(committee);
@@ -411,6 +463,7 @@ pub async fn record_year(
             });
         }
     }
+    tally.start("book entries", entries.len());
     let created: Vec<BookEntry> = stream::iter(entries)
         .map(|entry| {
             let mut client = books.clone();
@@ -422,7 +475,10 @@ pub async fn record_year(
                         request_id: String::new(),
                     })
                     .await
-                    .map(|r| r.into_inner())
+                    .map(|r| {
+                        tally.add(1);
+                        r.into_inner()
+                    })
                     .map_err(status("book entry"))
             }
         })
@@ -445,6 +501,7 @@ pub async fn record_year(
         })
         .collect();
     activity.results = results.len();
+    tally.start("commitment results", results.len());
     stream::iter(results)
         .map(|(name, outcome)| {
             let mut client = books.clone();
@@ -457,7 +514,7 @@ pub async fn record_year(
                         request_id: String::new(),
                     })
                     .await
-                    .map(|_| ())
+                    .map(|_| tally.add(1))
                     .map_err(status("commitment result"))
             }
         })
@@ -480,6 +537,7 @@ pub async fn record_year(
         );
     }
     plan.sort_by_key(|(_, g)| *g == Grade::Excellent);
+    tally.start("reviews (3 steps each)", plan.len() * 3);
     let run = |step: u8, plan: Vec<(String, Grade)>| {
         let reviews = if step == 2 {
             decisions.clone()
@@ -522,7 +580,7 @@ pub async fn record_year(
                                 .await
                                 .map(|_| ()),
                         };
-                        r.map_err(status("review"))
+                        r.map(|()| tally.add(1)).map_err(status("review"))
                     }
                 })
                 .buffer_unordered(concurrency)

@@ -60,7 +60,7 @@ use probity_proto::{
 };
 
 use crate::{
-    Province, ProvinceSpec, generate_province,
+    Province, ProvinceSpec, generate_province_tallied,
     province::{date, status},
 };
 
@@ -187,9 +187,19 @@ enum Kind {
 /// everything else; study calls go through `study` (the same channel when
 /// both services share a server).
 pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome> {
+    seed_scenario_tallied(members, study, &crate::Tally::default()).await
+}
+
+/// [`seed_scenario`], counting the province's organisations and members,
+/// the classes and the classes' attendance in `tally` as they are sent.
+pub async fn seed_scenario_tallied(
+    members: Authed,
+    study: Authed,
+    tally: &crate::Tally,
+) -> Result<SeedOutcome> {
     let spec = province_spec();
     let started = std::time::Instant::now();
-    let province = generate_province(members.clone(), &spec).await?;
+    let province = generate_province_tallied(members.clone(), &spec, tally).await?;
     let province_seconds = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
     let mut laps = Laps::new();
@@ -413,6 +423,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
     // The classes.
     let classes = class_plans(&province);
     let mut class_client = ClassServiceClient::new(study.clone());
+    tally.start("classes", classes.len());
     let created: Vec<(ClassPlan, StudyClass)> = stream::iter(classes.clone())
         .map(|c| {
             let mut client = class_client.clone();
@@ -428,6 +439,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
                     .await
                     .map_err(status(&format!("class {}", c.key)))?
                     .into_inner();
+                tally.add(1);
                 Ok::<_, anyhow::Error>((c, created))
             }
         })
@@ -613,6 +625,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
     // Per class: its organiser's roster on the day (where the attendance
     // is drawn from it), then the attendance in one stream; a few classes
     // at a time.
+    tally.start("attendance (classes)", created.len() + make_ups.len());
     let sent: Vec<usize> = stream::iter(created.iter().chain(make_ups.iter()))
         .map(|(c, made)| {
             let client = class_client.clone();
@@ -644,6 +657,7 @@ pub async fn seed_scenario(members: Authed, study: Authed) -> Result<SeedOutcome
                     .await
                     .map_err(status(&format!("attendance of {}", c.key)))?;
                 }
+                tally.add(1);
                 Ok::<_, anyhow::Error>(entries.len())
             }
         })
