@@ -225,7 +225,10 @@ pub async fn save_checkpoint(client: ClientArgs, out: &Path) -> anyhow::Result<E
 
 /// Checks `service`'s whole log against `cp`, page by page; `Ok(Err(..))`
 /// when it does not hold.
+/// A long log shows its progress (entries read of the checkpoint's size)
+/// on a terminal.
 async fn check_against(
+    api: &str,
     service: &mut dyn AuditApi,
     cp: &AuditCheckpoint,
 ) -> Result<Result<checkpoint::Holds, String>, Status> {
@@ -233,9 +236,14 @@ async fn check_against(
         Ok(check) => check,
         Err(problem) => return Ok(Err(problem)),
     };
+    let mut progress = crate::progress::Progress::new(format!("{api} log"));
+    let size = usize::try_from(cp.size).unwrap_or(0);
+    let mut read = 0;
     let mut token = String::new();
     loop {
         let (page, next) = service.page(token).await?;
+        read += page.len();
+        progress.update(read, size.max(read));
         for e in &page {
             if let Err(problem) = check.push(e) {
                 return Ok(Err(problem));
@@ -284,7 +292,7 @@ pub async fn verify(client: ClientArgs, saved: Option<&Path>) -> anyhow::Result<
         checked += 1;
         let Some(saved) = &saved else { continue };
         for (_, cp) in saved.iter().filter(|(a, _)| a == api) {
-            let outcome = match check_against(service.as_mut(), cp).await {
+            let outcome = match check_against(api, service.as_mut(), cp).await {
                 Ok(outcome) => outcome,
                 Err(e) => {
                     eprintln!("probity: {api}: {} {}", e.code(), e.message());
