@@ -212,6 +212,10 @@ pub enum TokenCommand {
         /// The issuer name (`iss`) servers must trust.
         #[arg(long, default_value = probity_platform::auth::DEFAULT_ISSUER)]
         issuer: String,
+        /// Write the token to this file (owner-only) instead of printing it:
+        /// a service's own token (`--service-token-file`).
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Key settings.
         #[command(flatten)]
         key: KeyArgs,
@@ -248,6 +252,20 @@ pub enum TlsCommand {
         agencies: PathBuf,
         /// The client certificate (PEM).
         cert: PathBuf,
+    },
+    /// Makes the development TLS set under `<data-dir>/tls` unless it
+    /// exists: a CA, one server certificate for `localhost`, 127.0.0.1 and
+    /// every `--host` (each service presents it, also when it calls
+    /// another), a client certificate of the development agency, and the
+    /// agency table. For a deployment of several hosts (the compose file's
+    /// `certs` service); `probity up --tls` makes the same for itself.
+    DevInit {
+        /// A host name the services are reached by (repeat): `members`, …
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+        /// Data folder to write `tls/` under.
+        #[arg(long, env = "PROBITY_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
     },
     /// Makes a client certificate for `agency` with the development CA of
     /// `probity up --tls`, and registers it.

@@ -192,6 +192,12 @@ pub fn command(command: KeysCommand) -> anyhow::Result<ExitCode> {
             println!("page key {}", key.page_key().display());
             println!("audit checkpoint key {}", key.audit_key().display());
             println!("revocation list {}", key.revoked().display());
+            probity_oversight::KeyRing::load_or_create(&key.vault_keys())
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "whistleblower identity vault keys {}",
+                key.vault_keys().display()
+            );
         }
         KeysCommand::Rotate { key } => {
             let old = read_issuer(&key)?;
@@ -218,11 +224,19 @@ pub fn command(command: KeysCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `probity token issue`: signs and prints a token.
-pub fn issue(key: &KeyArgs, mut claims: Claims) -> anyhow::Result<ExitCode> {
+/// `probity token issue`: signs a token and prints it, or writes it to
+/// `out` (owner-only).
+pub fn issue(key: &KeyArgs, mut claims: Claims, out: Option<&Path>) -> anyhow::Result<ExitCode> {
     let issuer = read_issuer(key)?;
     claims.nbf = Some(claims.iat);
-    println!("{}", issuer.sign(&claims));
+    let token = issuer.sign(&claims);
+    match out {
+        Some(path) => {
+            write_private(path, &format!("{token}\n"))?;
+            eprintln!("token written to {}", path.display());
+        }
+        None => println!("{token}"),
+    }
     eprintln!(
         "token id (jti) {}; valid until {} (Unix seconds)",
         claims.jti, claims.exp

@@ -62,6 +62,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             scope,
             hours,
             issuer,
+            out,
             key,
         }) => {
             let now = probity_platform::Clock::system().now_seconds();
@@ -69,7 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let scope: Vec<&str> = scope.iter().map(String::as_str).collect();
             let mut claims = Claims::new(&sub, &agency, &roles, &scope, now, hours * 3600);
             claims.iss = issuer;
-            crate::keys::issue(&key, claims)
+            crate::keys::issue(&key, claims, out.as_deref())
         }
         Command::Token(TokenCommand::Revoke { jti, key }) => crate::keys::revoke(&key, &jti),
         Command::Keys(command) => crate::keys::command(command),

@@ -40,13 +40,19 @@ impl DevFiles {
     /// certificate), a client certificate of the development agency and
     /// the agency table, unless the CA exists already.
     pub fn ensure(&self) -> anyhow::Result<()> {
+        self.ensure_for(&[]).map(|_| ())
+    }
+
+    /// [`ensure`](Self::ensure), the server certificate also naming
+    /// `hosts`; true when the set was made now.
+    pub fn ensure_for(&self, hosts: &[String]) -> anyhow::Result<bool> {
         if self.path("ca.pem").exists() {
-            return Ok(());
+            return Ok(false);
         }
         let ca = DevCa::generate().map_err(anyhow::Error::msg)?;
-        let server = ca
-            .server(&["localhost", "127.0.0.1", "::1"])
-            .map_err(anyhow::Error::msg)?;
+        let mut names = vec!["localhost", "127.0.0.1", "::1"];
+        names.extend(hosts.iter().map(String::as_str));
+        let server = ca.server(&names).map_err(anyhow::Error::msg)?;
         let client = ca.client(DEV_AGENCY).map_err(anyhow::Error::msg)?;
         write_private(&self.path("ca.key"), &ca.key())?;
         write_private(&self.path("server.key"), &server.key)?;
@@ -63,7 +69,7 @@ impl DevFiles {
         )?;
         // The CA last: its presence says the set is complete.
         write_file(&self.path("ca.pem"), ca.cert(), 0o644)?;
-        Ok(())
+        Ok(true)
     }
 
     /// The server's TLS flags pointing at the development files.
@@ -205,6 +211,17 @@ pub fn command(command: TlsCommand) -> anyhow::Result<ExitCode> {
             println!(
                 "{print} registered to {agency} in {}; servers read it within seconds",
                 agencies.display()
+            );
+        }
+        TlsCommand::DevInit { hosts, data_dir } => {
+            crate::data_dir::prepare(&data_dir)?;
+            let dev = DevFiles::new(&data_dir);
+            let made = dev.ensure_for(&hosts)?;
+            println!(
+                "development TLS set in {} ({}): ca.pem, server.pem for localhost{}, client.pem, agencies",
+                dev.dir.display(),
+                if made { "made" } else { "already there, kept" },
+                hosts.iter().map(|h| format!(", {h}")).collect::<String>()
             );
         }
         TlsCommand::DevClient {

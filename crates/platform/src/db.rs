@@ -177,11 +177,22 @@ impl Database {
                 .connect_with(options.clone())
                 .await
                 .map_err(connect_err)?;
-            pool.execute(sqlx::AssertSqlSafe(format!(
-                "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
-            )))
-            .await
-            .map_err(connect_err)?;
+            // Created only when missing: a deployment that gives each
+            // service a role owning its schema, and no CREATE on the
+            // database, still starts.
+            let (exists,): (bool,) =
+                sqlx::query_as("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+                    .bind(schema)
+                    .fetch_one(&pool)
+                    .await
+                    .map_err(connect_err)?;
+            if !exists {
+                pool.execute(sqlx::AssertSqlSafe(format!(
+                    "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+                )))
+                .await
+                .map_err(connect_err)?;
+            }
             pool.close().await;
         }
         let service: Arc<str> = Arc::from(schema);
