@@ -202,8 +202,17 @@ async fn the_seed_scenario_reproduces_the_source_figures() {
             .unwrap()
             .into_inner()
             .reports;
+        // The same reports, by name: their contents may have changed in
+        // between, as the retention job tombstones a report whose
+        // retention ended (the not-accepted one of 2021 ends in 2026).
+        let names = |list: &[probity_proto::probity::oversight::v1::Report]| {
+            let mut names: Vec<String> = list.iter().map(|r| r.name.clone()).collect();
+            names.sort();
+            names
+        };
         assert_eq!(
-            reports_again, reports,
+            names(&reports_again),
+            names(&reports),
             "{backend}: no report recorded twice"
         );
         let after = plans

@@ -238,3 +238,75 @@ async fn warnings_are_as_of_today_by_the_servers_clock() {
         );
     }
 }
+
+/// On PostgreSQL, two writes that recount one member at once — a presence
+/// at one class, an absence at another, the second waiting on the first's
+/// lock — end with the member counted as attended: the count is taken
+/// after the lock, not with the snapshot the waiting statement began with.
+/// (SQLite has one writer at a time.)
+#[tokio::test]
+async fn concurrent_attendance_of_one_member_at_two_classes_keeps_the_count() {
+    use common::scenario::{class, entry, plan, record, schedule};
+    for backend in backends() {
+        if matches!(backend, probity_platform::testing::TestBackend::Sqlite) {
+            continue;
+        }
+        let study = Study::start(&backend).await;
+        let w = &study.world;
+        let plan = plan(&study).await;
+        let mut classes = study.classes();
+        let first = schedule(
+            &mut classes,
+            class(&plan.name, &w.grassroots, "Buổi 1", (2016, 12, 10)),
+        )
+        .await;
+        let second = schedule(
+            &mut classes,
+            class(&plan.name, &w.grassroots, "Buổi 2", (2016, 12, 20)),
+        )
+        .await;
+        let who = &w.c1_members[1..4];
+        // Hold the plan's roster rows so that both writes queue behind.
+        let plan_id = plan.name.rsplit('/').next().unwrap().to_string();
+        let mut hold = study.server.db.pool().begin().await.unwrap();
+        sqlx::query("SELECT member_id FROM plan_roster WHERE plan_id = $1 FOR UPDATE")
+            .bind(&plan_id)
+            .execute(&mut *hold)
+            .await
+            .unwrap();
+        let present: Vec<_> = who.iter().map(|m| entry(m, "present")).collect();
+        let excused: Vec<_> = who.iter().map(|m| entry(m, "excused")).collect();
+        let presence = {
+            let (study_class, entries) = (second.name.clone(), present);
+            let study = &study;
+            async move { record(study, &study_class, entries).await }
+        };
+        let absence = {
+            let (study_class, entries) = (first.name.clone(), excused);
+            let study = &study;
+            async move {
+                // Queued after the presence.
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                record(study, &study_class, entries).await
+            }
+        };
+        let release = async {
+            tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+            hold.commit().await.unwrap();
+        };
+        tokio::join!(presence, absence, release);
+        let total = study
+            .plans()
+            .get_plan_progress(GetPlanProgressRequest {
+                plan: plan.name.clone(),
+                as_of: date(2017, 3, 31),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .total
+            .unwrap();
+        assert_eq!(attended(&total).0, 3, "{backend}: every presence counted");
+    }
+}

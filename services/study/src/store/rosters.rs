@@ -75,7 +75,19 @@ pub enum Recount<'a> {
 /// Recomputes `plan_roster.attended_classes` (counted classes attended)
 /// for some members of plan `plan_id`, from the attendance itself. Every
 /// write that can change the count calls it in its transaction.
+///
+/// On PostgreSQL the rows are first locked, in member order, by a statement
+/// of their own: an UPDATE that waits for another transaction's lock on a
+/// row re-reads the row but counts with the snapshot it started with, so
+/// two writes recounting one member concurrently (an absence at a class
+/// and a presence at its make-up) could leave a count that misses the
+/// first one's attendance. Counted by a statement begun after the lock is
+/// held, every attendance committed before is seen. (SQLite has one
+/// writer at a time.)
 pub async fn recount(conn: &mut AnyConnection, plan_id: &str, who: Recount<'_>) -> Result<()> {
+    if conn.backend_name() != "SQLite" {
+        lock_rows(conn, plan_id, &who).await?;
+    }
     let set = format!(
         "UPDATE plan_roster SET attended_classes = (SELECT COUNT(*) FROM attendance x \
          JOIN classes c ON c.id = x.class_id WHERE x.member_id = plan_roster.member_id AND x.attended = 1 \
@@ -103,6 +115,43 @@ pub async fn recount(conn: &mut AnyConnection, plan_id: &str, who: Recount<'_>) 
                 let list = placeholders(2, chunk.len());
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "{set} AND member_id IN ({list})"
+                )))
+                .bind(plan_id);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.execute(&mut *conn).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Locks the roster rows a recount of `who` will update, in member order.
+async fn lock_rows(conn: &mut AnyConnection, plan_id: &str, who: &Recount<'_>) -> Result<()> {
+    const LOCK: &str = "SELECT member_id FROM plan_roster WHERE plan_id = $1";
+    const ORDER: &str = "ORDER BY member_id FOR UPDATE";
+    match who {
+        Recount::All => {
+            sqlx::query(sqlx::AssertSqlSafe(format!("{LOCK} {ORDER}")))
+                .bind(plan_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Recount::AttendeesOf(class_id) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{LOCK} AND member_id IN (SELECT member_id FROM attendance WHERE class_id = $2) {ORDER}"
+            )))
+            .bind(plan_id)
+            .bind(*class_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Recount::Members(ids) => {
+            for chunk in ids.chunks(IN_LIST_PARAMETERS) {
+                let list = placeholders(2, chunk.len());
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{LOCK} AND member_id IN ({list}) {ORDER}"
                 )))
                 .bind(plan_id);
                 for id in chunk {
