@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Python client check: a virtual environment with the pinned packages,
-# the client generated from proto/, a real `probity up` on a free loopback
+# the client generated from proto/ and installed as a package (`pip
+# install`), a real `probity up` on a free loopback
 # port with a throwaway data folder, and test_members.py against it.
 #
 #   clients/python/run.sh [path/to/probity]
@@ -14,6 +15,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
 PYTHON="$venv/bin/python" "$here/generate.sh"
+"$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$here"
 
 data=$(mktemp -d /tmp/probity-pyclient.XXXXXX)
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
@@ -25,4 +27,4 @@ for _ in $(seq 1 100); do
     sleep 0.2
 done
 PROBITY_ADDR="127.0.0.1:$port" PROBITY_TOKEN=$(cat "$data/dev-token") \
-    PYTHONPATH="$here/generated" "$venv/bin/python" "$here/test_members.py"
+    "$venv/bin/python" "$here/test_members.py"

@@ -1,4 +1,5 @@
-"""A typed Python client, generated from proto/, against a running Probity.
+"""The installed Python client (`probity-client`: the code generated from
+proto/ and the `probity_client` wrapper) against a running Probity.
 
 Creates part of an organisation tree and 250 members, pages through them,
 and checks the error contract: field violations and ErrorInfo decoded with
@@ -17,9 +18,8 @@ import traceback
 
 import grpc
 from google.protobuf import field_mask_pb2
-from google.rpc import error_details_pb2
 from google.type import date_pb2
-from grpc_status import rpc_status
+from probity_client import connect, error_details
 
 from google.protobuf import timestamp_pb2
 from probity.members.v1 import members_pb2, members_pb2_grpc, organizations_pb2, organizations_pb2_grpc
@@ -30,9 +30,10 @@ from probity.oversight.v1 import discipline_pb2, discipline_pb2_grpc
 
 ADDR = os.environ["PROBITY_ADDR"]
 TOKEN = os.environ["PROBITY_TOKEN"]
-AUTH = (("authorization", f"Bearer {TOKEN}"),)
+# The installed package's channel sends the token on every call.
+AUTH = ()
 
-channel = grpc.insecure_channel(ADDR)
+channel = connect(ADDR, TOKEN)
 orgs = organizations_pb2_grpc.OrganizationServiceStub(channel)
 members = members_pb2_grpc.MemberServiceStub(channel)
 documents = documents_pb2_grpc.DocumentServiceStub(channel)
@@ -60,19 +61,9 @@ def create_org(code, kind, parent=""):
 
 
 def details(error):
-    """(reason, [fields]) from a grpc error's google.rpc.Status details."""
-    status = rpc_status.from_call(error)
-    reason, fields = "", []
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            reason = info.reason
-        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            fields = sorted(v.field for v in bad.field_violations)
-    return reason, fields
+    """(reason, [fields]) from a failed call, read by the package."""
+    found = error_details(error)
+    return found.reason, sorted(f for f, _ in found.field_violations)
 
 
 state = {}
@@ -312,7 +303,8 @@ def test_oversight_case_and_an_expulsion_applied_in_members():
 
 def test_no_token_is_unauthenticated():
     try:
-        orgs.GetOrganization(organizations_pb2.GetOrganizationRequest(name=state["cell"].name))
+        bare = organizations_pb2_grpc.OrganizationServiceStub(grpc.insecure_channel(ADDR))
+        bare.GetOrganization(organizations_pb2.GetOrganizationRequest(name=state["cell"].name))
     except grpc.RpcError as e:
         assert e.code() == grpc.StatusCode.UNAUTHENTICATED, e.code()
     else:
