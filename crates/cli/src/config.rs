@@ -539,6 +539,13 @@ pub struct ServeArgs {
     /// reaches. Default: none.
     #[arg(long, env = "PROBITY_METRICS_LISTEN")]
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Export traces (OpenTelemetry, OTLP over gRPC) to this collector,
+    /// e.g. `http://127.0.0.1:4317`: a span per call named by its method,
+    /// joined to the caller's `traceparent` and carried into the services
+    /// this one calls. Batching follows the `OTEL_BSP_*` variables.
+    /// Default: none (a `traceparent` that comes in is still passed on).
+    #[arg(long, env = "PROBITY_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     /// How log lines are written on standard error: `text` (coloured only
     /// on a terminal) or `json` (one object a line, for a log collector).
     /// Which lines: `PROBITY_LOG` (e.g. `info`, `probity_members=debug`).

@@ -84,11 +84,25 @@ const COMMITTEE_TOKEN_FILE: &str = "dev-committee-token";
 
 /// Installs logging from `PROBITY_LOG` (or `RUST_LOG`), default `info`,
 /// written as `format`.
-fn init_tracing(format: crate::config::LogFormat) -> anyhow::Result<()> {
+/// With `--otlp-endpoint`, spans are exported with `service.name`
+/// `service` (`probity`, `probity-members`, …) until the
+/// returned guard is dropped.
+fn init_tracing(
+    args: &ServeArgs,
+    service: &str,
+) -> anyhow::Result<Option<probity_platform::telemetry::Tracing>> {
     let filter = std::env::var("PROBITY_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".into());
-    probity_platform::logging::init_as(&filter, format.into()).map_err(|e| anyhow::anyhow!(e))
+    let otlp = args
+        .otlp_endpoint
+        .as_ref()
+        .map(|endpoint| probity_platform::telemetry::Otlp {
+            endpoint: endpoint.clone(),
+            service: service.to_string(),
+        });
+    probity_platform::logging::init_with(&filter, args.log_format.into(), otlp.as_ref())
+        .map_err(|e| anyhow::anyhow!(e))
 }
 
 /// The server settings of `args`: token trust from the key files, the
@@ -153,7 +167,7 @@ async fn open(args: &ServeArgs, service: &str, schema: &str) -> anyhow::Result<D
 }
 
 async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_tracing(args.log_format)?;
+    let _tracing = init_tracing(&args, "probity")?;
     if args
         .database_url
         .as_deref()
@@ -299,7 +313,8 @@ async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_tracing(args.log_format)?;
+    let name = format!("probity-{}", format!("{service:?}").to_lowercase());
+    let _tracing = init_tracing(&args, &name)?;
     args.check_exposure().map_err(anyhow::Error::msg)?;
     if args.database_url.is_none() {
         crate::data_dir::prepare(&args.key.data_dir)?;

@@ -36,6 +36,9 @@ pub struct CallInfo {
     pub page_key: PageKey,
     /// How long a retry is answered from its first response.
     pub idempotency_retention: std::time::Duration,
+    /// The `traceparent` the caller sent, passed on unchanged to the
+    /// services this call calls when this server records no spans.
+    pub traceparent: Option<String>,
 }
 
 /// The context of one authenticated call.
@@ -60,6 +63,8 @@ pub struct Call {
     pub page_key: PageKey,
     /// How long a retry is answered from its first response.
     pub idempotency_retention: std::time::Duration,
+    /// The caller's `traceparent`, to pass on ([`crate::telemetry`]).
+    pub traceparent: Option<String>,
     /// Set once the handler has checked the caller's scope.
     authorized: Arc<AtomicBool>,
 }
@@ -87,6 +92,7 @@ impl Call {
                 rule: None,
                 page_key: PageKey::generate(),
                 idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
+                traceparent: None,
             });
         Ok(Self::from_parts(caller, info))
     }
@@ -106,6 +112,7 @@ impl Call {
                 rule: None,
                 page_key: PageKey::generate(),
                 idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
+                traceparent: None,
             },
         )
     }
@@ -123,6 +130,7 @@ impl Call {
             rule: info.rule,
             page_key: info.page_key,
             idempotency_retention: info.idempotency_retention,
+            traceparent: info.traceparent,
             authorized: Arc::new(AtomicBool::new(false)),
         }
     }

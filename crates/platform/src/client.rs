@@ -99,7 +99,7 @@ pub fn endpoint(url: &str, tls: Option<&ClientTls>) -> Result<Endpoint, String> 
 }
 
 /// A request to another service made on behalf of `call`: it carries the
-/// caller's token and request id, and a timeout that ends no later than
+/// caller's token, request id and trace context, and a timeout that ends no later than
 /// the caller's own deadline (at most `cap`).
 pub fn on_behalf<T>(call: &crate::Call, message: T, cap: std::time::Duration) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
@@ -108,6 +108,13 @@ pub fn on_behalf<T>(call: &crate::Call, message: T, cap: std::time::Duration) ->
     }
     if let Ok(value) = call.request_id.parse() {
         request.metadata_mut().insert("x-request-id", value);
+    }
+    // The current span when spans are recorded, else what the caller sent.
+    let traceparent = crate::telemetry::current_traceparent().or_else(|| call.traceparent.clone());
+    if let Some(value) = traceparent.and_then(|t| t.parse().ok()) {
+        request
+            .metadata_mut()
+            .insert(crate::telemetry::TRACEPARENT, value);
     }
     let timeout = call
         .deadline
@@ -140,6 +147,7 @@ mod tests {
                 rule: None,
                 page_key: crate::pagination::PageKey::generate(),
                 idempotency_retention: crate::write::DEFAULT_IDEMPOTENCY_RETENTION,
+                traceparent: None,
             },
         )
     }
@@ -179,5 +187,16 @@ mod tests {
             Duration::from_secs(30),
             "the cap wins over a far deadline"
         );
+    }
+
+    #[test]
+    fn without_spans_the_callers_traceparent_is_passed_on_unchanged() {
+        let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let mut traced = call(None);
+        traced.traceparent = Some(parent.into());
+        let r = on_behalf(&traced, (), Duration::from_secs(30));
+        assert_eq!(r.metadata().get("traceparent").unwrap(), parent);
+        let r = on_behalf(&call(None), (), Duration::from_secs(30));
+        assert!(r.metadata().get("traceparent").is_none());
     }
 }

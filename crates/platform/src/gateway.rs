@@ -234,7 +234,21 @@ where
             .map(str::to_string)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let method = req.uri().path().to_string();
-        let span = tracing::info_span!("rpc", method = %method, request_id = %request_id, caller = tracing::field::Empty);
+        let span = tracing::info_span!(
+            "rpc",
+            method = %method,
+            request_id = %request_id,
+            caller = tracing::field::Empty,
+            "otel.name" = %method,
+            "otel.kind" = "server",
+        );
+        crate::telemetry::continue_trace(&span, req.headers());
+        let traceparent = req
+            .headers()
+            .get(crate::telemetry::TRACEPARENT)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.len() <= 128)
+            .map(str::to_string);
 
         let rule = self.layer.policy.get(&method).copied();
         let known = self.layer.classes.get(&method).copied();
@@ -340,6 +354,7 @@ where
             rule,
             page_key: self.layer.page_key.clone(),
             idempotency_retention: self.layer.retention,
+            traceparent,
         });
         let header = HeaderValue::from_str(&request_id).ok();
         let domain = self.layer.domain.clone();

@@ -52,6 +52,7 @@ pub mod resource;
 pub mod server;
 pub mod stream_limits;
 pub mod symbol;
+pub mod telemetry;
 pub mod text;
 pub mod tls;
 pub mod tree;

@@ -55,6 +55,7 @@ fn call(clock: &Clock) -> Call {
             rule: None,
             page_key: probity_platform::pagination::PageKey::generate(),
             idempotency_retention: probity_platform::write::DEFAULT_IDEMPOTENCY_RETENTION,
+            traceparent: None,
         },
     )
 }
