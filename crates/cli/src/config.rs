@@ -539,6 +539,15 @@ pub struct ServeArgs {
     /// reaches. Default: none.
     #[arg(long, env = "PROBITY_METRICS_LISTEN")]
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// A PostgreSQL hot standby of `--database-url` (streaming
+    /// replication): list, progress and statistics reads go there while it
+    /// is within `--read-max-lag-ms` of the primary, and to the primary
+    /// otherwise (and for a caller's reads right after its own writes).
+    #[arg(long, env = "PROBITY_READ_DATABASE_URL", hide_env_values = true)]
+    pub read_database_url: Option<String>,
+    /// How far behind the primary the read replica may be and still be read.
+    #[arg(long, env = "PROBITY_READ_MAX_LAG_MS", default_value_t = 1000)]
+    pub read_max_lag_ms: u64,
     /// Export traces (OpenTelemetry, OTLP over gRPC) to this collector,
     /// e.g. `http://127.0.0.1:4317`: a span per call named by its method,
     /// joined to the caller's `traceparent` and carried into the services

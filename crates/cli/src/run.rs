@@ -163,6 +163,17 @@ async fn open(args: &ServeArgs, service: &str, schema: &str) -> anyhow::Result<D
     if args.database_url.is_none() {
         crate::data_dir::restrict_database(&args.key.data_dir.join(format!("{service}.db")))?;
     }
+    let db = match &args.read_database_url {
+        Some(read) => db
+            .with_read_replica(
+                read,
+                std::time::Duration::from_millis(args.read_max_lag_ms),
+                args.db_max_connections,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("--read-database-url: {e}"))?,
+        None => db,
+    };
     Ok(db)
 }
 

@@ -82,6 +82,9 @@ pub struct Database {
     service: Arc<str>,
     /// What the audit sealer of this database shares with its writers.
     audit: Arc<AuditShared>,
+    /// A standby that list and statistics reads may use
+    /// ([`crate::replica`]).
+    replica: Option<Arc<crate::replica::ReadReplica>>,
 }
 
 /// What writes share per database with the audit sealer, checkpoints and
@@ -225,6 +228,7 @@ impl Database {
             statistics: Arc::default(),
             service,
             audit: Arc::default(),
+            replica: None,
         })
     }
 
@@ -253,6 +257,15 @@ impl Database {
     /// The connection pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The read replica, when one was given.
+    pub fn replica(&self) -> Option<&crate::replica::ReadReplica> {
+        self.replica.as_deref()
+    }
+
+    pub(crate) fn set_replica(&mut self, replica: Arc<crate::replica::ReadReplica>) {
+        self.replica = Some(replica);
     }
 
     /// Waits for this process's turn to write, on SQLite: it allows one

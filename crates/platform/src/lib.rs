@@ -48,6 +48,7 @@ pub mod metrics;
 pub mod pagination;
 pub mod policy;
 pub mod rate;
+pub mod replica;
 pub mod resource;
 pub mod server;
 pub mod stream_limits;

@@ -146,6 +146,24 @@ impl Metrics {
             );
         }
         out.push_str(
+            "# HELP probity_read_replica_usable Whether reads go to the service's read replica (1) or not (0).\n\
+             # TYPE probity_read_replica_usable gauge\n\
+             # HELP probity_read_replica_behind_bytes WAL bytes the replica is behind the primary's position of the lag bound ago.\n\
+             # TYPE probity_read_replica_behind_bytes gauge\n",
+        );
+        for db in databases {
+            if let Some(replica) = db.replica() {
+                let service = db.service();
+                let _ = writeln!(
+                    out,
+                    "probity_read_replica_usable{{service=\"{service}\"}} {}\n\
+                     probity_read_replica_behind_bytes{{service=\"{service}\"}} {}",
+                    u8::from(replica.usable()),
+                    replica.behind_bytes()
+                );
+            }
+        }
+        out.push_str(
             "# HELP probity_jobs_pending Background jobs waiting to run.\n\
              # TYPE probity_jobs_pending gauge\n\
              # HELP probity_jobs_oldest_pending_seconds Age of the oldest job waiting to run.\n\

@@ -266,6 +266,7 @@ impl Write {
             .await?;
         }
         self.tx.commit().await?;
+        self.db.note_write(&self.call);
         self.db.audit_written();
         if self.jobs_enqueued {
             self.db.jobs_enqueued();

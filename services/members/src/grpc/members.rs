@@ -373,7 +373,7 @@ impl Members {
             store::status_list(&statuses)
         );
         let page = PageRequest::parse(&call, req.page_size, &req.page_token, &query)?;
-        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+        let mut conn = self.db.read_conn(&call).await.map_err(ApiError::from)?;
         let org = visible(&mut conn, &call, "organization", &req.organization).await?;
         let Some(org) = organizations::on_date(&mut conn, &org.id, &as_of).await? else {
             return Ok(ListMembersResponse::default());

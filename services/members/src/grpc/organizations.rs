@@ -144,7 +144,7 @@ impl Organizations {
         );
         let page = PageRequest::parse(&call, req.page_size, &req.page_token, &query)?;
         let after = page.after.clone().unwrap_or_default();
-        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+        let mut conn = self.db.read_conn(&call).await.map_err(ApiError::from)?;
         let mut orgs = if req.parent.is_empty() {
             if req.include_subtree {
                 return Err(ApiError::invalid("include_subtree", "needs a parent").into());

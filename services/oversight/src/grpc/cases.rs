@@ -329,7 +329,7 @@ impl Cases {
         )?;
         let after = page.after.clone().unwrap_or_default();
         let after = after.split_once('|').unwrap_or(("", ""));
-        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+        let mut conn = self.db.read_conn(&call).await.map_err(ApiError::from)?;
         let mut rows = store::list(&mut conn, &filter, after, page.limit()).await?;
         let next_page_token = page.finish(&mut rows, |r| format!("{}|{}", r.received_date, r.id));
         let visible: Vec<&CaseRow> = rows

@@ -138,7 +138,7 @@ impl Statistics {
             )
             .await?;
         let rows = {
-            let mut conn = self.db().pool().acquire().await.map_err(ApiError::from)?;
+            let mut conn = self.db().read_conn(&call).await.map_err(ApiError::from)?;
             store::reports_between(
                 &mut conn,
                 &frame.org_id,
@@ -197,7 +197,7 @@ impl Statistics {
             )
             .await?;
         let rows = {
-            let mut conn = self.db().pool().acquire().await.map_err(ApiError::from)?;
+            let mut conn = self.db().read_conn(&call).await.map_err(ApiError::from)?;
             recommendations::due_between(
                 &mut conn,
                 &frame.org_id,

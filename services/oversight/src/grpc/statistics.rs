@@ -266,7 +266,7 @@ impl Statistics {
             .await?;
         let (org_id, from, to) = (&frame.org_id, frame.from, frame.to);
         let rows = {
-            let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+            let mut conn = self.db.read_conn(&call).await.map_err(ApiError::from)?;
             store::designated_between(
                 &mut conn,
                 org_id,

@@ -203,7 +203,7 @@ impl PlanApi {
         let view = self.members.scope_view(&call).await?;
         // Each plan is checked below; the list itself names no owner.
         call.scoped();
-        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+        let mut conn = self.db.read_conn(&call).await.map_err(ApiError::from)?;
         let mut rows = store::list(&mut conn, &scope, (&from, &to), after, page.limit()).await?;
         let next_page_token = page.finish(&mut rows, |(id, date)| format!("{date}|{id}"));
         let mut plans = Vec::new();

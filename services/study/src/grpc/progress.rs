@@ -160,7 +160,7 @@ impl PlanApi {
     /// The part of a plan a request asks about: the plan (`plan`) and the
     /// organisation in its tree (`organization`, default its scope), both
     /// checked for the caller on today's tree; with a connection to read
-    /// its figures.
+    /// its figures (the read replica's when there is a usable one).
     async fn part(
         &self,
         call: &Call,
@@ -168,7 +168,7 @@ impl PlanApi {
         organization: &str,
     ) -> Result<(PoolConnection<Any>, PlanRecord, String)> {
         let view = self.members.scope_view(call).await?;
-        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+        let mut conn = self.db.read_conn(call).await.map_err(ApiError::from)?;
         let plan = visible_plan(&mut conn, call, &view, "plan", plan).await?;
         let path = target(&mut conn, call, &view, &plan, "organization", organization).await?;
         Ok((conn, plan, path))
