@@ -177,6 +177,31 @@ async fn batch_creates_are_all_or_nothing() {
             "{}",
             err.message()
         );
+        // Outside the caller's scope a dry run answers as the create does:
+        // the organisation is not found, nothing more.
+        let scoped = server.with_token(&server.token("clerk", &["writer"], &[&t.b1.name]));
+        let dry = |cards: &[&str]| BatchCreateMembersRequest {
+            requests: requests(cards),
+            request_id: String::new(),
+            validate_only: true,
+        };
+        let outside = MemberServiceClient::new(scoped.clone())
+            .batch_create_members(dry(&["1110007"]))
+            .await
+            .unwrap_err();
+        let real = MemberServiceClient::new(scoped)
+            .batch_create_members(BatchCreateMembersRequest {
+                validate_only: false,
+                ..dry(&["1110007"])
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (outside.code(), details(&outside).1),
+            (real.code(), details(&real).1),
+            "{backend}"
+        );
+        assert_eq!(details(&outside).1, ["requests[0].member.organization"]);
 
         // A conflict in the middle rolls back the whole batch.
         let err = members
