@@ -281,7 +281,12 @@ pub async fn send_members(
                     break;
                 }
                 Err(status) => {
-                    let refused = refused_rows(&status, columns);
+                    // Only refusals naming rows still pending: anything
+                    // else fails the import rather than resending forever.
+                    let refused: Vec<_> = refused_rows(&status, columns)
+                        .into_iter()
+                        .filter(|(i, _, _)| *i < pending.len())
+                        .collect();
                     if refused.is_empty() {
                         return Err(CallError {
                             what: format!(
@@ -294,7 +299,7 @@ pub async fn send_members(
                     }
                     let mut out: Vec<usize> = Vec::new();
                     for (i, column, reason) in refused {
-                        let Some(row) = pending.get(i) else { continue };
+                        let row = pending[i];
                         errors.push(RowError {
                             line: row.line,
                             column,
