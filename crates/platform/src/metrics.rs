@@ -10,7 +10,7 @@
 //! caller or a record).
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, HashMap},
     convert::Infallible,
     fmt::Write as _,
     sync::{
@@ -36,10 +36,15 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// The gRPC codes, 0 (`OK`) to 16 (`UNAUTHENTICATED`).
+const CODES: usize = 17;
+
 /// The counters a server keeps.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    calls: Mutex<BTreeMap<(String, String), Series>>,
+    /// Per method, a series per gRPC code: a call finds its method without
+    /// allocating (the first call of a method adds it).
+    calls: Mutex<HashMap<String, [Series; CODES]>>,
     in_flight: AtomicI64,
     shed: AtomicU64,
 }
@@ -69,10 +74,12 @@ impl Metrics {
     /// Records a call of `method` answered with `code` after `elapsed`.
     pub fn record(&self, method: &str, code: tonic::Code, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
+        let index = (code as usize).min(CODES - 1);
         let mut calls = self.calls.lock().expect("metrics lock");
-        let series = calls
-            .entry((method.to_string(), format!("{code:?}")))
-            .or_default();
+        let series = match calls.get_mut(method) {
+            Some(codes) => &mut codes[index],
+            None => &mut calls.entry(method.to_string()).or_default()[index],
+        };
         series.count += 1;
         series.sum_seconds += seconds;
         if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
@@ -84,7 +91,22 @@ impl Metrics {
     /// and job queue figures read now.
     pub async fn render(&self, databases: &[Database], clock: &Clock) -> String {
         let mut out = String::new();
-        let calls = self.calls.lock().expect("metrics lock").clone();
+        let calls: BTreeMap<(String, String), Series> = self
+            .calls
+            .lock()
+            .expect("metrics lock")
+            .iter()
+            .flat_map(|(method, codes)| {
+                codes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.count > 0)
+                    .map(|(i, s)| {
+                        let code = tonic::Code::from_i32(i as i32);
+                        ((method.clone(), format!("{code:?}")), s.clone())
+                    })
+            })
+            .collect();
         out.push_str("# HELP probity_calls_total Calls answered, by method and gRPC code.\n");
         out.push_str("# TYPE probity_calls_total counter\n");
         for ((method, code), s) in &calls {
