@@ -10,6 +10,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 probity=${1:-$root/target/debug/probity}
+# Absolute, as the rest runs from this folder.
+probity=$(cd "$(dirname "$probity")" && pwd)/$(basename "$probity")
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error
 rm -rf src/gen dist
@@ -21,8 +23,13 @@ port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{
 "$probity" up --listen "127.0.0.1:$port" --data-dir "$data" >"$data/up.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do
+for i in $(seq 1 100); do
     "$probity" health --addr "http://127.0.0.1:$port" >/dev/null 2>&1 && break
+    if [ "$i" = 100 ] || ! kill -0 $pid 2>/dev/null; then
+        echo "probity up did not start:" >&2
+        cat "$data/up.log" >&2
+        exit 1
+    fi
     sleep 0.2
 done
 PROBITY_BASE_URL="http://127.0.0.1:$port" PROBITY_TOKEN=$(cat "$data/dev-token") \
