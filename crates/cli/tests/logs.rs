@@ -49,12 +49,8 @@ async fn the_log_holds_no_token_personal_data_or_declaration_contents() {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
+    let token = common::dev_token(&data).await;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !data.join("dev-token").exists() {
-        assert!(Instant::now() < deadline, "probity up did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let token = std::fs::read_to_string(data.join("dev-token")).unwrap();
     let channel = tonic::transport::Channel::from_shared(format!("http://{listen}"))
         .unwrap()
         .connect_lazy();
@@ -261,12 +257,8 @@ async fn json_logs_hold_one_line_per_call_with_its_code() {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
+    let token = common::dev_token(&data).await;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !data.join("dev-token").exists() {
-        assert!(Instant::now() < deadline, "probity up did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let token = std::fs::read_to_string(data.join("dev-token")).unwrap();
     let channel = tonic::transport::Channel::from_shared(format!("http://{listen}"))
         .unwrap()
         .connect_lazy();
@@ -337,12 +329,8 @@ async fn metrics_count_calls_by_method_and_code() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let token = common::dev_token(&data).await;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !data.join("dev-token").exists() {
-        assert!(Instant::now() < deadline, "probity up did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let token = std::fs::read_to_string(data.join("dev-token")).unwrap();
     let channel = tonic::transport::Channel::from_shared(format!("http://{listen}"))
         .unwrap()
         .connect_lazy();

@@ -44,3 +44,20 @@ pub fn mode(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+/// Waits (60 s at most) for `probity up` to leave its development token in
+/// `data`, and returns it, trimmed.
+pub async fn dev_token(data: &std::path::Path) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !data.join("dev-token").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "probity up did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    std::fs::read_to_string(data.join("dev-token"))
+        .unwrap()
+        .trim()
+        .to_string()
+}
