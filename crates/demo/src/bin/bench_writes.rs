@@ -8,6 +8,9 @@
 //!   `INSERT ... RETURNING id` through a native sqlx pool (PostgreSQL: 10
 //!   connections, no ping before acquire; SQLite: one connection, WAL,
 //!   `synchronous=FULL` like Probity's);
+//! - **minimal read RPC**: the same server running one `SELECT` by primary
+//!   key through a native sqlx pool of Probity's size (`--pool`), the floor
+//!   a read that touches the database can reach with this stack;
 //! - **echo**: the same server answering without storage;
 //! - **pgbench** single-row inserts (32 clients), when `pgbench` is on the
 //!   PATH and PostgreSQL is measured.
@@ -108,9 +111,11 @@ enum AnchorPool {
     Sqlite(sqlx::SqlitePool),
 }
 
-/// The anchor server: `Health.Check` is echo or one insert.
+/// The anchor server: `Health.Check` is echo, one insert or one read.
 struct Anchor {
     pool: AnchorPool,
+    /// Read the row with id 1 instead of inserting one.
+    read: bool,
 }
 
 #[tonic::async_trait]
@@ -120,19 +125,30 @@ impl Health for Anchor {
         request: tonic::Request<HealthCheckRequest>,
     ) -> Result<tonic::Response<HealthCheckResponse>, tonic::Status> {
         let payload = request.into_inner().service;
+        let internal = |e: sqlx::Error| tonic::Status::internal(e.to_string());
         let insert = "INSERT INTO items (payload) VALUES ($1) RETURNING id";
-        let id: i64 = match &self.pool {
-            AnchorPool::None => 0,
-            AnchorPool::Postgres(pool) => sqlx::query_scalar(insert)
+        // The row the read anchor reads (inserted at start, never changed).
+        let read = "SELECT id FROM items WHERE id = 1";
+        let id: i64 = match (&self.pool, self.read) {
+            (AnchorPool::None, _) => 0,
+            (AnchorPool::Postgres(pool), false) => sqlx::query_scalar(insert)
                 .bind(payload)
                 .fetch_one(pool)
                 .await
-                .map_err(|e| tonic::Status::internal(e.to_string()))?,
-            AnchorPool::Sqlite(pool) => sqlx::query_scalar(insert)
+                .map_err(internal)?,
+            (AnchorPool::Postgres(pool), true) => sqlx::query_scalar(read)
+                .fetch_one(pool)
+                .await
+                .map_err(internal)?,
+            (AnchorPool::Sqlite(pool), false) => sqlx::query_scalar(insert)
                 .bind(payload)
                 .fetch_one(pool)
                 .await
-                .map_err(|e| tonic::Status::internal(e.to_string()))?,
+                .map_err(internal)?,
+            (AnchorPool::Sqlite(pool), true) => sqlx::query_scalar(read)
+                .fetch_one(pool)
+                .await
+                .map_err(internal)?,
         };
         // SERVING, the id read back so the insert's answer is used.
         Ok(tonic::Response::new(HealthCheckResponse {
@@ -205,6 +221,48 @@ async fn anchor_pool(url: &str, dir: &std::path::Path) -> Result<AnchorPool> {
         .execute(&pool)
         .await?;
         Ok(AnchorPool::Sqlite(pool))
+    }
+}
+
+/// The minimal read server's pool: `connections` to the insert anchor's
+/// database (as many as Probity reads with), its table holding row 1.
+async fn read_pool(
+    insert: &AnchorPool,
+    url: &str,
+    dir: &std::path::Path,
+    connections: u32,
+) -> Result<AnchorPool> {
+    let row = "INSERT INTO items (payload) VALUES ('the row the read anchor reads')";
+    match insert {
+        AnchorPool::None => Ok(AnchorPool::None),
+        AnchorPool::Postgres(pool) => {
+            sqlx::query(row).execute(pool).await?;
+            Ok(AnchorPool::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(connections)
+                    .min_connections(connections)
+                    .test_before_acquire(false)
+                    .connect(url)
+                    .await?,
+            ))
+        }
+        AnchorPool::Sqlite(pool) => {
+            sqlx::query(row).execute(pool).await?;
+            use std::str::FromStr;
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&format!(
+                "sqlite://{}/anchor.db",
+                dir.display()
+            ))?
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
+            Ok(AnchorPool::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(connections)
+                    .min_connections(connections)
+                    .connect_with(options)
+                    .await?,
+            ))
+        }
     }
 }
 
@@ -457,9 +515,19 @@ async fn bench_backend(label: &str, url: &str, args: &Args) -> Result<()> {
     let schema = format!("bench_{}", std::process::id());
     let probity = start_probity(&probity_url, &schema, args.pool).await?;
     let pool = anchor_pool(&anchor_url, dir.path()).await?;
-    let insert_url = serve_anchor(Anchor { pool: pool.clone() }).await?;
+    let insert_url = serve_anchor(Anchor {
+        pool: pool.clone(),
+        read: false,
+    })
+    .await?;
+    let read_url = serve_anchor(Anchor {
+        pool: read_pool(&pool, &anchor_url, dir.path(), args.pool).await?,
+        read: true,
+    })
+    .await?;
     let echo_url = serve_anchor(Anchor {
         pool: AnchorPool::None,
+        read: false,
     })
     .await?;
     let insert: Vec<_> = channels(&insert_url, 4)
@@ -472,7 +540,13 @@ async fn bench_backend(label: &str, url: &str, args: &Args) -> Result<()> {
         .into_iter()
         .map(HealthClient::new)
         .collect();
+    let read: Vec<_> = channels(&read_url, 4)
+        .await?
+        .into_iter()
+        .map(HealthClient::new)
+        .collect();
     let insert = anchor_load(insert);
+    let read = anchor_load(read);
     let echo = anchor_load(echo);
 
     let run = std::process::id();
@@ -576,6 +650,17 @@ async fn bench_backend(label: &str, url: &str, args: &Args) -> Result<()> {
     }
     if args.runs("get") {
         pair("GetOrganization", "echo", &echo, &get_org, top, args, 1.0).await?;
+        pair(
+            "GetOrganization",
+            "minimal read RPC",
+            &read,
+            &get_org,
+            top,
+            args,
+            1.0,
+        )
+        .await?;
+        pair("minimal read RPC", "echo", &echo, &read, top, args, 1.0).await?;
     }
     if args.runs("batch") {
         let (_, rows) = pair(
