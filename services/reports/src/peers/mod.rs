@@ -1,0 +1,250 @@
+//! The services a report reads, as traits with their gRPC clients: members
+//! (organisations and a caller's scope, from the shared
+//! `probity-members-client` crate) and [`Sources`], every figure's call to
+//! study, members or oversight ([`SourcesPeer`]). Reports never depends on
+//! the other services' code, only on their public APIs, and every call is
+//! made on behalf of the caller: their policies and scopes apply.
+
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+
+use probity_platform::{
+    ApiError, Call,
+    client::{ClientTls, on_behalf},
+    dates,
+};
+pub use probity_members_client::{
+    CachedScopes, MemberInfo, Members, MembersError, MembersPeer, OrgInfo, ScopeView,
+};
+use probity_proto::probity::{
+    members::v1::{GetReviewStatisticsRequest, review_service_client::ReviewServiceClient},
+    oversight::v1::{
+        GetCaseStatisticsRequest, GetRecommendationStatisticsRequest, GetReportStatisticsRequest,
+        statistics_service_client::StatisticsServiceClient,
+    },
+    study::v1::{
+        GetPlanProgressRequest, ListPlansRequest, ProgressBreakdown,
+        plan_service_client::PlanServiceClient,
+    },
+};
+use tonic::{Code, Status, transport::Channel};
+
+use crate::{
+    error::{Error, Result},
+    rules::inputs::{Answer, InputCall, issued_in},
+};
+
+/// The longest one call to another service may take when the caller set
+/// no deadline.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where a report's figures are read.
+#[tonic::async_trait]
+pub trait Sources: Send + Sync + 'static {
+    /// Makes `input` on behalf of `call`.
+    async fn read(&self, call: &Call, input: &InputCall) -> Result<Answer>;
+}
+
+/// A channel to one service, set now or later.
+#[derive(Debug, Clone, Default)]
+struct Lazy(Arc<OnceLock<Channel>>);
+
+impl Lazy {
+    fn set(&self, service: &str, url: &str, tls: Option<&ClientTls>) -> Result<(), String> {
+        let channel = probity_platform::client::endpoint(url, tls)
+            .map_err(|e| format!("{service}: {e}"))?
+            .connect_lazy();
+        let _ = self.0.set(channel);
+        Ok(())
+    }
+
+    fn get(&self, service: &str) -> Result<Channel> {
+        self.0.get().cloned().ok_or_else(|| {
+            Error::MembersUnavailable(format!(
+                "the {service} service cannot be reached (its address is not configured)"
+            ))
+        })
+    }
+}
+
+/// [`Sources`] over the services' gRPC APIs.
+#[derive(Debug, Clone, Default)]
+pub struct SourcesPeer {
+    members: Lazy,
+    study: Lazy,
+    oversight: Lazy,
+}
+
+impl SourcesPeer {
+    /// The three services at their URLs (`http://host:port`, or
+    /// `https://…` with `tls`); one URL may serve several.
+    pub fn connect_lazy(
+        members: &str,
+        study: &str,
+        oversight: &str,
+        tls: Option<&ClientTls>,
+    ) -> Result<Self, String> {
+        let peer = Self::default();
+        peer.members.set("members", members, tls)?;
+        peer.study.set("study", study, tls)?;
+        peer.oversight.set("oversight", oversight, tls)?;
+        Ok(peer)
+    }
+}
+
+/// A source's refusal as this service's error: unreachable or overloaded
+/// is UNAVAILABLE; a refusal of the caller is PERMISSION_DENIED; not found
+/// or invalid (a plan gone, an organisation out of scope there) is
+/// NOT_FOUND of the call.
+fn refused(service: &str, input: &InputCall, status: Status) -> Error {
+    match status.code() {
+        Code::PermissionDenied | Code::Unauthenticated => Error::MembersRefused(format!(
+            "the {service} service refused {}: {}",
+            input.describe(),
+            status.message()
+        )),
+        Code::NotFound | Code::InvalidArgument | Code::FailedPrecondition => {
+            Error::Api(ApiError::not_found(input.describe()))
+        }
+        code => Error::MembersUnavailable(format!(
+            "the {service} service cannot be reached ({code:?}: {})",
+            status.message()
+        )),
+    }
+}
+
+fn date(field: &str, text: &str) -> Result<Option<probity_proto::google::r#type::Date>> {
+    let d = dates::from_sql(text).map_err(|_| ApiError::invalid(field, "not a date"))?;
+    Ok(Some(dates::to_proto(d)))
+}
+
+#[tonic::async_trait]
+impl Sources for SourcesPeer {
+    async fn read(&self, call: &Call, input: &InputCall) -> Result<Answer> {
+        match input {
+            InputCall::ListPlans { scope, from, to } => {
+                let mut client = PlanServiceClient::new(self.study.get("study")?);
+                let mut plans = Vec::new();
+                let mut page_token = String::new();
+                loop {
+                    let page = client
+                        .list_plans(on_behalf(
+                            call,
+                            ListPlansRequest {
+                                scope: scope.clone(),
+                                year: 0,
+                                page_size: 1000,
+                                page_token,
+                            },
+                            TIMEOUT,
+                        ))
+                        .await
+                        .map_err(|s| refused("study", input, s))?
+                        .into_inner();
+                    plans.extend(page.plans);
+                    if page.next_page_token.is_empty() {
+                        break;
+                    }
+                    page_token = page.next_page_token;
+                }
+                Ok(Answer::Plans(issued_in(plans, from, to)))
+            }
+            InputCall::PlanProgress {
+                plan,
+                organization,
+                as_of,
+            } => Ok(Answer::PlanProgress(
+                PlanServiceClient::new(self.study.get("study")?)
+                    .get_plan_progress(on_behalf(
+                        call,
+                        GetPlanProgressRequest {
+                            plan: plan.clone(),
+                            organization: organization.clone(),
+                            breakdown: ProgressBreakdown::None as i32,
+                            as_of: date("as_of", as_of)?,
+                        },
+                        TIMEOUT,
+                    ))
+                    .await
+                    .map_err(|s| refused("study", input, s))?
+                    .into_inner(),
+            )),
+            InputCall::ReviewStatistics { organization, year } => Ok(Answer::ReviewStatistics(
+                ReviewServiceClient::new(self.members.get("members")?)
+                    .get_review_statistics(on_behalf(
+                        call,
+                        GetReviewStatisticsRequest {
+                            organization: organization.clone(),
+                            year: *year,
+                        },
+                        TIMEOUT,
+                    ))
+                    .await
+                    .map_err(|s| refused("members", input, s))?
+                    .into_inner(),
+            )),
+            InputCall::CaseStatistics {
+                organization,
+                from,
+                to,
+            } => Ok(Answer::CaseStatistics(
+                StatisticsServiceClient::new(self.oversight.get("oversight")?)
+                    .get_case_statistics(on_behalf(
+                        call,
+                        GetCaseStatisticsRequest {
+                            organization: organization.clone(),
+                            from_date: date("from", from)?,
+                            to_date: date("to", to)?,
+                            threshold: 0,
+                        },
+                        TIMEOUT,
+                    ))
+                    .await
+                    .map_err(|s| refused("oversight", input, s))?
+                    .into_inner(),
+            )),
+            InputCall::ReportStatistics {
+                organization,
+                from,
+                to,
+            } => Ok(Answer::ReportStatistics(
+                StatisticsServiceClient::new(self.oversight.get("oversight")?)
+                    .get_report_statistics(on_behalf(
+                        call,
+                        GetReportStatisticsRequest {
+                            organization: organization.clone(),
+                            from_date: date("from", from)?,
+                            to_date: date("to", to)?,
+                            threshold: 0,
+                        },
+                        TIMEOUT,
+                    ))
+                    .await
+                    .map_err(|s| refused("oversight", input, s))?
+                    .into_inner(),
+            )),
+            InputCall::RecommendationStatistics {
+                organization,
+                from,
+                to,
+            } => Ok(Answer::RecommendationStatistics(
+                StatisticsServiceClient::new(self.oversight.get("oversight")?)
+                    .get_recommendation_statistics(on_behalf(
+                        call,
+                        GetRecommendationStatisticsRequest {
+                            organization: organization.clone(),
+                            from_date: date("from", from)?,
+                            to_date: date("to", to)?,
+                            threshold: 0,
+                        },
+                        TIMEOUT,
+                    ))
+                    .await
+                    .map_err(|s| refused("oversight", input, s))?
+                    .into_inner(),
+            )),
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! All of the reports service's SQL, one module per resource. Rows are
+//! read into `#[derive(sqlx::FromRow)]` structs.
+
+pub mod reports;
