@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use probity_platform::{audit::checkpoint, dates};
 use probity_proto::probity::{
     common::v1::{AuditChainVerification, AuditCheckpoint, AuditEntry},
-    members, oversight, study,
+    members, oversight, reports, study,
 };
 use serde_json::json;
 use tonic::Status;
@@ -71,6 +71,7 @@ macro_rules! audit_api {
 audit_api!(members);
 audit_api!(study);
 audit_api!(oversight);
+audit_api!(reports);
 
 /// The services with an audit log, by the name the file keeps them under.
 fn services(channel: &probity_platform::client::Authed) -> Vec<(&'static str, Box<dyn AuditApi>)> {
@@ -90,6 +91,12 @@ fn services(channel: &probity_platform::client::Authed) -> Vec<(&'static str, Bo
         (
             "oversight",
             Box::new(oversight::v1::audit_service_client::AuditServiceClient::new(channel.clone())),
+        ),
+        (
+            "reports",
+            Box::new(reports::v1::audit_service_client::AuditServiceClient::new(
+                channel.clone(),
+            )),
         ),
     ]
 }

@@ -56,6 +56,77 @@ pub enum Command {
     /// public API: `examples/` has a sample of each.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Period reports: issue one, list them, check one again, write one
+    /// out as HTML or CSV.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// Report subcommands (the reports service; a token with the
+/// `steering-committee` role issues and verifies, a reader reads).
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Issues the period report of an organisation: every figure read from
+    /// members, study and oversight as of a date, stored with its
+    /// provenance. Prints the report's name and digest; with `--out`, also
+    /// writes `report.vi.html`, `report.en.html` and `report.csv` there.
+    Issue {
+        /// The organisation, `organizations/{id}`.
+        #[arg(long, value_parser = organization_name)]
+        organization: String,
+        /// First day of the period, `YYYY-MM-DD`.
+        #[arg(long)]
+        from: String,
+        /// Last day of the period, `YYYY-MM-DD`.
+        #[arg(long)]
+        to: String,
+        /// The date figures are taken as of (default: the period's end, or
+        /// today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// A folder to write the rendered report to.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Client settings.
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Lists issued reports, newest first.
+    List {
+        /// Only reports on this organisation.
+        #[arg(long, value_parser = organization_name)]
+        organization: Option<String>,
+        /// Client settings.
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Reads a report's inputs again as of its date and says, figure by
+    /// figure, whether they still give the value issued, naming the input
+    /// behind any that changed. Exits 0 only when nothing changed.
+    Verify {
+        /// The report, `reports/{id}`.
+        report: String,
+        /// Client settings.
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Writes a report as HTML (Vietnamese or English) or CSV.
+    Render {
+        /// The report, `reports/{id}`.
+        report: String,
+        /// `vi` or `en`.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+        /// `html` or `csv`.
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// The file to write (default: the name the server gives, here).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Client settings.
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 /// Import subcommands.
@@ -129,8 +200,10 @@ pub enum DemoCommand {
     /// and plan 31-KH/TU of 30/11/2016 with its classes, attendance,
     /// non-members, learning reports and supervision, then prints the
     /// plan's progress (317 classes, 32,560/32,986 = 98.71%, 5,873
-    /// non-members). Run it on an empty server; a second run changes
-    /// nothing.
+    /// non-members), the period's oversight, and issues the province's
+    /// period report (30/6/2016 to 31/3/2021), writing `report.vi.html`,
+    /// `report.en.html` and `report.csv` to `--data-dir`. Run it on an
+    /// empty server; a second run records nothing new but the report.
     SeedScenario {
         /// Client settings (`--addr` is the members service).
         #[command(flatten)]
@@ -143,6 +216,10 @@ pub enum DemoCommand {
         /// Default: `--addr`.
         #[arg(long, env = "PROBITY_OVERSIGHT_ADDR")]
         oversight_addr: Option<String>,
+        /// The reports service, when it runs apart from members. Default:
+        /// `--addr`.
+        #[arg(long, env = "PROBITY_REPORTS_ADDR")]
+        reports_addr: Option<String>,
     },
 }
 
@@ -182,6 +259,8 @@ pub enum ServiceName {
     Study,
     /// Case oversight: cases and their clock, agencies, sectors.
     Oversight,
+    /// Period reports, read from the other three.
+    Reports,
 }
 
 /// Token subcommands.
@@ -505,20 +584,22 @@ pub struct ServeArgs {
     /// Seconds a client stream may send nothing before it is ended.
     #[arg(long, env = "PROBITY_STREAM_IDLE_SECONDS", default_value_t = probity_platform::admission::DEFAULT_STREAM_IDLE_SECONDS)]
     pub stream_idle_seconds: u64,
-    /// Where study and oversight reach the members service
-    /// (`http://host:port`). Required by `serve study` and `serve
-    /// oversight`; `probity up` uses its own address.
+    /// Where study, oversight and reports reach the members service
+    /// (`http://host:port`). Required by `serve study`, `serve oversight`
+    /// and `serve reports`; `probity up` uses its own address.
     #[arg(long, env = "PROBITY_MEMBERS_URL")]
     pub members_url: Option<String>,
     /// Where members reaches the oversight service (`http://host:port`),
     /// for the disciplinary decisions a review decision is capped by. Without
     /// it `serve members` answers such decisions UNAVAILABLE (never "not
-    /// disciplined"); `probity up` uses its own address.
+    /// disciplined"); required by `serve reports`; `probity up` uses its
+    /// own address.
     #[arg(long, env = "PROBITY_OVERSIGHT_URL")]
     pub oversight_url: Option<String>,
     /// Where members reaches the study service (`http://host:port`), for
     /// the study facts a review's evidence shows. Without it `serve
-    /// members` shows none; `probity up` uses its own address.
+    /// members` shows none; required by `serve reports`; `probity up` uses
+    /// its own address.
     #[arg(long, env = "PROBITY_STUDY_URL")]
     pub study_url: Option<String>,
     /// A file holding oversight's own token for members (subject

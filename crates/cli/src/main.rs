@@ -9,6 +9,8 @@
 //! - `probity keys init|rotate|trust`: the issuer key, trusted public keys.
 //! - `probity import members|organizations FILE`: a clerk's spreadsheet
 //!   through the public API, with a dry run and a per-row error report.
+//! - `probity report issue|list|verify|render`: period reports with the
+//!   provenance of every figure.
 //! - `probity token issue|revoke`: mints a token with the issuer key;
 //!   revokes one by its id.
 
@@ -18,6 +20,7 @@ mod data_dir;
 mod import;
 mod keys;
 mod progress;
+mod report;
 mod run;
 mod tls;
 

@@ -53,8 +53,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             client,
             study_addr,
             oversight_addr,
-        }) => seed(client, study_addr, oversight_addr).await,
+            reports_addr,
+        }) => seed(client, study_addr, oversight_addr, reports_addr).await,
         Command::Import(command) => crate::import::command(command).await,
+        Command::Report(command) => crate::report::command(command).await,
         Command::Token(TokenCommand::Issue {
             sub,
             agency,
@@ -287,11 +289,16 @@ async fn up(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     probity_oversight::register_with(
         &mut server,
         oversight,
-        peer,
+        peer.clone(),
         oversight_options(&args, Some(service))?,
     )?;
+    let sources =
+        probity_reports::SourcesPeer::connect_lazy(&own_url, &own_url, &own_url, peer_tls.as_ref())
+            .map_err(|e| anyhow::anyhow!(e))?;
+    let reports = open(&args, "reports", probity_reports::SCHEMA).await?;
+    probity_reports::register(&mut server, reports, peer, sources)?;
 
-    println!("Probity is up on {scheme}://{addr} (members, study, oversight)");
+    println!("Probity is up on {scheme}://{addr} (members, study, oversight, reports)");
     println!("Data: {}", args.key.data_dir.display());
     println!(
         "Development admin token (also in {}):",
@@ -414,6 +421,29 @@ async fn serve(service: ServiceName, args: ServeArgs) -> anyhow::Result<ExitCode
                 oversight_options(&args, service)?,
             )?;
         }
+        ServiceName::Reports => {
+            let (Some(members), Some(study), Some(oversight)) = (
+                args.members_url.as_deref(),
+                args.study_url.as_deref(),
+                args.oversight_url.as_deref(),
+            ) else {
+                bail!(
+                    "`serve reports` needs --members-url, --study-url and --oversight-url (or PROBITY_MEMBERS_URL, PROBITY_STUDY_URL, PROBITY_OVERSIGHT_URL): where the services it reads are"
+                );
+            };
+            let peer_tls = args.tls.peer()?;
+            let peer = probity_reports::MembersPeer::connect_lazy(members, peer_tls.as_ref())
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let sources = probity_reports::SourcesPeer::connect_lazy(
+                members,
+                study,
+                oversight,
+                peer_tls.as_ref(),
+            )
+            .map_err(|e| anyhow::anyhow!(e))?;
+            let db = open(&args, "reports", probity_reports::SCHEMA).await?;
+            probity_reports::register(&mut server, db, peer, sources)?;
+        }
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -456,6 +486,7 @@ async fn seed(
     client: ClientArgs,
     study_addr: Option<String>,
     oversight_addr: Option<String>,
+    reports_addr: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     use probity_proto::probity::study::v1::{
         GetPlanProgressRequest, plan_service_client::PlanServiceClient,
@@ -510,6 +541,18 @@ async fn seed(
         cases.recovered_vnd,
         cases.whistleblower_reports
     );
+    // The period the source document reports on, issued as the province's
+    // report and written out beside the data.
+    let reports = authed(&client, reports_addr.as_deref().unwrap_or(&client.addr))?;
+    let report = crate::report::issue(
+        reports.clone(),
+        probity_demo::seed::period_report_request(&outcome.province),
+    )
+    .await?;
+    println!("period report {} (digest {})", report.name, report.digest);
+    for path in crate::report::write_all(reports, &report.name, &client.data_dir).await? {
+        println!("wrote {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

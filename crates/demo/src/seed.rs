@@ -81,6 +81,22 @@ pub mod figures {
 /// The plan's number-symbol.
 pub const PLAN_SYMBOL: &str = "31-KH/TU";
 
+/// The province's period report the source document is: 30/6/2016 to
+/// 31/3/2021, figures as of its last day, under a fixed request id (a
+/// second run answers with the report the first issued).
+pub fn period_report_request(
+    province: &str,
+) -> probity_proto::probity::reports::v1::IssueReportRequest {
+    probity_proto::probity::reports::v1::IssueReportRequest {
+        organization: province.to_string(),
+        period_start: date(2016, 6, 30),
+        period_end: date(2021, 3, 31),
+        as_of: date(2021, 3, 31),
+        request_id: "seed-period-report".into(),
+        ..Default::default()
+    }
+}
+
 const ABSENTEES: usize = 426;
 const BATCH: usize = 500;
 /// Calls in flight at once where the scenario sends many alike.

@@ -93,9 +93,10 @@ impl Period {
         }
     }
 
-    /// The calendar years of the period up to the as-of date.
-    pub fn years(&self) -> std::ops::RangeInclusive<i32> {
-        self.from.year()..=self.to.min(self.as_of).year()
+    /// The calendar years of the period up to the as-of date, from
+    /// `first` at the earliest.
+    pub fn years(&self, first: Option<i32>) -> std::ops::RangeInclusive<i32> {
+        self.from.year().max(first.unwrap_or(i32::MIN))..=self.to.min(self.as_of).year()
     }
 
     fn call_for(&self, f: &FigureDef, plan: Option<&Plan>, year: Option<i32>) -> InputCall {
@@ -176,7 +177,7 @@ pub fn layout(period: &Period, plans: &[Plan]) -> (Vec<SectionPlan>, Vec<InputCa
                 })
                 .collect(),
             Repeat::Years => period
-                .years()
+                .years(s.first_year)
                 .map(|y| {
                     (
                         format!("{}/{y}", s.key),

@@ -65,6 +65,10 @@ pub struct SectionDef {
     /// What it repeats over.
     #[serde(default)]
     pub repeat: Repeat,
+    /// For a section repeated over years: the first year it has figures
+    /// for (members keeps books and reviews since 2017).
+    #[serde(default)]
+    pub first_year: Option<i32>,
     /// Vietnamese title (a repeated section's is followed by the plan's
     /// symbol or the year).
     pub title_vi: String,
