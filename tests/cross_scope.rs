@@ -5,8 +5,8 @@
 //! B; a caller scoped to B gets the answers; then Bx moves under A and the
 //! answers swap. Every write naming B's records is refused to the caller
 //! outside B's scope (A before the move, B after it) and leaves no audit
-//! entry. Members, study and oversight run as three servers, on every
-//! backend.
+//! entry. Members, study, oversight and reports run as four servers, on
+//! every backend.
 //!
 //! Every method needs an entry in [`plan`]: a read case, or an exemption
 //! with its reason (shared records, whole-tree methods, writes covered by
@@ -38,6 +38,7 @@ use probity_proto::probity::{
         report_service_client::ReportServiceClient,
         statistics_service_client::StatisticsServiceClient,
     },
+    reports::v1::{self as r, period_report_service_client::PeriodReportServiceClient},
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
         learning_report_service_client::LearningReportServiceClient,
@@ -82,6 +83,8 @@ struct World {
     recommendation: String,
     /// A named whistleblower report received by Bx, with a message.
     whistle: String,
+    /// Bx's period report, issued through the reports service.
+    period_report: String,
 }
 
 impl World {
@@ -104,6 +107,7 @@ impl World {
             &self.inspection,
             &self.recommendation,
             &self.whistle,
+            &self.period_report,
         ]
         .iter()
         .map(|n| n.rsplit('/').next().unwrap().to_string())
@@ -351,6 +355,17 @@ async fn world(stack: &Stack) -> World {
         .into_inner()
         .name;
     let whistle = whistle_report(stack, &bx).await;
+    let period_report = PeriodReportServiceClient::new(stack.reports_admin())
+        .issue_report(r::IssueReportRequest {
+            organization: bx.clone(),
+            period_start: date(2024, 1, 1),
+            period_end: date(2025, 12, 31),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
     World {
         document: doc,
         a,
@@ -375,6 +390,7 @@ async fn world(stack: &Stack) -> World {
         inspection,
         recommendation,
         whistle,
+        period_report,
     }
 }
 
@@ -557,12 +573,13 @@ async fn oversight_records(stack: &Stack, bx: &str, member: &str) -> (String, St
 type Answer = Result<Vec<u8>, tonic::Status>;
 type Call = Pin<Box<dyn Future<Output = Answer> + Send>>;
 
-/// One caller's channels to the three services.
+/// One caller's channels to the four services.
 #[derive(Clone)]
 struct Channels {
     members: Authed,
     study: Authed,
     oversight: Authed,
+    reports: Authed,
 }
 
 /// What the suite does with a method.
@@ -1213,6 +1230,46 @@ fn plan() -> BTreeMap<&'static str, Case> {
     ] {
         p.insert(shared, Exempt(SHARED));
     }
+    // Reports.
+    p.insert(
+        "ReportDefinitionService/ListReportDefinitions",
+        Exempt(SHARED),
+    );
+    p.insert(
+        "PeriodReportService/GetReport",
+        read!(reports, PeriodReportServiceClient, get_report, |w| {
+            r::GetReportRequest {
+                name: w.period_report,
+            }
+        }),
+    );
+    p.insert(
+        "PeriodReportService/ListReports",
+        read!(reports, PeriodReportServiceClient, list_reports, |w| {
+            r::ListReportsRequest {
+                organization: w.bx,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
+        "PeriodReportService/VerifyReport",
+        read!(reports, PeriodReportServiceClient, verify_report, |w| {
+            r::VerifyReportRequest {
+                name: w.period_report,
+            }
+        }),
+    );
+    p.insert(
+        "PeriodReportService/RenderReport",
+        read!(reports, PeriodReportServiceClient, render_report, |w| {
+            r::RenderReportRequest {
+                name: w.period_report,
+                format: r::RenderFormat::Csv as i32,
+                ..Default::default()
+            }
+        }),
+    );
     for whole in [
         "ProtectionService/RewrapIdentities",
         "AgencyService/CreateAgency",
@@ -1321,6 +1378,7 @@ fn callers(stack: &Stack, scope: &str) -> Channels {
         members: stack.members.with_token(&token),
         study: stack.study.with_token(&token),
         oversight: stack.oversight.with_token(&token),
+        reports: stack.reports.with_token(&token),
     }
 }
 
@@ -1353,10 +1411,12 @@ async fn refused_writes(stack: &Stack, w: &World, scope: &str, who: &str) {
     }
 }
 
-/// How many audit entries members, study and oversight hold.
-async fn audit_entries(stack: &Stack) -> (usize, usize, usize) {
-    use probity_proto::probity::{members::v1 as ma, oversight::v1 as oa, study::v1 as sa};
-    let mut counts = (0, 0, 0);
+/// How many audit entries members, study, oversight and reports hold.
+async fn audit_entries(stack: &Stack) -> (usize, usize, usize, usize) {
+    use probity_proto::probity::{
+        members::v1 as ma, oversight::v1 as oa, reports::v1 as ra, study::v1 as sa,
+    };
+    let mut counts = (0, 0, 0, 0);
     let mut token = String::new();
     loop {
         let page = ma::audit_service_client::AuditServiceClient::new(stack.members_admin())
@@ -1386,6 +1446,16 @@ async fn audit_entries(stack: &Stack) -> (usize, usize, usize) {
         .len();
     counts.2 = oa::audit_service_client::AuditServiceClient::new(stack.oversight_admin())
         .list_audit_entries(oa::ListAuditEntriesRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+        .len();
+    counts.3 = ra::audit_service_client::AuditServiceClient::new(stack.reports_admin())
+        .list_audit_entries(ra::ListAuditEntriesRequest {
             page_size: 1000,
             ..Default::default()
         })

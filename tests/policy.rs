@@ -12,11 +12,12 @@ use probity_platform::policy::ServicePolicy;
 use prost::Message;
 
 /// Every service package's policy.
-fn policies() -> [&'static ServicePolicy; 3] {
+fn policies() -> [&'static ServicePolicy; 4] {
     [
         &probity_members::policy::POLICY,
         &probity_study::policy::POLICY,
         &probity_oversight::policy::POLICY,
+        &probity_reports::policy::POLICY,
     ]
 }
 

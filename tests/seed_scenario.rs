@@ -2,7 +2,10 @@
 //! records the province and the plan `31-KH/TU` through the public API of
 //! members and study (separate servers), and the progress RPC gives the
 //! source document's figures; then the period's inspections, cases and
-//! discipline in oversight, read back through its API. On every backend.
+//! discipline in oversight, read back through its API; then the province's
+//! period report, issued through the reports service with the figures'
+//! provenance, rendered in both languages, checked again, and checked
+//! after a late correction. On every backend.
 
 use probity_demo::{
     seed::{PLAN_SYMBOL, figures, seed_scenario},
@@ -16,8 +19,13 @@ use probity_proto::probity::{
         case_service_client::CaseServiceClient, monitoring_service_client::MonitoringServiceClient,
         report_service_client::ReportServiceClient,
     },
+    reports::v1::{
+        self as r, Figure, PeriodReport, period_report_service_client::PeriodReportServiceClient,
+    },
     study::v1::{
-        GetPlanProgressRequest, ListPlanAbsenteesRequest, ListPlansRequest, ProgressBreakdown,
+        GetPlanProgressRequest, ListClassesRequest, ListNonMemberAttendeesRequest,
+        ListPlanAbsenteesRequest, ListPlansRequest, ProgressBreakdown,
+        SetNonMemberAttendanceRequest, class_service_client::ClassServiceClient,
         plan_service_client::PlanServiceClient,
     },
 };
@@ -226,5 +234,225 @@ async fn the_seed_scenario_reproduces_the_source_figures() {
             .total
             .unwrap();
         assert_eq!(after, total, "{backend}");
+
+        period_report(&stack, &outcome, &backend.to_string()).await;
     }
+}
+
+/// The figure `key` of `report`.
+fn figure<'a>(report: &'a PeriodReport, key: &str) -> &'a Figure {
+    report
+        .sections
+        .iter()
+        .flat_map(|s| &s.figures)
+        .find(|f| f.key == key)
+        .unwrap_or_else(|| panic!("no figure {key}"))
+}
+
+/// The province's period report: the source document's figures with their
+/// provenance, in Vietnamese and English, recorded in the audit log,
+/// unchanged when checked again, and a late correction named by input.
+async fn period_report(stack: &Stack, outcome: &probity_demo::seed::SeedOutcome, backend: &str) {
+    let mut reports = PeriodReportServiceClient::new(stack.reports_admin());
+    let request = probity_demo::seed::period_report_request(&outcome.province);
+    let report = reports
+        .issue_report(request.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{backend}: issue: {e:?}"))
+        .into_inner();
+    let plan = format!("plan/{}", outcome.plan);
+    assert_eq!(figure(&report, "study/plans").value, 1, "{backend}");
+    assert_eq!(
+        figure(&report, &format!("{plan}/classes_held")).value,
+        i64::from(figures::CLASSES)
+    );
+    let attendance = figure(&report, &format!("{plan}/attendance"));
+    assert_eq!(
+        (
+            attendance.numerator,
+            attendance.denominator,
+            attendance.percent.as_str()
+        ),
+        (figures::ATTENDED, figures::ELIGIBLE, figures::PERCENT),
+        "{backend}"
+    );
+    let non_members = figure(&report, &format!("{plan}/non_members"));
+    assert_eq!(non_members.value, figures::NON_MEMBERS);
+    // Every figure says where it came from.
+    let p = attendance.provenance.clone().unwrap();
+    assert_eq!(
+        (p.service.as_str(), p.method.as_str(), p.field.as_str()),
+        (
+            "probity.study.v1.PlanService",
+            "GetPlanProgress",
+            "total.attendance"
+        )
+    );
+    assert!(p.request.contains(&outcome.plan), "{}", p.request);
+    assert_eq!(p.as_of, request.as_of);
+    assert_eq!(p.input_digest.len(), 64);
+    assert_eq!(
+        report.inputs[p.input as usize].digest, p.input_digest,
+        "the figure's input is in the report's inputs"
+    );
+    let rules: Vec<&str> = p.rules.iter().map(|r| r.rule.as_str()).collect();
+    assert!(
+        rules.contains(&"completion_rule") && rules.contains(&"rounding"),
+        "{rules:?}"
+    );
+    for f in report.sections.iter().flat_map(|s| &s.figures) {
+        let p = f.provenance.as_ref().unwrap();
+        assert!(!p.service.is_empty() && p.input_digest.len() == 64, "{f:?}");
+    }
+    let cases = figure(&report, "cases/designated");
+    assert!(
+        cases.suppressed && cases.suppressed_display == "<5",
+        "small counts stay suppressed: {cases:?}"
+    );
+    assert_eq!(report.digest.len(), 64);
+
+    // Recorded in the reports service's audit log.
+    let entries = r::audit_service_client::AuditServiceClient::new(stack.reports_admin())
+        .list_audit_entries(r::ListAuditEntriesRequest {
+            resource: report.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    assert_eq!(entries.len(), 1, "{backend}");
+
+    // The same request id again: the report first issued.
+    let again = reports.issue_report(request).await.unwrap().into_inner();
+    assert_eq!(again, report, "{backend}");
+
+    // Both languages, each with its own way of writing numbers.
+    let html = |language: r::Language| {
+        let mut reports = reports.clone();
+        let name = report.name.clone();
+        async move {
+            let rendered = reports
+                .render_report(r::RenderReportRequest {
+                    name,
+                    language: language as i32,
+                    format: r::RenderFormat::Html as i32,
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            String::from_utf8(rendered.content).unwrap()
+        }
+    };
+    let vi = html(r::Language::Vi).await;
+    for text in [
+        "317 lớp",
+        "32.560/32.986",
+        "98,71 %",
+        "5.873 quần chúng",
+        "30/06/2016",
+    ] {
+        assert!(vi.contains(text), "{backend}: Vietnamese lacks {text:?}");
+    }
+    let en = html(r::Language::En).await;
+    for text in [
+        "317 classes",
+        "32,560/32,986",
+        "98.71 %",
+        "5,873 non-members",
+        "30 June 2016",
+    ] {
+        assert!(en.contains(text), "{backend}: English lacks {text:?}");
+    }
+    assert!(en.contains(&report.digest));
+
+    // Checked again: nothing changed.
+    let checked = reports
+        .verify_report(r::VerifyReportRequest {
+            name: report.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        checked.digest_intact && checked.figures_unchanged,
+        "{backend}: {checked:?}"
+    );
+
+    // A late correction: one more non-member counted by head at a class
+    // (its named attendees sent again as they are).
+    let mut classes = ClassServiceClient::new(stack.study_admin());
+    let class = classes
+        .list_classes(ListClassesRequest {
+            plan: outcome.plan.clone(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .classes
+        .into_iter()
+        .find(|c| c.non_members > 0)
+        .expect("a class with non-members");
+    let mut named = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = classes
+            .list_non_member_attendees(ListNonMemberAttendeesRequest {
+                study_class: class.name.clone(),
+                page_size: 1000,
+                page_token,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        named.extend(page.attendees);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    let head_count = class.non_members - named.len() as i32;
+    classes
+        .set_non_member_attendance(SetNonMemberAttendanceRequest {
+            study_class: class.name.clone(),
+            head_count: head_count + 1,
+            attendees: named,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let checked = reports
+        .verify_report(r::VerifyReportRequest {
+            name: report.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(checked.digest_intact && !checked.figures_unchanged);
+    let changed: Vec<&r::FigureCheck> = checked
+        .figures
+        .iter()
+        .filter(|f| f.outcome != r::FigureCheckOutcome::Same as i32)
+        .collect();
+    assert_eq!(changed.len(), 1, "{backend}: {changed:#?}");
+    assert_eq!(changed[0].key, format!("{plan}/non_members"));
+    assert_eq!(changed[0].outcome, r::FigureCheckOutcome::Changed as i32);
+    assert_eq!(
+        changed[0].current.as_ref().unwrap().value,
+        figures::NON_MEMBERS + 1
+    );
+    let cause = &changed[0].cause;
+    assert!(
+        cause.contains("GetPlanProgress")
+            && cause.contains("total.non_members")
+            && cause.contains("5874"),
+        "{backend}: {cause}"
+    );
+    assert_eq!(
+        checked.inputs.iter().filter(|i| i.changed).count(),
+        1,
+        "{backend}: only the plan's progress answers differently"
+    );
 }

@@ -1,6 +1,7 @@
-//! What the end-to-end tests share: members, study and oversight started
-//! as separate servers (each with its own database, sharing one token key
-//! as one deployment does), study and oversight calling members over gRPC.
+//! What the end-to-end tests share: members, study, oversight and reports
+//! started as separate servers (each with its own database, sharing one
+//! token key as one deployment does), study and oversight calling members
+//! over gRPC, reports reading all three.
 
 use probity_platform::{
     auth::Issuer,
@@ -19,7 +20,7 @@ use probity_proto::{
     },
 };
 
-/// Members, study and oversight, running.
+/// Members, study, oversight and reports, running.
 pub struct Stack {
     /// The members server.
     pub members: TestServer,
@@ -27,6 +28,8 @@ pub struct Stack {
     pub study: TestServer,
     /// The oversight server, configured with the members server's URL.
     pub oversight: TestServer,
+    /// The reports server, reading the other three.
+    pub reports: TestServer,
 }
 
 impl Stack {
@@ -81,7 +84,7 @@ impl Stack {
         })
         .await;
         let mut options = TestOptions::new(probity_oversight::SCHEMA);
-        options.issuer = Some(key);
+        options.issuer = Some(key.clone());
         let oversight = TestServer::start(backend, options, |server, db| {
             probity_oversight::register_with(
                 server,
@@ -94,10 +97,26 @@ impl Stack {
             )
         })
         .await;
+        let mut options = TestOptions::new(probity_reports::SCHEMA);
+        options.issuer = Some(key);
+        let sources = probity_reports::SourcesPeer::connect_lazy(
+            &members.url(),
+            &study.url(),
+            &oversight.url(),
+            None,
+        )
+        .expect("urls");
+        let scopes =
+            probity_reports::MembersPeer::connect_lazy(&members.url(), None).expect("members url");
+        let reports = TestServer::start(backend, options, |server, db| {
+            probity_reports::register(server, db, scopes, sources)
+        })
+        .await;
         Self {
             members,
             study,
             oversight,
+            reports,
         }
     }
 
@@ -114,6 +133,11 @@ impl Stack {
     /// An admin channel to oversight.
     pub fn oversight_admin(&self) -> Authed {
         self.oversight.admin()
+    }
+
+    /// An admin channel to reports.
+    pub fn reports_admin(&self) -> Authed {
+        self.reports.admin()
     }
 
     /// A channel to study with a token for `roles` over `scope`.

@@ -20,6 +20,7 @@ use probity_proto::probity::{
         recommendation_service_client::RecommendationServiceClient,
         report_service_client::ReportServiceClient,
     },
+    reports::v1::{self as r, period_report_service_client::PeriodReportServiceClient},
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
         learning_report_service_client::LearningReportServiceClient,
@@ -982,5 +983,16 @@ fn add_reports(p: &mut BTreeMap<&'static str, Case>) {
                 request_id: String::new(),
             }
         ),
+    );
+    p.insert(
+        "PeriodReportService/IssueReport",
+        change!(reports, PeriodReportServiceClient, issue_report, |w| {
+            r::IssueReportRequest {
+                organization: w.bx,
+                period_start: date(2024, 1, 1),
+                period_end: date(2025, 12, 31),
+                ..Default::default()
+            }
+        }),
     );
 }

@@ -17,9 +17,7 @@ pub enum Error {
     Api(#[from] ApiError),
     /// A service a report reads (members, study, oversight) could not
     /// answer. Nothing was stored.
-    #[error(
-        "{0}; the report was not issued, retry when the service is back"
-    )]
+    #[error("{0}; the report was not issued, retry when the service is back")]
     MembersUnavailable(String),
     /// A service a report reads refused the caller.
     #[error("{0}")]

@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use probity_platform::{
-    ApiError, Call, Database, dates, pagination::PageRequest, resource::new_id, unary,
+    ApiError, Call, Database, dates,
+    pagination::PageRequest,
+    resource::{new_id, parse_name},
+    unary,
 };
 use probity_proto::probity::reports::v1::{
     GetReportRequest, IssueReportRequest, ListReportsRequest, ListReportsResponse, PeriodReport,
@@ -30,9 +33,8 @@ use crate::{
 
 /// The stored report, decoded.
 pub fn decode(row: &ReportRow) -> Result<PeriodReport> {
-    PeriodReport::decode(row.body.as_slice()).map_err(|e| {
-        ApiError::Internal(format!("report {} cannot be decoded: {e}", row.id)).into()
-    })
+    PeriodReport::decode(row.body.as_slice())
+        .map_err(|e| ApiError::Internal(format!("report {} cannot be decoded: {e}", row.id)).into())
 }
 
 /// `PeriodReportService` over one database, reading members, study and
@@ -59,11 +61,12 @@ impl PeriodReports {
         // The other services first, before the write lock: the scope, the
         // organisation, every figure.
         let view = self.members.scope_view(&call).await?;
+        let org_id = parse_name("organization", &req.organization, "organizations")?;
+        call.authorize(view.lineage(org_id), &req.organization)?;
         let org = self
             .members
             .organization(&call, "organization", &req.organization)
             .await?;
-        call.authorize(view.lineage(&org.id), &req.organization)?;
         let plans = match self.sources.read(&call, &period.plans_call()).await? {
             Answer::Plans(plans) => plans,
             other => {
@@ -119,12 +122,9 @@ impl PeriodReports {
             call.scoped();
             None
         } else {
-            let org = self
-                .members
-                .organization(&call, "organization", &req.organization)
-                .await?;
-            call.authorize(view.lineage(&org.id), &req.organization)?;
-            Some(org.id)
+            let id = parse_name("organization", &req.organization, "organizations")?;
+            call.authorize(view.lineage(id), &req.organization)?;
+            Some(id.to_string())
         };
         let mut after = page.after.as_deref().and_then(|token| {
             let (micros, id) = token.split_once(':')?;

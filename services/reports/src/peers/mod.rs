@@ -10,13 +10,13 @@ use std::{
     time::Duration,
 };
 
+pub use probity_members_client::{
+    CachedScopes, MemberInfo, Members, MembersError, MembersPeer, OrgInfo, ScopeView,
+};
 use probity_platform::{
     ApiError, Call,
     client::{ClientTls, on_behalf},
     dates,
-};
-pub use probity_members_client::{
-    CachedScopes, MemberInfo, Members, MembersError, MembersPeer, OrgInfo, ScopeView,
 };
 use probity_proto::probity::{
     members::v1::{GetReviewStatisticsRequest, review_service_client::ReviewServiceClient},

@@ -73,7 +73,11 @@ impl Period {
                 "no such definition or version (ReportDefinitionService.ListReportDefinitions)",
             );
         }
-        v.check(req.definition_version < 0, "definition_version", "must not be negative");
+        v.check(
+            req.definition_version < 0,
+            "definition_version",
+            "must not be negative",
+        );
         v.into_result()?;
         Ok(Period {
             organization: req.organization.clone(),
@@ -162,7 +166,13 @@ pub fn layout(period: &Period, plans: &[Plan]) -> (Vec<SectionPlan>, Vec<InputCa
     let mut out = Vec::new();
     for s in &period.definition.sections {
         let items: Vec<(String, String, String, Option<&Plan>, Option<i32>)> = match s.repeat {
-            Repeat::Once => vec![(s.key.clone(), s.title_vi.clone(), s.title_en.clone(), None, None)],
+            Repeat::Once => vec![(
+                s.key.clone(),
+                s.title_vi.clone(),
+                s.title_en.clone(),
+                None,
+                None,
+            )],
             Repeat::Plans => plans
                 .iter()
                 .map(|p| {

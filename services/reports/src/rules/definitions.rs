@@ -250,7 +250,11 @@ mod tests {
                 .contains("classes_cancelled")
         );
         let bad_sentence = DATA_FILE.replace("{non_members} quần", "{nobody} quần");
-        assert!(Definitions::parse(&bad_sentence).unwrap_err().contains("nobody"));
+        assert!(
+            Definitions::parse(&bad_sentence)
+                .unwrap_err()
+                .contains("nobody")
+        );
     }
 
     #[test]

@@ -56,7 +56,11 @@ fn published(c: Option<&Count>) -> Figure {
         kind: FigureKind::Count as i32,
         value: c.value,
         suppressed: c.suppressed,
-        suppressed_display: if c.suppressed { c.display } else { String::new() },
+        suppressed_display: if c.suppressed {
+            c.display
+        } else {
+            String::new()
+        },
         ..Default::default()
     }
 }
@@ -67,7 +71,11 @@ fn amount(a: Option<&Amount>) -> Figure {
         kind: FigureKind::AmountVnd as i32,
         value: a.vnd,
         suppressed: a.suppressed,
-        suppressed_display: if a.suppressed { "x".into() } else { String::new() },
+        suppressed_display: if a.suppressed {
+            "x".into()
+        } else {
+            String::new()
+        },
         ..Default::default()
     }
 }
@@ -159,7 +167,11 @@ pub fn extract(answer: &Answer, field: &str, kind: FigureKind) -> Option<Figure>
                         denominator: if suppressed { 0 } else { due.value },
                         percent: if suppressed { String::new() } else { r.percent },
                         suppressed,
-                        suppressed_display: if suppressed { "x".into() } else { String::new() },
+                        suppressed_display: if suppressed {
+                            "x".into()
+                        } else {
+                            String::new()
+                        },
                         ..Default::default()
                     }
                 }
@@ -194,7 +206,12 @@ pub fn applied_rules(
     answer: &Answer,
     plan: Option<&probity_proto::probity::study::v1::Plan>,
 ) -> Vec<AppliedRule> {
-    let rounding = || rule("rounding", "percent rounded half-up to 2 decimals, exact integers");
+    let rounding = || {
+        rule(
+            "rounding",
+            "percent rounded half-up to 2 decimals, exact integers",
+        )
+    };
     match answer {
         Answer::Plans(_) => vec![rule("period", "plans whose issue date is in the period")],
         Answer::PlanProgress(_) => {
@@ -292,11 +309,16 @@ mod tests {
     fn a_plans_figures_are_read_by_field() {
         let a = progress(32_560);
         assert_eq!(
-            extract(&a, "total.classes_held", FigureKind::Count).unwrap().value,
+            extract(&a, "total.classes_held", FigureKind::Count)
+                .unwrap()
+                .value,
             317
         );
         let r = extract(&a, "total.attendance", FigureKind::Rate).unwrap();
-        assert_eq!((r.numerator, r.denominator, r.percent.as_str()), (32_560, 32_986, "98.71"));
+        assert_eq!(
+            (r.numerator, r.denominator, r.percent.as_str()),
+            (32_560, 32_986, "98.71")
+        );
         assert!(extract(&a, "total.attendance", FigureKind::Count).is_none());
         assert!(extract(&a, "total.nothing", FigureKind::Count).is_none());
     }
@@ -304,9 +326,24 @@ mod tests {
     #[test]
     fn only_known_methods_and_fields_are_supported() {
         let s = "probity.study.v1.PlanService";
-        assert!(supported(s, "GetPlanProgress", "total.non_members", FigureKind::Count));
-        assert!(!supported(s, "GetPlan", "total.non_members", FigureKind::Count));
-        assert!(!supported("x", "GetPlanProgress", "total.non_members", FigureKind::Count));
+        assert!(supported(
+            s,
+            "GetPlanProgress",
+            "total.non_members",
+            FigureKind::Count
+        ));
+        assert!(!supported(
+            s,
+            "GetPlan",
+            "total.non_members",
+            FigureKind::Count
+        ));
+        assert!(!supported(
+            "x",
+            "GetPlanProgress",
+            "total.non_members",
+            FigureKind::Count
+        ));
     }
 
     #[test]

@@ -5,8 +5,7 @@
 use probity_proto::probity::{
     members::v1::GetReviewStatisticsResponse,
     oversight::v1::{
-        GetCaseStatisticsResponse, GetRecommendationStatisticsResponse,
-        GetReportStatisticsResponse,
+        GetCaseStatisticsResponse, GetRecommendationStatisticsResponse, GetReportStatisticsResponse,
     },
     study::v1::{Plan, PlanProgress},
 };
@@ -84,12 +83,14 @@ impl InputCall {
             InputCall::ReviewStatistics { .. } => {
                 ("probity.members.v1.ReviewService", "GetReviewStatistics")
             }
-            InputCall::CaseStatistics { .. } => {
-                ("probity.oversight.v1.StatisticsService", "GetCaseStatistics")
-            }
-            InputCall::ReportStatistics { .. } => {
-                ("probity.oversight.v1.StatisticsService", "GetReportStatistics")
-            }
+            InputCall::CaseStatistics { .. } => (
+                "probity.oversight.v1.StatisticsService",
+                "GetCaseStatistics",
+            ),
+            InputCall::ReportStatistics { .. } => (
+                "probity.oversight.v1.StatisticsService",
+                "GetReportStatistics",
+            ),
             InputCall::RecommendationStatistics { .. } => (
                 "probity.oversight.v1.StatisticsService",
                 "GetRecommendationStatistics",
@@ -237,7 +238,11 @@ mod tests {
     #[test]
     fn only_plans_issued_in_the_period_are_kept_in_date_order() {
         let kept = issued_in(
-            vec![plan("plans/b", 2016), plan("plans/a", 2022), plan("plans/c", 2015)],
+            vec![
+                plan("plans/b", 2016),
+                plan("plans/a", 2022),
+                plan("plans/c", 2015),
+            ],
             "2016-01-01",
             "2021-12-31",
         );

@@ -83,7 +83,11 @@ fn sentence(template: &str, key: &str, figures: &[Figure], lang: Language) -> St
 pub fn html(report: &PeriodReport, definition: &Definition, lang: Language) -> String {
     let w = words(lang);
     let en = lang == Language::En;
-    let title = if en { &report.title_en } else { &report.title_vi };
+    let title = if en {
+        &report.title_en
+    } else {
+        &report.title_vi
+    };
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
          body {{ font-family: \"DejaVu Sans\", \"Noto Sans\", sans-serif; margin: 2em; color: #111; }}\n\
@@ -227,7 +231,10 @@ mod tests {
 
     #[test]
     fn html_special_characters_are_escaped() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]
@@ -246,7 +253,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            sentence("Tổ chức {classes_held} lớp.", "plan/plans/x", &[f], Language::Vi),
+            sentence(
+                "Tổ chức {classes_held} lớp.",
+                "plan/plans/x",
+                &[f],
+                Language::Vi
+            ),
             "Tổ chức 317 lớp."
         );
     }

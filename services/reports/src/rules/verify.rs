@@ -184,7 +184,11 @@ mod tests {
         let report = build(&period, "P", &sections, &calls, &answers(&calls, 32_560));
         let same: Vec<_> = answers(&calls, 32_560).into_iter().map(Ok).collect();
         let (figures, inputs) = check(&report, &calls, &same);
-        assert!(figures.iter().all(|f| f.outcome == FigureCheckOutcome::Same as i32));
+        assert!(
+            figures
+                .iter()
+                .all(|f| f.outcome == FigureCheckOutcome::Same as i32)
+        );
         assert!(inputs.iter().all(|i| !i.changed));
 
         let later: Vec<_> = answers(&calls, 32_559).into_iter().map(Ok).collect();
@@ -195,9 +199,21 @@ mod tests {
             .collect();
         assert_eq!(changed.len(), 1, "{changed:?}");
         assert_eq!(changed[0].key, "plan/plans/x/attendance");
-        assert!(changed[0].cause.contains("GetPlanProgress(plan=plans/x"), "{}", changed[0].cause);
-        assert!(changed[0].cause.contains("32559/32986 (98.71%) now"), "{}", changed[0].cause);
-        assert!(changed[0].cause.contains("issued: 32560/32986"), "{}", changed[0].cause);
+        assert!(
+            changed[0].cause.contains("GetPlanProgress(plan=plans/x"),
+            "{}",
+            changed[0].cause
+        );
+        assert!(
+            changed[0].cause.contains("32559/32986 (98.71%) now"),
+            "{}",
+            changed[0].cause
+        );
+        assert!(
+            changed[0].cause.contains("issued: 32560/32986"),
+            "{}",
+            changed[0].cause
+        );
         assert_eq!(inputs.iter().filter(|i| i.changed).count(), 1);
     }
 
