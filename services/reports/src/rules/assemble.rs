@@ -59,7 +59,11 @@ impl Period {
         v.check(to < from, "period_end", "must not be before period_start");
         let as_of = as_of.unwrap_or(if to < today { to } else { today });
         v.check(as_of > today, "as_of", "must not be after today");
-        v.check(as_of < from, "as_of", "must not be before period_start");
+        v.check(
+            to >= from && as_of < from,
+            "as_of",
+            "must not be before period_start",
+        );
         let id = match req.definition.as_str() {
             "" => DEFAULT_ID,
             name => parse_name("definition", name, "reportDefinitions").unwrap_or(name),
@@ -311,4 +315,91 @@ pub fn digest(report: &PeriodReport) -> String {
     let mut r = report.clone();
     r.digest.clear();
     hex(&Sha256::digest(r.encode_to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    fn req(from: Date, to: Date, as_of: Option<Date>) -> IssueReportRequest {
+        IssueReportRequest {
+            organization: "organizations/p".into(),
+            period_start: Some(dates::to_proto(from)),
+            period_end: Some(dates::to_proto(to)),
+            as_of: as_of.map(dates::to_proto),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn as_of_defaults_to_the_periods_end_or_today() {
+        let today = date!(2026 - 12 - 02);
+        let ended = Period::validate(
+            &req(date!(2016 - 06 - 30), date!(2021 - 03 - 31), None),
+            today,
+        )
+        .unwrap();
+        assert_eq!(ended.as_of, date!(2021 - 03 - 31));
+        let running = Period::validate(
+            &req(date!(2026 - 01 - 01), date!(2026 - 12 - 31), None),
+            today,
+        )
+        .unwrap();
+        assert_eq!(running.as_of, today);
+        assert_eq!(running.definition.id, DEFAULT_ID);
+    }
+
+    #[test]
+    fn a_period_out_of_order_or_a_future_as_of_is_refused() {
+        let today = date!(2026 - 12 - 02);
+        let err = Period::validate(
+            &req(date!(2021 - 01 - 01), date!(2020 - 01 - 01), None),
+            today,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("period_end"), "{err}");
+        let err = Period::validate(
+            &req(
+                date!(2020 - 01 - 01),
+                date!(2030 - 01 - 01),
+                Some(date!(2027 - 01 - 01)),
+            ),
+            today,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("as_of"), "{err}");
+    }
+
+    #[test]
+    fn years_start_at_the_sections_first_year() {
+        let p = Period::validate(
+            &req(date!(2016 - 06 - 30), date!(2021 - 03 - 31), None),
+            date!(2026 - 12 - 02),
+        )
+        .unwrap();
+        assert_eq!(p.years(Some(2017)), 2017..=2021);
+        assert_eq!(p.years(None), 2016..=2021);
+    }
+
+    #[test]
+    fn each_call_is_made_once_and_the_plan_list_first() {
+        let p = Period::validate(
+            &req(date!(2016 - 06 - 30), date!(2021 - 03 - 31), None),
+            date!(2026 - 12 - 02),
+        )
+        .unwrap();
+        let plan = Plan {
+            name: "plans/x".into(),
+            symbol: "31-KH/TU".into(),
+            ..Default::default()
+        };
+        let (sections, calls) = layout(&p, &[plan]);
+        assert!(matches!(calls[0], InputCall::ListPlans { .. }));
+        // plans, one plan's progress, five years of reviews, three statistics.
+        assert_eq!(calls.len(), 1 + 1 + 5 + 3);
+        assert!(sections.iter().any(|s| s.key == "plan/plans/x"));
+        assert!(sections.iter().any(|s| s.key == "classification/2021"));
+    }
 }

@@ -45,15 +45,35 @@ pub struct FigureDef {
     pub method: String,
     /// Field of the answer.
     pub field: String,
-    /// `COUNT`, `RATE` or `AMOUNT_VND`.
+    /// `count`, `rate` or `amount` (VND).
     pub kind: String,
 }
 
 impl FigureDef {
     /// The kind as the contract's enum.
     pub fn kind(&self) -> FigureKind {
-        FigureKind::from_str_name(&format!("FIGURE_KIND_{}", self.kind))
-            .unwrap_or(FigureKind::Unspecified)
+        kind_of(&self.kind)
+    }
+}
+
+/// The figure kind a definition's word names (`count`, `rate`,
+/// `amount`); `Unspecified` for any other word.
+pub fn kind_of(word: &str) -> FigureKind {
+    match word {
+        "count" => FigureKind::Count,
+        "rate" => FigureKind::Rate,
+        "amount" => FigureKind::AmountVnd,
+        _ => FigureKind::Unspecified,
+    }
+}
+
+/// The word a definition uses for `kind`.
+pub fn word_of(kind: FigureKind) -> &'static str {
+    match kind {
+        FigureKind::Count => "count",
+        FigureKind::Rate => "rate",
+        FigureKind::AmountVnd => "amount",
+        FigureKind::Unspecified => "",
     }
 }
 

@@ -218,11 +218,11 @@ pub fn applied_rules(
             let mut out = Vec::new();
             if let Some(p) = plan {
                 let c = p.completion_rule.unwrap_or_default();
-                let report = ReportCondition::try_from(c.report)
-                    .unwrap_or_default()
-                    .as_str_name()
-                    .trim_start_matches("REPORT_CONDITION_")
-                    .to_lowercase();
+                let report = match ReportCondition::try_from(c.report).unwrap_or_default() {
+                    ReportCondition::Submitted => "submitted",
+                    ReportCondition::Accepted => "accepted",
+                    _ => "not needed",
+                };
                 out.push(rule(
                     "completion_rule",
                     format!(

@@ -6,7 +6,7 @@
 use probity_proto::probity::reports::v1::{Figure, FigureKind, Language, PeriodReport};
 
 use super::{
-    definitions::{Definition, placeholders},
+    definitions::{Definition, placeholders, word_of},
     format,
 };
 
@@ -183,11 +183,7 @@ pub fn csv(report: &PeriodReport) -> String {
     for s in &report.sections {
         for f in &s.figures {
             let p = f.provenance.clone().unwrap_or_default();
-            let kind = FigureKind::try_from(f.kind)
-                .unwrap_or_default()
-                .as_str_name()
-                .trim_start_matches("FIGURE_KIND_")
-                .to_string();
+            let kind = word_of(FigureKind::try_from(f.kind).unwrap_or_default()).to_string();
             let rules: Vec<String> = p
                 .rules
                 .iter()

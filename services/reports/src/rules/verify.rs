@@ -222,7 +222,7 @@ mod tests {
         let period = period();
         let (sections, calls) = layout(&period, &[]);
         let report = build(&period, "P", &sections, &calls, &answers(&calls, 0));
-        let now: Vec<_> = calls.iter().map(|_| Err("NOT_FOUND".to_string())).collect();
+        let now: Vec<_> = calls.iter().map(|_| Err("not found".to_string())).collect();
         let (figures, _) = check(&report, &calls, &now);
         assert!(
             figures
