@@ -162,7 +162,7 @@ impl Sources for SourcesPeer {
                         GetPlanProgressRequest {
                             plan: plan.clone(),
                             organization: organization.clone(),
-                            breakdown: ProgressBreakdown::None as i32,
+                            breakdown: ProgressBreakdown::Children as i32,
                             as_of: date("as_of", as_of)?,
                         },
                         TIMEOUT,

@@ -151,6 +151,8 @@ pub struct SectionPlan {
     pub title_en: String,
     /// Each figure's definition and the index of its call in the calls.
     pub figures: Vec<(FigureDef, usize)>,
+    /// The figure broken down by child organisation, and its call.
+    pub breakdown: Option<(FigureDef, usize)>,
     /// The plan a plan's section is about.
     pub plan: Option<Plan>,
 }
@@ -204,16 +206,18 @@ pub fn layout(period: &Period, plans: &[Plan]) -> (Vec<SectionPlan>, Vec<InputCa
                 .collect(),
         };
         for (key, title_vi, title_en, plan, year) in items {
-            let figures = s
+            let figures: Vec<(FigureDef, usize)> = s
                 .figures
                 .iter()
                 .map(|f| (f.clone(), index(period.call_for(f, plan, year))))
                 .collect();
+            let breakdown = figures.iter().find(|(f, _)| f.key == s.breakdown).cloned();
             out.push(SectionPlan {
                 key,
                 title_vi,
                 title_en,
                 figures,
+                breakdown,
                 plan: plan.cloned(),
             });
         }
@@ -247,6 +251,33 @@ pub fn figure(
         input: input as i32,
     });
     f
+}
+
+/// The breakdown of a section's figure by child organisation, each with
+/// the figure's provenance, labelled with the child's name.
+fn breakdown(s: &SectionPlan, calls: &[InputCall], answers: &[Answer], as_of: Date) -> Vec<Figure> {
+    let Some((def, i)) = &s.breakdown else {
+        return Vec::new();
+    };
+    let whole = figure(
+        def,
+        &s.key,
+        *i,
+        &calls[*i],
+        &answers[*i],
+        s.plan.as_ref(),
+        as_of,
+    );
+    figures::by_child(&answers[*i], &def.field, def.kind())
+        .into_iter()
+        .map(|(org, name, value)| Figure {
+            key: format!("{}/{org}", whole.key),
+            label_vi: name.clone(),
+            label_en: name,
+            provenance: whole.provenance.clone(),
+            ..value
+        })
+        .collect()
 }
 
 /// The report of `period` from the `sections` laid out and the answer to
@@ -291,6 +322,7 @@ pub fn build(
                         )
                     })
                     .collect(),
+                breakdown: breakdown(s, calls, answers, period.as_of),
             })
             .collect(),
         inputs: calls

@@ -103,6 +103,10 @@ pub struct SectionDef {
     pub sentence_en: String,
     /// Its figures.
     pub figures: Vec<FigureDef>,
+    /// The key of the figure broken down by child organisation (drawn as
+    /// the section's chart); empty for none.
+    #[serde(default)]
+    pub breakdown: String,
 }
 
 /// One version of a definition.
@@ -159,6 +163,15 @@ impl Definitions {
                         return Err(format!(
                             "{at}: {}/{}: {}.{} has no {} of kind {}",
                             s.key, f.key, f.service, f.method, f.field, f.kind
+                        ));
+                    }
+                }
+                if !s.breakdown.is_empty() {
+                    let broken = s.figures.iter().find(|f| f.key == s.breakdown);
+                    if !broken.is_some_and(|f| super::figures::breaks_down(&f.method, &f.field)) {
+                        return Err(format!(
+                            "{at}: {} cannot break down {:?} by child organisation",
+                            s.key, s.breakdown
                         ));
                     }
                 }

@@ -190,6 +190,36 @@ pub fn extract(answer: &Answer, field: &str, kind: FigureKind) -> Option<Figure>
     (figure.kind == kind as i32).then_some(figure)
 }
 
+/// True when a figure `field` of `method` can be broken down by child
+/// organisation: a plan's progress answers each child's figures beside
+/// the total.
+pub fn breaks_down(method: &str, field: &str) -> bool {
+    method == "GetPlanProgress" && field.starts_with("total.")
+}
+
+/// The figure `field` of `answer` for each child organisation, in the
+/// answer's order: (the child's name, its display name, the figure's
+/// value). Empty for answers without children.
+pub fn by_child(answer: &Answer, field: &str, kind: FigureKind) -> Vec<(String, String, Figure)> {
+    let Answer::PlanProgress(p) = answer else {
+        return Vec::new();
+    };
+    let Some(field) = field.strip_prefix("total.") else {
+        return Vec::new();
+    };
+    p.breakdown
+        .iter()
+        .filter_map(|child| {
+            let alone = Answer::PlanProgress(probity_proto::probity::study::v1::PlanProgress {
+                total: Some(child.clone()),
+                ..Default::default()
+            });
+            extract(&alone, &format!("total.{field}"), kind)
+                .map(|f| (child.organization.clone(), child.display_name.clone(), f))
+        })
+        .collect()
+}
+
 fn rule(rule: &str, version: impl Into<String>) -> AppliedRule {
     AppliedRule {
         rule: rule.into(),

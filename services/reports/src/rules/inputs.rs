@@ -28,7 +28,7 @@ pub enum InputCall {
         to: String,
     },
     /// study `PlanService.GetPlanProgress` of one plan over the
-    /// organisation, no breakdown.
+    /// organisation, with its children's figures.
     PlanProgress {
         /// `plans/{id}`.
         plan: String,

@@ -5,6 +5,7 @@
 //! "today" is a parameter.
 
 pub mod assemble;
+pub mod chart;
 pub mod definitions;
 pub mod figures;
 pub mod format;

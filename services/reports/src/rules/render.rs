@@ -36,6 +36,7 @@ struct Words {
     source: &'static str,
     digest: &'static str,
     issued: &'static str,
+    unit: &'static str,
 }
 
 fn words(lang: Language) -> Words {
@@ -49,6 +50,7 @@ fn words(lang: Language) -> Words {
             source: "Source",
             digest: "Digest of the report (SHA-256)",
             issued: "Issued",
+            unit: "Unit",
         }
     } else {
         Words {
@@ -60,6 +62,7 @@ fn words(lang: Language) -> Words {
             source: "Nguồn",
             digest: "Mã kiểm tra của báo cáo (SHA-256)",
             issued: "Ban hành",
+            unit: "Đơn vị",
         }
     }
 }
@@ -127,6 +130,11 @@ pub fn html(report: &PeriodReport, definition: &Definition, lang: Language) -> S
                 ));
             }
         }
+        if let Some(svg) = super::chart::breakdown_svg(s, lang) {
+            out.push_str("<figure class=\"chart\">\n");
+            out.push_str(&svg);
+            out.push_str("\n</figure>\n");
+        }
         out.push_str(&format!(
             "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
             w.figure, w.value, w.source
@@ -145,7 +153,22 @@ pub fn html(report: &PeriodReport, definition: &Definition, lang: Language) -> S
                 escape(&p.input_digest.chars().take(12).collect::<String>()),
             ));
         }
-        out.push_str("</tbody>\n</table>\n</section>\n");
+        out.push_str("</tbody>\n</table>\n");
+        if !s.breakdown.is_empty() {
+            out.push_str(&format!(
+                "<table class=\"breakdown\">\n<thead><tr><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+                w.unit, w.value
+            ));
+            for f in &s.breakdown {
+                out.push_str(&format!(
+                    "<tr><td>{}</td><td class=\"num\">{}</td></tr>\n",
+                    escape(&f.label_vi),
+                    escape(&format::figure(f, lang))
+                ));
+            }
+            out.push_str("</tbody>\n</table>\n");
+        }
+        out.push_str("</section>\n");
     }
     let issued = report
         .issue_time
@@ -181,7 +204,7 @@ pub fn csv(report: &PeriodReport) -> String {
          service,method,request,field,as_of,rules,input_digest\n",
     );
     for s in &report.sections {
-        for f in &s.figures {
+        for f in s.figures.iter().chain(&s.breakdown) {
             let p = f.provenance.clone().unwrap_or_default();
             let kind = word_of(FigureKind::try_from(f.kind).unwrap_or_default()).to_string();
             let rules: Vec<String> = p

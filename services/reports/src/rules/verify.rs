@@ -8,7 +8,7 @@ use probity_proto::probity::reports::v1::{
 };
 
 use super::{
-    figures::{extract, same_value},
+    figures::{by_child, extract, same_value},
     inputs::{Answer, InputCall},
 };
 
@@ -50,8 +50,11 @@ pub fn check(
     let figures = report
         .sections
         .iter()
-        .flat_map(|s| &s.figures)
-        .map(|issued| {
+        .flat_map(|s| {
+            let whole = s.figures.iter().map(|f| (f, false));
+            whole.chain(s.breakdown.iter().map(|f| (f, true)))
+        })
+        .map(|(issued, of_child)| {
             let p = issued.provenance.clone().unwrap_or_default();
             let at = p.input as usize;
             let call = calls
@@ -60,9 +63,8 @@ pub fn check(
                 .unwrap_or_else(|| format!("input {at}"));
             let kind = FigureKind::try_from(issued.kind).unwrap_or_default();
             let read = match now.get(at) {
-                Some(Ok(answer)) => extract(answer, &p.field, kind).ok_or_else(|| {
-                    format!("{call} no longer has a field {} of this kind", p.field)
-                }),
+                Some(Ok(answer)) => current_value(answer, issued, of_child, &p.field, kind)
+                    .ok_or_else(|| format!("{call} no longer has {} for this figure", p.field)),
                 Some(Err(why)) => Err(format!("{call} could not be read: {why}")),
                 None => Err(format!("{call} was not read")),
             };
@@ -109,6 +111,25 @@ pub fn check(
         })
         .collect();
     (figures, inputs)
+}
+
+/// The figure `issued` read from `answer` now: the whole figure, or for a
+/// child's figure of a breakdown (its key ending in the child's name) the
+/// child's.
+fn current_value(
+    answer: &Answer,
+    issued: &Figure,
+    of_child: bool,
+    field: &str,
+    kind: FigureKind,
+) -> Option<Figure> {
+    if !of_child {
+        return extract(answer, field, kind);
+    }
+    by_child(answer, field, kind)
+        .into_iter()
+        .find(|(org, _, _)| issued.key.ends_with(&format!("/{org}")))
+        .map(|(_, _, f)| f)
 }
 
 fn short(digest: &str) -> String {
