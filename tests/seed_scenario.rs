@@ -276,6 +276,13 @@ async fn period_report(stack: &Stack, outcome: &probity_demo::seed::SeedOutcome,
         (figures::ATTENDED, figures::ELIGIBLE, figures::PERCENT),
         "{backend}"
     );
+    // Attendance by district, drawn as the section's chart, adds up.
+    let section = report.sections.iter().find(|s| s.key == plan).unwrap();
+    assert_eq!(section.breakdown.len(), 9, "{backend}");
+    assert_eq!(
+        section.breakdown.iter().map(|f| f.numerator).sum::<i64>(),
+        figures::ATTENDED
+    );
     let non_members = figure(&report, &format!("{plan}/non_members"));
     assert_eq!(non_members.value, figures::NON_MEMBERS);
     // Every figure says where it came from.
@@ -345,6 +352,7 @@ async fn period_report(stack: &Stack, outcome: &probity_demo::seed::SeedOutcome,
         }
     };
     let vi = html(r::Language::Vi).await;
+    assert!(vi.contains("<svg"), "{backend}: the chart is drawn");
     for text in [
         "317 lớp",
         "32.560/32.986",
