@@ -870,6 +870,16 @@ fn plan() -> BTreeMap<&'static str, Case> {
         }),
     );
     p.insert(
+        "PlanService/ListPlanRoster",
+        read!(study, PlanServiceClient, list_plan_roster, |w| {
+            s::ListPlanRosterRequest {
+                plan: w.plan,
+                organization: w.bx,
+                ..Default::default()
+            }
+        }),
+    );
+    p.insert(
         "PlanService/ListPlanAbsentees",
         read!(study, PlanServiceClient, list_plan_absentees, |w| {
             s::ListPlanAbsenteesRequest {

@@ -25,6 +25,7 @@ const RULES: &[Rule] = &[
     rule("PlanService/RefreshPlanRoster", "plan", Write, &[Writer]),
     rule("PlanService/GetPlanProgress", "plan", Read, &[Reader]),
     rule("PlanService/ListPlanAbsentees", "plan", Read, &[Reader]),
+    rule("PlanService/ListPlanRoster", "plan", Read, &[Reader]),
     rule("PlanService/ListPlanWarnings", "plan", Read, &[Reader]),
     // Classes and attendance, owned by the organising organisation.
     rule("ClassService/CreateClass", "class", Write, &[Writer]),

@@ -6,9 +6,9 @@ mod common;
 
 use common::{Study, backends, date, scenario::Played};
 use probity_proto::probity::study::v1::{
-    GetPlanProgressRequest, ListPlanAbsenteesRequest, ListPlanWarningsRequest,
-    OrganizationProgress, PlanProgress, ProgressBreakdown, StudyClass, UpdateClassRequest,
-    WarningKind,
+    GetPlanProgressRequest, ListPlanAbsenteesRequest, ListPlanRosterRequest,
+    ListPlanWarningsRequest, OrganizationProgress, PlanProgress, ProgressBreakdown, StudyClass,
+    UpdateClassRequest, WarningKind,
 };
 
 async fn progress(study: &Study, played: &Played, breakdown: ProgressBreakdown) -> PlanProgress {
@@ -168,6 +168,28 @@ async fn the_members_still_to_attend_are_listed_a_page_at_a_time() {
             .unwrap()
             .into_inner();
         assert_eq!(only_c2.members.len(), 2);
+
+        // The whole roster: every eligible member of the subtree, each
+        // with the organisation of the reference date.
+        let roster = plans
+            .list_plan_roster(ListPlanRosterRequest {
+                plan: played.plan.name.clone(),
+                organization: w.c2.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let total = progress(&study, &played, ProgressBreakdown::Subtree)
+            .await
+            .breakdown
+            .into_iter()
+            .find(|o| o.organization == w.c2)
+            .unwrap();
+        assert_eq!(roster.members.len() as i64, attended(&total).1, "{backend}");
+        assert!(roster.members.iter().all(|m| m.organization == w.c2));
+        assert!(roster.next_page_token.is_empty());
     }
 }
 

@@ -12,8 +12,9 @@ use probity_platform::{
 use probity_proto::probity::study::v1::{
     AttendanceStatusDefinition, CompletionRule, CreatePlanRequest, GetPlanProgressRequest,
     GetPlanRequest, LearningReportRequirement, ListPlanAbsenteesRequest, ListPlanAbsenteesResponse,
-    ListPlanWarningsRequest, ListPlanWarningsResponse, ListPlansRequest, ListPlansResponse, Plan,
-    PlanProgress, RefreshPlanRosterRequest, UpdatePlanRequest, plan_service_server::PlanService,
+    ListPlanRosterRequest, ListPlanRosterResponse, ListPlanWarningsRequest,
+    ListPlanWarningsResponse, ListPlansRequest, ListPlansResponse, Plan, PlanProgress,
+    RefreshPlanRosterRequest, UpdatePlanRequest, plan_service_server::PlanService,
 };
 use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
@@ -326,6 +327,12 @@ impl PlanService for PlanApi {
         r: Request<ListPlanAbsenteesRequest>,
     ) -> Result<Response<ListPlanAbsenteesResponse>, Status> {
         unary(r, |c, m| self.absentees(c, m)).await
+    }
+    async fn list_plan_roster(
+        &self,
+        r: Request<ListPlanRosterRequest>,
+    ) -> Result<Response<ListPlanRosterResponse>, Status> {
+        unary(r, |c, m| self.roster(c, m)).await
     }
     async fn list_plan_warnings(
         &self,

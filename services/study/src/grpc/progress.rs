@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use probity_platform::{ApiError, Call, dates, pagination::PageRequest, resource::parse_name};
 use probity_proto::probity::study::v1::{
     GetPlanProgressRequest, ListPlanAbsenteesRequest, ListPlanAbsenteesResponse,
-    ListPlanWarningsRequest, ListPlanWarningsResponse, OrganizationProgress, PlanProgress,
-    PlanWarning, ProgressBreakdown, ReportCondition, RosterMember, WarningKind,
+    ListPlanRosterRequest, ListPlanRosterResponse, ListPlanWarningsRequest,
+    ListPlanWarningsResponse, OrganizationProgress, PlanProgress, PlanWarning, ProgressBreakdown,
+    ReportCondition, RosterMember, WarningKind,
 };
 use sqlx::{Any, AnyConnection, pool::PoolConnection};
 
@@ -206,27 +207,74 @@ impl PlanApi {
         call: Call,
         req: ListPlanAbsenteesRequest,
     ) -> Result<ListPlanAbsenteesResponse> {
-        let (mut conn, plan, path) = self.part(&call, &req.plan, &req.organization).await?;
+        let (members, next_page_token) = self
+            .roster_page(
+                &call,
+                &req.plan,
+                &req.organization,
+                true,
+                req.page_size,
+                &req.page_token,
+            )
+            .await?;
+        Ok(ListPlanAbsenteesResponse {
+            members,
+            next_page_token,
+        })
+    }
+
+    /// ListPlanRoster.
+    pub(super) async fn roster(
+        &self,
+        call: Call,
+        req: ListPlanRosterRequest,
+    ) -> Result<ListPlanRosterResponse> {
+        let (members, next_page_token) = self
+            .roster_page(
+                &call,
+                &req.plan,
+                &req.organization,
+                false,
+                req.page_size,
+                &req.page_token,
+            )
+            .await?;
+        Ok(ListPlanRosterResponse {
+            members,
+            next_page_token,
+        })
+    }
+
+    /// One page of the plan's roster under `organization` (absentees only
+    /// when `absent_only`) and the next page's token.
+    async fn roster_page(
+        &self,
+        call: &Call,
+        plan: &str,
+        organization: &str,
+        absent_only: bool,
+        page_size: i32,
+        page_token: &str,
+    ) -> Result<(Vec<RosterMember>, String)> {
+        let (mut conn, plan, path) = self.part(call, plan, organization).await?;
         let page = PageRequest::parse(
-            &call,
-            req.page_size,
-            &req.page_token,
-            &format!("{};{path}", plan.id),
+            call,
+            page_size,
+            page_token,
+            &format!("{};{path};{absent_only}", plan.id),
         )?;
-        let rows = store::absentees(
+        let rows = store::roster(
             &mut conn,
             &plan.id,
             &path,
+            absent_only,
             page.after.as_deref().unwrap_or(""),
             page.limit(),
         )
         .await?;
         let mut members: Vec<RosterMember> = rows.into_iter().map(roster_member).collect();
         let next_page_token = page.finish(&mut members, |m| member_id(&m.member).to_string());
-        Ok(ListPlanAbsenteesResponse {
-            members,
-            next_page_token,
-        })
+        Ok((members, next_page_token))
     }
 
     /// ListPlanWarnings.

@@ -178,19 +178,21 @@ pub type RosterRow = (String, String, String, String);
 /// Not attended any counted class of the plan (roster row `r`).
 const NOT_ATTENDED: &str = "r.attended_classes = 0";
 
-/// One page of the eligible members under `path` who attended no counted
-/// class, after member id `after`.
-pub async fn absentees(
+/// One page of the eligible members under `path` — only those who
+/// attended no counted class when `absent_only` — after member id `after`.
+pub async fn roster(
     conn: &mut AnyConnection,
     plan_id: &str,
     path: &str,
+    absent_only: bool,
     after: &str,
     limit: i64,
 ) -> Result<Vec<RosterRow>> {
+    let absent = if absent_only { NOT_ATTENDED } else { "1 = 1" };
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT r.member_id, r.full_name, r.card, r.org_id FROM plan_roster r \
          JOIN plan_orgs o ON o.plan_id = r.plan_id AND o.org_id = r.org_id \
-         WHERE r.plan_id = $1 AND o.path >= $2 AND o.path < $3 AND r.member_id > $4 AND {NOT_ATTENDED} \
+         WHERE r.plan_id = $1 AND o.path >= $2 AND o.path < $3 AND r.member_id > $4 AND {absent} \
          ORDER BY r.member_id LIMIT $5"
     )))
     .bind(plan_id)
