@@ -99,8 +99,8 @@ fn tls_options(pki: &Pki, issuer: &Issuer, schema: &'static str) -> TestOptions 
     options
 }
 
-/// Members and study over mutual TLS; study's peer presents the service
-/// certificate.
+/// Members, study, oversight and reports over mutual TLS; their peers
+/// present the service certificate.
 async fn stack(backend: &TestBackend, pki: &Pki) -> probity_e2e::Stack {
     let issuer = Issuer::generate();
     let options = tls_options(pki, &issuer, probity_members::SCHEMA);
@@ -114,13 +114,26 @@ async fn stack(backend: &TestBackend, pki: &Pki) -> probity_e2e::Stack {
     .await;
     let options = tls_options(pki, &issuer, probity_oversight::SCHEMA);
     let oversight = TestServer::start(backend, options, |server, db| {
-        probity_oversight::register(server, db, peer)
+        probity_oversight::register(server, db, peer.clone())
+    })
+    .await;
+    let sources = probity_reports::SourcesPeer::connect_lazy(
+        &members.url(),
+        &study.url(),
+        &oversight.url(),
+        Some(&peer_tls),
+    )
+    .unwrap();
+    let options = tls_options(pki, &issuer, probity_reports::SCHEMA);
+    let reports = TestServer::start(backend, options, |server, db| {
+        probity_reports::register(server, db, peer, sources)
     })
     .await;
     probity_e2e::Stack {
         members,
         study,
         oversight,
+        reports,
     }
 }
 

@@ -80,6 +80,35 @@ async fn a_decision_is_read_by_whoever_may_read_the_member() {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::NotFound, "{backend}");
+
+        // By deciding organisation: district A's decisions, to its reader;
+        // none of them to district B's, which may not name A.
+        let by_org = |organization: &str| ListDisciplinaryDecisionsRequest {
+            organization: organization.to_string(),
+            ..Default::default()
+        };
+        let of_a = DisciplineServiceClient::new(world.caller(&["reader"], &[&world.district_a]))
+            .list_disciplinary_decisions(by_org(&world.district_a))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(of_a.decisions, vec![d.clone()], "{backend}");
+        let err = b
+            .list_disciplinary_decisions(by_org(&world.district_a))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::NotFound, "{backend}");
+        let of_b = b
+            .list_disciplinary_decisions(by_org(&world.district_b))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(of_b.decisions.is_empty(), "{backend}");
+        let err = b
+            .list_disciplinary_decisions(ListDisciplinaryDecisionsRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(fields(&err), ["member"], "{backend}");
     }
 }
 

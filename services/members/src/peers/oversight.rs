@@ -100,6 +100,7 @@ impl DisciplineRecords for OversightPeer {
                         year,
                         page_size: 1000,
                         page_token,
+                        organization: String::new(),
                     },
                     TIMEOUT,
                 ))

@@ -186,16 +186,6 @@ impl Discipline {
         call: Call,
         req: ListDisciplinaryDecisionsRequest,
     ) -> Result<ListDisciplinaryDecisionsResponse> {
-        // Whoever may read the member in members reads their decisions; a
-        // member they may not read is not found, as one that does not exist.
-        parse_name("member", &req.member, "members")?;
-        let member = match self.members.member(&call, "member", &req.member).await {
-            Err(probity_members_client::MembersError::Api(ApiError::InvalidArgument(_))) => {
-                return Err(ApiError::not_found(&req.member).into());
-            }
-            other => other?,
-        };
-        call.scoped();
         let (from, to) = if req.year == 0 {
             ("0000-01-01".to_string(), "9999-12-31".to_string())
         } else {
@@ -208,13 +198,52 @@ impl Discipline {
             &call,
             req.page_size,
             &req.page_token,
-            &format!("{};{}", member.id, req.year),
+            &format!("{};{};{}", req.member, req.organization, req.year),
         )?;
         let after = page.after.clone().unwrap_or_default();
         let after = after.split_once('|').unwrap_or(("", ""));
-        let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
-        let mut rows =
-            store::of_member(&mut conn, &member.id, (&from, &to), after, page.limit()).await?;
+        let mut rows = match (req.member.is_empty(), req.organization.is_empty()) {
+            (false, true) => {
+                // Whoever may read the member in members reads their
+                // decisions; a member they may not read is not found, as one
+                // that does not exist.
+                parse_name("member", &req.member, "members")?;
+                let member = match self.members.member(&call, "member", &req.member).await {
+                    Err(probity_members_client::MembersError::Api(ApiError::InvalidArgument(
+                        _,
+                    ))) => {
+                        return Err(ApiError::not_found(&req.member).into());
+                    }
+                    other => other?,
+                };
+                call.scoped();
+                let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+                store::of_member(&mut conn, &member.id, (&from, &to), after, page.limit()).await?
+            }
+            (true, false) => {
+                // The deciding organisations of the subtree, on today's tree.
+                let org_id = parse_name("organization", &req.organization, "organizations")?;
+                let view = self.members.scope_view(&call).await?;
+                authorize_org(&call, &view, org_id, &req.organization)?;
+                let mut ids = vec![org_id.to_string()];
+                ids.extend(
+                    self.members
+                        .subtree(&call, "organization", &req.organization, call.today())
+                        .await?
+                        .into_iter()
+                        .map(|o| o.id),
+                );
+                let mut conn = self.db.pool().acquire().await.map_err(ApiError::from)?;
+                store::of_organizations(&mut conn, &ids, (&from, &to), after, page.limit()).await?
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "member",
+                    "give the member or the organization, one of them",
+                )
+                .into());
+            }
+        };
         let next_page_token = page.finish(&mut rows, |r| format!("{}|{}", r.effective_date, r.id));
         Ok(ListDisciplinaryDecisionsResponse {
             decisions: rows.iter().map(decision).collect::<Result<_, ApiError>>()?,

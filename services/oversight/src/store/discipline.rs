@@ -102,6 +102,43 @@ pub async fn set_effect(
 
 /// Decisions on member `member_id` taking effect from `from` to before
 /// `to` (ISO), after `(effective_date, id)`, at most `limit`.
+/// Decisions of the deciding organisations `org_ids` effective from `from`
+/// (included) to `to` (excluded), after the keyset `after` (effective
+/// date, id), by effective date then id, at most `limit`. The ids are read
+/// in chunks, each chunk's first `limit` merged.
+pub async fn of_organizations(
+    conn: &mut AnyConnection,
+    org_ids: &[String],
+    (from, to): (&str, &str),
+    after: (&str, &str),
+    limit: i64,
+) -> Result<Vec<DecisionRow>> {
+    const CHUNK: usize = 500;
+    let mut out: Vec<DecisionRow> = Vec::new();
+    for chunk in org_ids.chunks(CHUNK) {
+        let ids: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 6)).collect();
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM disciplinary_decisions WHERE deciding_org_id IN ({}) \
+               AND effective_date >= $1 AND effective_date < $2 \
+               AND (effective_date > $3 OR (effective_date = $3 AND id > $4)) \
+             ORDER BY effective_date, id LIMIT $5",
+            ids.join(", ")
+        )))
+        .bind(from)
+        .bind(to)
+        .bind(after.0)
+        .bind(after.1)
+        .bind(limit);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        out.extend(query.fetch_all(&mut *conn).await?);
+    }
+    out.sort_by(|a, b| (&a.effective_date, &a.id).cmp(&(&b.effective_date, &b.id)));
+    out.truncate(limit.max(0) as usize);
+    Ok(out)
+}
+
 pub async fn of_member(
     conn: &mut AnyConnection,
     member_id: &str,
