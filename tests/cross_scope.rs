@@ -38,7 +38,10 @@ use probity_proto::probity::{
         report_service_client::ReportServiceClient,
         statistics_service_client::StatisticsServiceClient,
     },
-    reports::v1::{self as r, period_report_service_client::PeriodReportServiceClient},
+    reports::v1::{
+        self as r, consistency_service_client::ConsistencyServiceClient,
+        period_report_service_client::PeriodReportServiceClient,
+    },
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
         learning_report_service_client::LearningReportServiceClient,
@@ -1267,6 +1270,15 @@ fn plan() -> BTreeMap<&'static str, Case> {
         read!(reports, PeriodReportServiceClient, verify_report, |w| {
             r::VerifyReportRequest {
                 name: w.period_report,
+            }
+        }),
+    );
+    p.insert(
+        "ConsistencyService/CheckConsistency",
+        read!(reports, ConsistencyServiceClient, check_consistency, |w| {
+            r::CheckConsistencyRequest {
+                organization: w.bx,
+                ..Default::default()
             }
         }),
     );

@@ -317,6 +317,18 @@ async fn period_report(stack: &Stack, outcome: &probity_demo::seed::SeedOutcome,
         "small counts stay suppressed: {cases:?}"
     );
     assert_eq!(report.digest.len(), 64);
+    // The consistency check run at issue finds nothing in the scenario.
+    let consistency = report.consistency.clone().unwrap();
+    assert_eq!(
+        consistency.mismatch_count, 0,
+        "{backend}: {:#?}",
+        consistency.mismatches
+    );
+    assert_eq!(
+        consistency.checks[0].items_checked,
+        2 * figures::ELIGIBLE,
+        "{backend}: both rosters compared"
+    );
 
     // Recorded in the reports service's audit log.
     let entries = r::audit_service_client::AuditServiceClient::new(stack.reports_admin())

@@ -29,12 +29,12 @@ use std::sync::Arc;
 
 use probity_platform::{Database, db::MigrationSet, server::ServerBuilder};
 use probity_proto::probity::reports::v1::{
-    audit_service_server::AuditServiceServer,
+    audit_service_server::AuditServiceServer, consistency_service_server::ConsistencyServiceServer,
     period_report_service_server::PeriodReportServiceServer,
     report_definition_service_server::ReportDefinitionServiceServer,
 };
 
-pub use peers::{Members, MembersPeer, Sources, SourcesPeer};
+pub use peers::{Members, MembersPeer, Records, Sources, SourcesPeer};
 
 /// The service's PostgreSQL schema (and default SQLite file stem).
 pub const SCHEMA: &str = "reports";
@@ -44,25 +44,30 @@ pub const SCHEMA: &str = "reports";
 pub static MIGRATIONS: MigrationSet = probity_platform::migration_set!();
 
 /// Adds the reports services over `db` to `server`, reading organisations
-/// and scopes through `members` and every figure through `sources` (a
-/// [`SourcesPeer`] in deployments), on behalf of the caller.
-pub fn register(
+/// and scopes through `members` and every figure and record checked
+/// through `sources` (a [`SourcesPeer`] in deployments), on behalf of the
+/// caller.
+pub fn register<S: Sources + Records>(
     server: &mut ServerBuilder,
     db: Database,
     members: impl Members,
-    sources: impl Sources,
+    sources: S,
 ) -> Result<(), std::convert::Infallible> {
     let members: Arc<dyn Members> = Arc::new(peers::CachedScopes::new(members));
-    let sources: Arc<dyn Sources> = Arc::new(sources);
+    let sources = Arc::new(sources);
+    let checker = grpc::consistency::Checker::new(members.clone(), sources.clone());
+    let sources: Arc<dyn Sources> = sources;
     probity_platform::add_services!(
         server,
         [
             ReportDefinitionServiceServer::new(grpc::definitions::DefinitionsApi),
             PeriodReportServiceServer::new(grpc::reports::PeriodReports::new(
                 db.clone(),
-                members,
-                sources
+                members.clone(),
+                sources,
+                checker.clone()
             )),
+            ConsistencyServiceServer::new(grpc::consistency::ConsistencyApi::new(members, checker)),
             AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
         ]
     );

@@ -22,6 +22,8 @@ const RULES: &[Rule] = &[
     rule("PeriodReportService/GetReport", "period report", Read, &[Reader]),
     rule("PeriodReportService/ListReports", "period report", Read, &[Reader]),
     rule("PeriodReportService/RenderReport", "period report", Read, &[Reader]),
+    // The check reads oversight's decisions and cases beside the rosters.
+    rule("ConsistencyService/CheckConsistency", "consistency check", Read, &[SteeringCommittee]),
     rule("AuditService/ListAuditEntries", "audit entry", WholeTree, &[Auditor]),
     rule("AuditService/VerifyAuditChain", "audit entry", WholeTree, &[Auditor]),
     rule("AuditService/GetAuditCheckpoint", "audit checkpoint", WholeTree, &[Auditor]),

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod consistency;
 pub mod definitions;
 pub mod reports;
 mod verify;

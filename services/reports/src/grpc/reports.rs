@@ -20,7 +20,7 @@ use probity_proto::probity::reports::v1::{
 use prost::Message;
 use tonic::{Request, Response, Status};
 
-use super::access::visible_report;
+use super::{access::visible_report, consistency::Checker};
 use crate::{
     error::Result,
     peers::{Members, ScopeView, Sources},
@@ -44,15 +44,23 @@ pub struct PeriodReports {
     pub(super) db: Database,
     pub(super) members: Arc<dyn Members>,
     pub(super) sources: Arc<dyn Sources>,
+    checker: Checker,
 }
 
 impl PeriodReports {
-    /// The service over `db`.
-    pub fn new(db: Database, members: Arc<dyn Members>, sources: Arc<dyn Sources>) -> Self {
+    /// The service over `db`, running the consistency check with
+    /// `checker` at every issue.
+    pub fn new(
+        db: Database,
+        members: Arc<dyn Members>,
+        sources: Arc<dyn Sources>,
+        checker: Checker,
+    ) -> Self {
         Self {
             db,
             members,
             sources,
+            checker,
         }
     }
 
@@ -79,6 +87,12 @@ impl PeriodReports {
             answers.push(self.sources.read(&call, input).await?);
         }
         let mut report = build(&period, &org.display_name, &sections, &calls, &answers);
+        let (from, to) = (dates::to_sql(period.from), dates::to_sql(period.to));
+        report.consistency = Some(
+            self.checker
+                .run(&call, &req.organization, Some(&from), Some(&to))
+                .await?,
+        );
 
         let mut w = self.db.begin_write(&call, &req.request_id, &req).await?;
         if let Some(done) = w.replayed::<PeriodReport>()? {

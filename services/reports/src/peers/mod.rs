@@ -10,6 +10,8 @@ use std::{
     time::Duration,
 };
 
+mod records;
+
 pub use probity_members_client::{
     CachedScopes, MemberInfo, Members, MembersError, MembersPeer, OrgInfo, ScopeView,
 };
@@ -46,6 +48,8 @@ pub trait Sources: Send + Sync + 'static {
     /// Makes `input` on behalf of `call`.
     async fn read(&self, call: &Call, input: &InputCall) -> Result<Answer>;
 }
+
+pub use records::Records;
 
 /// A channel to one service, set now or later.
 #[derive(Debug, Clone, Default)]
@@ -99,14 +103,18 @@ impl SourcesPeer {
 /// or invalid (a plan gone, an organisation out of scope there) is
 /// NOT_FOUND of the call.
 fn refused(service: &str, input: &InputCall, status: Status) -> Error {
+    refused_to(service, &input.describe(), status)
+}
+
+/// [`refused`] for a call described as `what`.
+pub(crate) fn refused_to(service: &str, what: &str, status: Status) -> Error {
     match status.code() {
         Code::PermissionDenied | Code::Unauthenticated => Error::MembersRefused(format!(
-            "the {service} service refused {}: {}",
-            input.describe(),
+            "the {service} service refused {what}: {}",
             status.message()
         )),
         Code::NotFound | Code::InvalidArgument | Code::FailedPrecondition => {
-            Error::Api(ApiError::not_found(input.describe()))
+            Error::Api(ApiError::not_found(what))
         }
         code => Error::MembersUnavailable(format!(
             "the {service} service cannot be reached ({code:?}: {})",

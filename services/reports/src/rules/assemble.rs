@@ -171,7 +171,10 @@ pub fn layout(period: &Period, plans: &[Plan]) -> (Vec<SectionPlan>, Vec<InputCa
     };
     let mut out = Vec::new();
     for s in &period.definition.sections {
-        let items: Vec<(String, String, String, Option<&Plan>, Option<i32>)> = match s.repeat {
+        // (key, Vietnamese title, English title, plan, year) of each
+        // instance of the section.
+        type Instance<'a> = (String, String, String, Option<&'a Plan>, Option<i32>);
+        let items: Vec<Instance> = match s.repeat {
             Repeat::Once => vec![(
                 s.key.clone(),
                 s.title_vi.clone(),

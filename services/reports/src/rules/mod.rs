@@ -6,6 +6,7 @@
 
 pub mod assemble;
 pub mod chart;
+pub mod consistency;
 pub mod definitions;
 pub mod figures;
 pub mod format;

@@ -3,7 +3,9 @@
 //! where each came from, then the report's digest), or a CSV of every
 //! figure with its provenance.
 
-use probity_proto::probity::reports::v1::{Figure, FigureKind, Language, PeriodReport};
+use probity_proto::probity::reports::v1::{
+    ConsistencyReport, Figure, FigureKind, Language, MismatchSide, PeriodReport,
+};
 
 use super::{
     definitions::{Definition, placeholders, word_of},
@@ -37,6 +39,10 @@ struct Words {
     digest: &'static str,
     issued: &'static str,
     unit: &'static str,
+    consistency: &'static str,
+    mismatches: &'static str,
+    check: &'static str,
+    checked: &'static str,
 }
 
 fn words(lang: Language) -> Words {
@@ -51,6 +57,10 @@ fn words(lang: Language) -> Words {
             digest: "Digest of the report (SHA-256)",
             issued: "Issued",
             unit: "Unit",
+            consistency: "Consistency across services at issue",
+            mismatches: "Mismatches",
+            check: "Check",
+            checked: "Records compared",
         }
     } else {
         Words {
@@ -63,6 +73,10 @@ fn words(lang: Language) -> Words {
             digest: "Mã kiểm tra của báo cáo (SHA-256)",
             issued: "Ban hành",
             unit: "Đơn vị",
+            consistency: "Đối chiếu số liệu giữa các hệ thống khi ban hành",
+            mismatches: "Sai lệch",
+            check: "Nội dung đối chiếu",
+            checked: "Số bản ghi đối chiếu",
         }
     }
 }
@@ -170,6 +184,9 @@ pub fn html(report: &PeriodReport, definition: &Definition, lang: Language) -> S
         }
         out.push_str("</section>\n");
     }
+    if let Some(c) = &report.consistency {
+        consistency(&mut out, c, &w);
+    }
     let issued = report
         .issue_time
         .as_ref()
@@ -185,6 +202,51 @@ pub fn html(report: &PeriodReport, definition: &Definition, lang: Language) -> S
         escape(&report.digest)
     ));
     out
+}
+
+/// The most mismatches a page lists (the CheckConsistency answer has them
+/// all, up to its own cap).
+const MISMATCHES_SHOWN: usize = 50;
+
+/// The consistency check run at issue: each check's coverage, then the
+/// first mismatches with both sides and where to fix them.
+fn consistency(out: &mut String, c: &ConsistencyReport, w: &Words) {
+    out.push_str(&format!(
+        "<section id=\"consistency\">\n<h2>{}</h2>\n<p class=\"summary\">{}: {}</p>\n",
+        w.consistency, w.mismatches, c.mismatch_count
+    ));
+    out.push_str(&format!(
+        "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+        w.check, w.checked, w.mismatches
+    ));
+    for check in &c.checks {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            escape(&check.name),
+            check.items_checked,
+            check.mismatches
+        ));
+    }
+    out.push_str("</tbody>\n</table>\n");
+    if !c.mismatches.is_empty() {
+        out.push_str("<ol class=\"mismatches\">\n");
+        for m in c.mismatches.iter().take(MISMATCHES_SHOWN) {
+            let side = |s: &Option<MismatchSide>| {
+                s.as_ref()
+                    .map(|s| format!("{} {}: {}", s.service, s.source, s.value))
+                    .unwrap_or_default()
+            };
+            out.push_str(&format!(
+                "<li>{}<br><small>{} | {}</small><br><small>{}</small></li>\n",
+                escape(&m.description),
+                escape(&side(&m.left)),
+                escape(&side(&m.right)),
+                escape(&m.fix)
+            ));
+        }
+        out.push_str("</ol>\n");
+    }
+    out.push_str("</section>\n");
 }
 
 /// One CSV field, quoted when it must be.
