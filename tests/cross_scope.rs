@@ -41,6 +41,7 @@ use probity_proto::probity::{
     reports::v1::{
         self as r, consistency_service_client::ConsistencyServiceClient,
         period_report_service_client::PeriodReportServiceClient,
+        submission_service_client::SubmissionServiceClient,
     },
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
@@ -1272,6 +1273,30 @@ fn plan() -> BTreeMap<&'static str, Case> {
                 name: w.period_report,
             }
         }),
+    );
+    p.insert(
+        "SubmissionService/ListSubmissions",
+        read!(reports, SubmissionServiceClient, list_submissions, |w| {
+            r::ListSubmissionsRequest {
+                organization: w.bx,
+                period_start: date(2024, 1, 1),
+                period_end: date(2025, 12, 31),
+            }
+        }),
+    );
+    p.insert(
+        "SubmissionService/GetSubmissionAggregate",
+        read!(
+            reports,
+            SubmissionServiceClient,
+            get_submission_aggregate,
+            |w| r::GetSubmissionAggregateRequest {
+                organization: w.bx,
+                period_start: date(2024, 1, 1),
+                period_end: date(2025, 12, 31),
+                threshold: 0,
+            }
+        ),
     );
     p.insert(
         "ConsistencyService/CheckConsistency",

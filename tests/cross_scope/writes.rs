@@ -20,7 +20,10 @@ use probity_proto::probity::{
         recommendation_service_client::RecommendationServiceClient,
         report_service_client::ReportServiceClient,
     },
-    reports::v1::{self as r, period_report_service_client::PeriodReportServiceClient},
+    reports::v1::{
+        self as r, period_report_service_client::PeriodReportServiceClient,
+        submission_service_client::SubmissionServiceClient,
+    },
     study::v1::{
         self as s, class_service_client::ClassServiceClient,
         learning_report_service_client::LearningReportServiceClient,
@@ -983,6 +986,15 @@ fn add_reports(p: &mut BTreeMap<&'static str, Case>) {
                 request_id: String::new(),
             }
         ),
+    );
+    p.insert(
+        "SubmissionService/SubmitReport",
+        change!(reports, SubmissionServiceClient, submit_report, |w| {
+            r::SubmitReportRequest {
+                report: w.period_report,
+                request_id: String::new(),
+            }
+        }),
     );
     p.insert(
         "PeriodReportService/IssueReport",

@@ -52,6 +52,7 @@ pub mod replica;
 pub mod resource;
 pub mod server;
 pub mod stream_limits;
+pub mod suppression;
 pub mod symbol;
 pub mod telemetry;
 pub mod text;

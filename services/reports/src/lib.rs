@@ -32,6 +32,7 @@ use probity_proto::probity::reports::v1::{
     audit_service_server::AuditServiceServer, consistency_service_server::ConsistencyServiceServer,
     period_report_service_server::PeriodReportServiceServer,
     report_definition_service_server::ReportDefinitionServiceServer,
+    submission_service_server::SubmissionServiceServer,
 };
 
 pub use peers::{Members, MembersPeer, Records, Sources, SourcesPeer};
@@ -57,6 +58,7 @@ pub fn register<S: Sources + Records>(
     let sources = Arc::new(sources);
     let checker = grpc::consistency::Checker::new(members.clone(), sources.clone());
     let sources: Arc<dyn Sources> = sources;
+    let composer = grpc::compose::Composer::new(members.clone(), sources.clone());
     probity_platform::add_services!(
         server,
         [
@@ -67,7 +69,15 @@ pub fn register<S: Sources + Records>(
                 sources,
                 checker.clone()
             )),
-            ConsistencyServiceServer::new(grpc::consistency::ConsistencyApi::new(members, checker)),
+            ConsistencyServiceServer::new(grpc::consistency::ConsistencyApi::new(
+                members.clone(),
+                checker
+            )),
+            SubmissionServiceServer::new(grpc::submissions::Submissions::new(
+                db.clone(),
+                members,
+                composer
+            )),
             AuditServiceServer::new(grpc::audit::AuditLog::new(db.clone())),
         ]
     );

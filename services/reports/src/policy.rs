@@ -24,6 +24,12 @@ const RULES: &[Rule] = &[
     rule("PeriodReportService/RenderReport", "period report", Read, &[Reader]),
     // The check reads oversight's decisions and cases beside the rosters.
     rule("ConsistencyService/CheckConsistency", "consistency check", Read, &[SteeringCommittee]),
+    // Submitting is the issuer's act; the committee above reads what its
+    // units submitted, and the aggregate beside its own figures (which
+    // reads oversight's statistics, as issuing does).
+    rule("SubmissionService/SubmitReport", "submission", Write, &[SteeringCommittee]),
+    rule("SubmissionService/ListSubmissions", "submission", Read, &[Reader]),
+    rule("SubmissionService/GetSubmissionAggregate", "submission", Read, &[SteeringCommittee]),
     rule("AuditService/ListAuditEntries", "audit entry", WholeTree, &[Auditor]),
     rule("AuditService/VerifyAuditChain", "audit entry", WholeTree, &[Auditor]),
     rule("AuditService/GetAuditCheckpoint", "audit checkpoint", WholeTree, &[Auditor]),

@@ -6,7 +6,9 @@
 
 pub mod access;
 pub mod audit;
+pub mod compose;
 pub mod consistency;
 pub mod definitions;
 pub mod reports;
+pub mod submissions;
 mod verify;

@@ -20,14 +20,15 @@ use probity_proto::probity::reports::v1::{
 use prost::Message;
 use tonic::{Request, Response, Status};
 
-use super::{access::visible_report, consistency::Checker};
+use super::{
+    access::visible_report,
+    compose::{Composed, Composer},
+    consistency::Checker,
+};
 use crate::{
     error::Result,
     peers::{Members, ScopeView, Sources},
-    rules::{
-        assemble::{Period, build, digest, layout},
-        inputs::Answer,
-    },
+    rules::assemble::digest,
     store::reports::{self as store, ReportRow},
 };
 
@@ -44,6 +45,7 @@ pub struct PeriodReports {
     pub(super) db: Database,
     pub(super) members: Arc<dyn Members>,
     pub(super) sources: Arc<dyn Sources>,
+    composer: Composer,
     checker: Checker,
 }
 
@@ -58,6 +60,7 @@ impl PeriodReports {
     ) -> Self {
         Self {
             db,
+            composer: Composer::new(members.clone(), sources.clone()),
             members,
             sources,
             checker,
@@ -65,28 +68,14 @@ impl PeriodReports {
     }
 
     async fn issue(&self, call: Call, req: IssueReportRequest) -> Result<PeriodReport> {
-        let period = Period::validate(&req, call.today())?;
         // The other services first, before the write lock: the scope, the
-        // organisation, every figure.
-        let view = self.members.scope_view(&call).await?;
-        let org_id = parse_name("organization", &req.organization, "organizations")?;
-        call.authorize(view.lineage(org_id), &req.organization)?;
-        let org = self
-            .members
-            .organization(&call, "organization", &req.organization)
-            .await?;
-        let plans = match self.sources.read(&call, &period.plans_call()).await? {
-            Answer::Plans(plans) => plans,
-            other => {
-                return Err(ApiError::Internal(format!("plans answered {other:?}")).into());
-            }
-        };
-        let (sections, calls) = layout(&period, &plans);
-        let mut answers = vec![Answer::Plans(plans)];
-        for input in &calls[1..] {
-            answers.push(self.sources.read(&call, input).await?);
-        }
-        let mut report = build(&period, &org.display_name, &sections, &calls, &answers);
+        // organisation, every figure, the consistency check.
+        let Composed {
+            period,
+            org_id,
+            mut report,
+            calls,
+        } = self.composer.compose(&call, &req).await?;
         let (from, to) = (dates::to_sql(period.from), dates::to_sql(period.to));
         report.consistency = Some(
             self.checker
@@ -106,7 +95,7 @@ impl PeriodReports {
         report.digest = digest(&report);
         let row = ReportRow {
             id,
-            organization_id: org.id.clone(),
+            organization_id: org_id,
             definition_id: period.definition.id.clone(),
             definition_version: period.definition.version.into(),
             period_start: dates::to_sql(period.from),

@@ -27,8 +27,7 @@ use probity_proto::probity::{
         statistics_service_client::StatisticsServiceClient,
     },
     study::v1::{
-        GetPlanProgressRequest, ListPlansRequest, ProgressBreakdown,
-        plan_service_client::PlanServiceClient,
+        GetPlanProgressRequest, ProgressBreakdown, plan_service_client::PlanServiceClient,
     },
 };
 use tonic::{Code, Status, transport::Channel};
@@ -132,30 +131,10 @@ fn date(field: &str, text: &str) -> Result<Option<probity_proto::google::r#type:
 impl Sources for SourcesPeer {
     async fn read(&self, call: &Call, input: &InputCall) -> Result<Answer> {
         match input {
-            InputCall::ListPlans { scope, from, to } => {
-                let mut client = PlanServiceClient::new(self.study.get("study")?);
+            InputCall::ListPlans { scopes, from, to } => {
                 let mut plans = Vec::new();
-                let mut page_token = String::new();
-                loop {
-                    let page = client
-                        .list_plans(on_behalf(
-                            call,
-                            ListPlansRequest {
-                                scope: scope.clone(),
-                                year: 0,
-                                page_size: 1000,
-                                page_token,
-                            },
-                            TIMEOUT,
-                        ))
-                        .await
-                        .map_err(|s| refused("study", input, s))?
-                        .into_inner();
-                    plans.extend(page.plans);
-                    if page.next_page_token.is_empty() {
-                        break;
-                    }
-                    page_token = page.next_page_token;
+                for scope in scopes {
+                    plans.extend(Records::plans(self, call, scope).await?);
                 }
                 Ok(Answer::Plans(issued_in(plans, from, to)))
             }

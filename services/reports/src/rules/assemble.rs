@@ -32,6 +32,10 @@ pub struct Period {
     pub as_of: Date,
     /// The definition it is issued by.
     pub definition: Definition,
+    /// The organisation and those above it, root first
+    /// (`organizations/{id}`): the scopes of the plans that cover it. Just
+    /// the organisation until [`Period::within`] sets them.
+    pub lineage: Vec<String>,
 }
 
 impl Period {
@@ -89,13 +93,24 @@ impl Period {
             to,
             as_of,
             definition: definition.expect("checked above"),
+            lineage: vec![req.organization.clone()],
         })
+    }
+
+    /// The same period for an organisation whose lineage (ids, root first)
+    /// is `lineage`.
+    pub fn within(mut self, lineage: &[String]) -> Self {
+        self.lineage = lineage
+            .iter()
+            .map(|id| format!("organizations/{id}"))
+            .collect();
+        self
     }
 
     /// The call listing the organisation's plans of the period.
     pub fn plans_call(&self) -> InputCall {
         InputCall::ListPlans {
-            scope: self.organization.clone(),
+            scopes: self.lineage.clone(),
             from: dates::to_sql(self.from),
             to: dates::to_sql(self.to),
         }

@@ -47,6 +47,15 @@ pub struct FigureDef {
     pub field: String,
     /// `count`, `rate` or `amount` (VND).
     pub kind: String,
+    /// Whether units' values add up to their parent's (false for a figure
+    /// that counts the same record for every unit, such as the plans
+    /// covering them). Default true.
+    #[serde(default = "additive_by_default")]
+    pub additive: bool,
+}
+
+fn additive_by_default() -> bool {
+    true
 }
 
 impl FigureDef {
@@ -226,6 +235,17 @@ pub fn placeholders(sentence: &str) -> Vec<&str> {
 }
 
 impl Definition {
+    /// Whether the report figure `key` (`{section}[/{instance}]/{figure}`)
+    /// adds up across units; unknown keys do not.
+    pub fn additive(&self, key: &str) -> bool {
+        self.sections.iter().any(|s| {
+            key.starts_with(&format!("{}/", s.key))
+                && s.figures
+                    .iter()
+                    .any(|f| f.additive && key.ends_with(&format!("/{}", f.key)))
+        })
+    }
+
     /// The wire form.
     pub fn to_proto(&self) -> ProtoDefinition {
         ProtoDefinition {

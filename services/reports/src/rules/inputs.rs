@@ -17,11 +17,12 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum InputCall {
-    /// study `PlanService.ListPlans` of plans scoped to the organisation,
+    /// study `PlanService.ListPlans` of the plans scoped to the
+    /// organisation or to one above it (each covers the organisation),
     /// every page; the plans issued in the period are kept.
     ListPlans {
-        /// `organizations/{id}`.
-        scope: String,
+        /// `organizations/{id}` from the root down to the organisation.
+        scopes: Vec<String>,
         /// First day of the period.
         from: String,
         /// Last day of the period.
@@ -102,8 +103,8 @@ impl InputCall {
     /// as_of=2021-12-31`.
     pub fn request(&self) -> String {
         match self {
-            InputCall::ListPlans { scope, from, to } => {
-                format!("scope={scope}, issued {from} to {to}")
+            InputCall::ListPlans { scopes, from, to } => {
+                format!("scopes={}, issued {from} to {to}", scopes.join(" "))
             }
             InputCall::PlanProgress {
                 plan,

@@ -12,4 +12,5 @@ pub mod figures;
 pub mod format;
 pub mod inputs;
 pub mod render;
+pub mod submissions;
 pub mod verify;

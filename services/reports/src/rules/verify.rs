@@ -171,6 +171,7 @@ mod tests {
             to: d(2016, 12, 31),
             as_of: d(2016, 12, 31),
             definition: Definitions::shipped().definitions[0].clone(),
+            lineage: vec!["organizations/p".into()],
         }
     }
 

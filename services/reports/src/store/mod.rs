@@ -2,3 +2,4 @@
 //! read into `#[derive(sqlx::FromRow)]` structs.
 
 pub mod reports;
+pub mod submissions;
