@@ -229,6 +229,10 @@ class Topology:
         return out
 
 
+# Probity's services, each with its own schema, role and metrics.
+SERVICES = ("members", "study", "oversight", "reports")
+
+
 def psql(url, *args, check=True):
     run = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-qAt", url, *args],
                          capture_output=True, text=True)
@@ -303,6 +307,7 @@ def main():
         seed = subprocess.run(
             [probity, "demo", "seed-scenario", "--addr", url("members"),
              "--study-addr", url("study"), "--oversight-addr", url("oversight"),
+             "--reports-addr", url("reports"),
              "--timeout-seconds", "60"],
             env={**env, "PROBITY_TOKEN": token}, capture_output=True, text=True,
         )
@@ -311,22 +316,24 @@ def main():
         wanted = "317 classes held; 32560 of 32986 eligible members attended (98.71%); 5873 non-members"
         if wanted not in seed.stdout:
             fail(f"seed scenario figures: {seed.stdout}")
-        step(f"seed scenario through members, study and oversight over mutual TLS in {time.time() - started:.0f} s: {wanted}")
+        if "period report reports/" not in seed.stdout or not (data / "report.vi.html").exists():
+            fail(f"seed scenario's period report: {seed.stdout}")
+        step(f"seed scenario through members, study, oversight and reports over mutual TLS in {time.time() - started:.0f} s: {wanted}; the period report issued")
 
         # Each role sees its own schema only.
-        for name in ("members", "study", "oversight"):
+        for name in SERVICES:
             role_url = topology.env(name, services[name])["PROBITY_DATABASE_URL"]
             own = psql(role_url, "-c", f"SELECT count(*) FROM {name}.audit_log").stdout.strip()
             if not own.isdigit() or int(own) == 0:
                 fail(f"{name}: its own audit log is empty")
-            for other in ("members", "study", "oversight"):
+            for other in SERVICES:
                 if other != name:
                     run = psql(role_url, "-c", f"SELECT count(*) FROM {other}.audit_log", check=False)
                     if run.returncode == 0:
                         fail(f"role {name} can read {other}'s schema")
         step("each service's role reads its own schema and is refused the others'")
 
-        for name in ("members", "study", "oversight"):
+        for name in SERVICES:
             port = topology.ports[(name, "metrics")]
             text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
             if "probity_calls_total{" not in text:

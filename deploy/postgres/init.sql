@@ -7,10 +7,12 @@
 CREATE ROLE members LOGIN PASSWORD 'members-dev-password';
 CREATE ROLE study LOGIN PASSWORD 'study-dev-password';
 CREATE ROLE oversight LOGIN PASSWORD 'oversight-dev-password';
+CREATE ROLE reports LOGIN PASSWORD 'reports-dev-password';
 
 CREATE SCHEMA members AUTHORIZATION members;
 CREATE SCHEMA study AUTHORIZATION study;
 CREATE SCHEMA oversight AUTHORIZATION oversight;
+CREATE SCHEMA reports AUTHORIZATION reports;
 
 -- No role may create objects in `public`; each works in its own schema
 -- (Probity sets search_path to it).
