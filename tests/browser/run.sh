@@ -5,7 +5,9 @@
 # report.en.html), then Debian's headless Chromium, driven by
 # playwright-core (pinned by package-lock.json; it downloads no browser),
 # renders both pages, screenshots them and checks the figures in the
-# rendered text. Installs Debian's chromium package when it is missing.
+# rendered text; then `probity report render --format pdf` prints the
+# Vietnamese page to PDF with the same Chromium. Installs Debian's chromium
+# package when it is missing.
 #
 #   tests/browser/run.sh [path/to/probity]
 set -euo pipefail
@@ -37,3 +39,10 @@ for i in $(seq 1 100); do
 done
 "$probity" demo seed-scenario --addr "http://127.0.0.1:$port" --data-dir "$data" --timeout-seconds 60
 node check.mjs "$data"
+
+# PDF: the same page printed by headless Chromium through the CLI.
+report=$("$probity" report list --addr "http://127.0.0.1:$port" --data-dir "$data" | head -1 | cut -f1)
+"$probity" report render "$report" --format pdf --lang vi --out "$data/report.vi.pdf" \
+    --addr "http://127.0.0.1:$port" --data-dir "$data"
+head -c 5 "$data/report.vi.pdf" | grep -q '%PDF-' || { echo "report.vi.pdf is not a PDF" >&2; exit 1; }
+echo "report.vi.pdf: $(wc -c < "$data/report.vi.pdf") bytes"

@@ -62,6 +62,23 @@ pub enum Command {
     Report(ReportCommand),
 }
 
+/// Report subcommands, continued: checks and submissions.
+#[derive(Debug, Args)]
+pub struct PeriodArgs {
+    /// The organisation, `organizations/{id}`.
+    #[arg(long, value_parser = organization_name)]
+    pub organization: String,
+    /// First day of the period, `YYYY-MM-DD`.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day of the period, `YYYY-MM-DD`.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Client settings.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
 /// Report subcommands (the reports service; a token with the
 /// `steering-committee` role issues and verifies, a reader reads).
 #[derive(Debug, Subcommand)]
@@ -91,6 +108,24 @@ pub enum ReportCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Submits an issued report to the committee above its organisation;
+    /// prints the deadline and whether it is late.
+    Submit {
+        /// The report, `reports/{id}`.
+        report: String,
+        /// Client settings.
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// The units under an organisation and what each submitted for a
+    /// period (`--from` and `--to` required): on time, late, missing, not
+    /// due.
+    Submissions(PeriodArgs),
+    /// Checks what the services record of one another over an
+    /// organisation's subtree (plan rosters, attendance after expulsions,
+    /// applied expulsions, case subjects); plans issued from `--from` to
+    /// `--to` when given. Exits 1 when a mismatch is found.
+    Check(PeriodArgs),
     /// Lists issued reports, newest first.
     List {
         /// Only reports on this organisation.
@@ -110,14 +145,16 @@ pub enum ReportCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
-    /// Writes a report as HTML (Vietnamese or English) or CSV.
+    /// Writes a report as HTML (Vietnamese or English), CSV, or PDF (the
+    /// HTML printed by Debian's headless Chromium: `apt-get install
+    /// chromium`, or `PROBITY_CHROMIUM` naming another binary).
     Render {
         /// The report, `reports/{id}`.
         report: String,
         /// `vi` or `en`.
         #[arg(long, default_value = "vi")]
         lang: String,
-        /// `html` or `csv`.
+        /// `html`, `csv` or `pdf`.
         #[arg(long, default_value = "html")]
         format: String,
         /// The file to write (default: the name the server gives, here).

@@ -8,9 +8,12 @@ use probity_platform::client::Authed;
 use probity_proto::{
     google::r#type::Date,
     probity::reports::v1::{
-        FigureCheckOutcome, IssueReportRequest, Language, ListReportsRequest, PeriodReport,
-        RenderFormat, RenderReportRequest, VerifyReportRequest,
+        CheckConsistencyRequest, FigureCheckOutcome, IssueReportRequest, Language,
+        ListReportsRequest, ListSubmissionsRequest, PeriodReport, RenderFormat,
+        RenderReportRequest, SubmissionState, SubmitReportRequest, VerifyReportRequest,
+        consistency_service_client::ConsistencyServiceClient,
         period_report_service_client::PeriodReportServiceClient,
+        submission_service_client::SubmissionServiceClient,
     },
 };
 
@@ -141,6 +144,79 @@ pub async fn command(command: ReportCommand) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        ReportCommand::Submit { report, client } => {
+            let s = SubmissionServiceClient::new(authed(&client, &client.addr)?)
+                .submit_report(SubmitReportRequest {
+                    report,
+                    request_id: String::new(),
+                })
+                .await
+                .map_err(status("SubmitReport"))?
+                .into_inner();
+            println!(
+                "{} to {}: submitted {}, due {}{} ({})",
+                s.name,
+                s.to_organization,
+                day(s.submitted_date),
+                day(s.due_date),
+                if s.late { ", LATE" } else { ", on time" },
+                s.deadline_rule
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ReportCommand::Submissions(p) => {
+            let (Some(from), Some(to)) = (&p.from, &p.to) else {
+                bail!("give the period: --from and --to");
+            };
+            let list = SubmissionServiceClient::new(authed(&p.client, &p.client.addr)?)
+                .list_submissions(ListSubmissionsRequest {
+                    organization: p.organization.clone(),
+                    period_start: Some(date("from", from)?),
+                    period_end: Some(date("to", to)?),
+                })
+                .await
+                .map_err(status("ListSubmissions"))?
+                .into_inner();
+            println!("due {} ({})", day(list.due_date), list.deadline_rule);
+            for u in list.units {
+                let state = SubmissionState::try_from(u.state).unwrap_or_default();
+                let state = state
+                    .as_str_name()
+                    .rsplit('_')
+                    .next()
+                    .unwrap_or_default()
+                    .to_lowercase();
+                let report = u.submission.map(|s| s.report).unwrap_or_default();
+                println!("{}\t{}\t{state}\t{report}", u.organization, u.display_name);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ReportCommand::Check(p) => {
+            let found = ConsistencyServiceClient::new(authed(&p.client, &p.client.addr)?)
+                .check_consistency(CheckConsistencyRequest {
+                    organization: p.organization.clone(),
+                    period_start: p.from.as_deref().map(|d| date("from", d)).transpose()?,
+                    period_end: p.to.as_deref().map(|d| date("to", d)).transpose()?,
+                })
+                .await
+                .map_err(status("CheckConsistency"))?
+                .into_inner();
+            for c in &found.checks {
+                println!(
+                    "{}: {} compared, {} mismatches",
+                    c.name, c.items_checked, c.mismatches
+                );
+            }
+            for m in &found.mismatches {
+                println!("- {}\n  fix: {}", m.description, m.fix);
+            }
+            println!("{} mismatches", found.mismatch_count);
+            Ok(if found.mismatch_count == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         ReportCommand::Render {
             report,
             lang,
@@ -153,10 +229,11 @@ pub async fn command(command: ReportCommand) -> anyhow::Result<ExitCode> {
                 "en" => Language::En,
                 other => bail!("--lang {other:?}: vi or en"),
             };
-            let format = match format.as_str() {
-                "html" => RenderFormat::Html,
-                "csv" => RenderFormat::Csv,
-                other => bail!("--format {other:?}: html or csv"),
+            let (format, pdf) = match format.as_str() {
+                "html" => (RenderFormat::Html, false),
+                "csv" => (RenderFormat::Csv, false),
+                "pdf" => (RenderFormat::Html, true),
+                other => bail!("--format {other:?}: html, csv or pdf"),
             };
             let rendered = PeriodReportServiceClient::new(authed(&client, &client.addr)?)
                 .render_report(RenderReportRequest {
@@ -167,6 +244,19 @@ pub async fn command(command: ReportCommand) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(status("RenderReport"))?
                 .into_inner();
+            if pdf {
+                let path = out.unwrap_or_else(|| {
+                    rendered
+                        .file_name
+                        .trim_end_matches(".html")
+                        .to_string()
+                        .into()
+                });
+                let path = path.with_extension("pdf");
+                print_pdf(&rendered.content, &path)?;
+                println!("wrote {}", path.display());
+                return Ok(ExitCode::SUCCESS);
+            }
             let path = out.unwrap_or_else(|| rendered.file_name.clone().into());
             std::fs::write(&path, &rendered.content)
                 .with_context(|| format!("cannot write {}", path.display()))?;
@@ -174,6 +264,51 @@ pub async fn command(command: ReportCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A date as `YYYY-MM-DD`.
+fn day(d: Option<Date>) -> String {
+    d.map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
+        .unwrap_or_default()
+}
+
+/// Prints `html` to the PDF file `path` with headless Chromium (Debian's
+/// package; `PROBITY_CHROMIUM` names another binary). No browser is
+/// downloaded: without one installed this fails and says so.
+fn print_pdf(html: &[u8], path: &Path) -> anyhow::Result<()> {
+    let chromium = std::env::var("PROBITY_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let dir = tempfile::tempdir().context("a temporary folder")?;
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, html).context("cannot write the page")?;
+    let target = std::path::absolute(path).context("the PDF's path")?;
+    let run = std::process::Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!("--print-to-pdf={}", target.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .with_context(|| {
+            format!(
+                "cannot run {chromium}: PDF needs headless Chromium (Debian: apt-get install chromium; or set PROBITY_CHROMIUM)"
+            )
+        })?;
+    let written = std::fs::read(&target).unwrap_or_default();
+    if !run.status.success() || !written.starts_with(b"%PDF") {
+        bail!(
+            "{chromium} did not print the PDF: {}",
+            String::from_utf8_lossy(&run.stderr).trim()
+        );
+    }
+    Ok(())
 }
 
 /// Issues a report.
