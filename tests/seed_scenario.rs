@@ -311,6 +311,15 @@ async fn period_report(stack: &Stack, outcome: &probity_demo::seed::SeedOutcome,
         let p = f.provenance.as_ref().unwrap();
         assert!(!p.service.is_empty() && p.input_digest.len() == 64, "{f:?}");
     }
+    // Counted by the reports service from oversight's list, and published
+    // by the same rule: the period's three decisions are a small count.
+    let decisions = figure(&report, "discipline/total");
+    assert!(decisions.suppressed, "{backend}: {decisions:?}");
+    assert_eq!(
+        decisions.provenance.as_ref().unwrap().method,
+        "ListDisciplinaryDecisions"
+    );
+    assert!(report.sections.iter().any(|s| s.key == "declarations/2021"));
     let cases = figure(&report, "cases/designated");
     assert!(
         cases.suppressed && cases.suppressed_display == "<5",

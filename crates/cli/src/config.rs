@@ -240,7 +240,8 @@ pub enum DemoCommand {
     /// non-members), the period's oversight, and issues the province's
     /// period report (30/6/2016 to 31/3/2021), writing `report.vi.html`,
     /// `report.en.html` and `report.csv` to `--data-dir`. Run it on an
-    /// empty server; a second run records nothing new but the report.
+    /// empty server; a second run records nothing new (the report issued
+    /// first is written out again).
     SeedScenario {
         /// Client settings (`--addr` is the members service).
         #[command(flatten)]

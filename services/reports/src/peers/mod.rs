@@ -131,6 +131,31 @@ fn date(field: &str, text: &str) -> Result<Option<probity_proto::google::r#type:
 impl Sources for SourcesPeer {
     async fn read(&self, call: &Call, input: &InputCall) -> Result<Answer> {
         match input {
+            InputCall::Register { organization, year } => Ok(Answer::Register(
+                Records::register(self, call, organization, *year).await?,
+            )),
+            InputCall::Declarations { organization, year } => Ok(Answer::Declarations(
+                Records::declarations(self, call, organization, *year).await?,
+            )),
+            InputCall::Decisions {
+                organization,
+                from,
+                to,
+            } => {
+                let day = |d: &Option<probity_proto::google::r#type::Date>| {
+                    d.map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
+                        .unwrap_or_default()
+                };
+                let kept = Records::decisions(self, call, organization)
+                    .await?
+                    .into_iter()
+                    .filter(|d| {
+                        let on = day(&d.effective_date);
+                        on.as_str() >= from.as_str() && on.as_str() <= to.as_str()
+                    })
+                    .collect();
+                Ok(Answer::Decisions(kept))
+            }
             InputCall::ListPlans { scopes, from, to } => {
                 let mut plans = Vec::new();
                 for scope in scopes {

@@ -7,7 +7,10 @@
 use probity_platform::{Call, client::on_behalf};
 use probity_proto::probity::{
     members::v1::{
-        ListMemberEventsRequest, ListMembersRequest, Member, MemberEvent, MemberStatus,
+        BookEntry, Declaration, ListDeclarationsRequest, ListMemberEventsRequest,
+        ListMembersRequest, ListRegisterRequest, Member, MemberEvent, MemberStatus,
+        book_service_client::BookServiceClient,
+        declaration_service_client::DeclarationServiceClient,
         member_service_client::MemberServiceClient,
     },
     oversight::v1::{
@@ -42,6 +45,11 @@ pub trait Records: Send + Sync + 'static {
     async fn decisions(&self, call: &Call, org: &str) -> Result<Vec<DisciplinaryDecision>>;
     /// The cases of `org`'s subtree.
     async fn cases(&self, call: &Call, org: &str) -> Result<Vec<Case>>;
+    /// The register of `org`'s subtree for `year`: commitments and results.
+    async fn register(&self, call: &Call, org: &str, year: i32) -> Result<Vec<BookEntry>>;
+    /// The declarations of `org`'s subtree for `year`, as the caller may
+    /// see them.
+    async fn declarations(&self, call: &Call, org: &str, year: i32) -> Result<Vec<Declaration>>;
 }
 
 /// Every page of a list: sends `$request` (its `page_token` set from each
@@ -179,6 +187,46 @@ impl Records for SourcesPeer {
             list_disciplinary_decisions,
             request,
             decisions
+        ))
+    }
+
+    async fn register(&self, call: &Call, org: &str, year: i32) -> Result<Vec<BookEntry>> {
+        let mut client = BookServiceClient::new(self.members.get("members")?);
+        let request = ListRegisterRequest {
+            organization: org.to_string(),
+            year,
+            page_size: 1000,
+            ..Default::default()
+        };
+        let what = format!("ListRegister({org}, {year})");
+        Ok(every_page!(
+            call,
+            "members",
+            what,
+            client,
+            list_register,
+            request,
+            entries
+        ))
+    }
+
+    async fn declarations(&self, call: &Call, org: &str, year: i32) -> Result<Vec<Declaration>> {
+        let mut client = DeclarationServiceClient::new(self.members.get("members")?);
+        let request = ListDeclarationsRequest {
+            organization: org.to_string(),
+            year,
+            page_size: 1000,
+            ..Default::default()
+        };
+        let what = format!("ListDeclarations({org}, {year})");
+        Ok(every_page!(
+            call,
+            "members",
+            what,
+            client,
+            list_declarations,
+            request,
+            declarations
         ))
     }
 

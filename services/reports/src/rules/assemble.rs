@@ -136,6 +136,19 @@ impl Period {
                 organization,
                 year: year.unwrap_or(self.as_of.year()),
             },
+            (_, "ListRegister") => InputCall::Register {
+                organization,
+                year: year.unwrap_or(self.as_of.year()),
+            },
+            (_, "ListDeclarations") => InputCall::Declarations {
+                organization,
+                year: year.unwrap_or(self.as_of.year()),
+            },
+            (_, "ListDisciplinaryDecisions") => InputCall::Decisions {
+                organization,
+                from,
+                to,
+            },
             (_, "GetCaseStatistics") => InputCall::CaseStatistics {
                 organization,
                 from,
@@ -447,8 +460,9 @@ mod tests {
         };
         let (sections, calls) = layout(&p, &[plan]);
         assert!(matches!(calls[0], InputCall::ListPlans { .. }));
-        // plans, one plan's progress, five years of reviews, three statistics.
-        assert_eq!(calls.len(), 1 + 1 + 5 + 3);
+        // plans, one plan's progress, five years each of reviews, registers
+        // and declarations, three statistics and the decisions.
+        assert_eq!(calls.len(), 1 + 1 + 3 * 5 + 3 + 1);
         assert!(sections.iter().any(|s| s.key == "plan/plans/x"));
         assert!(sections.iter().any(|s| s.key == "classification/2021"));
     }

@@ -10,7 +10,7 @@ use probity_proto::probity::{
     study::v1::{Rate, ReportCondition},
 };
 
-use super::inputs::Answer;
+use super::{inputs::Answer, tallies};
 
 /// An answer of the kind `service.method` gives, empty: what
 /// [`supported`] reads field names against.
@@ -22,6 +22,13 @@ fn empty_answer(service: &str, method: &str) -> Option<Answer> {
         }
         ("probity.members.v1.ReviewService", "GetReviewStatistics") => {
             Answer::ReviewStatistics(Default::default())
+        }
+        ("probity.members.v1.BookService", "ListRegister") => Answer::Register(Vec::new()),
+        ("probity.members.v1.DeclarationService", "ListDeclarations") => {
+            Answer::Declarations(Vec::new())
+        }
+        ("probity.oversight.v1.DisciplineService", "ListDisciplinaryDecisions") => {
+            Answer::Decisions(Vec::new())
         }
         ("probity.oversight.v1.StatisticsService", "GetCaseStatistics") => {
             Answer::CaseStatistics(Default::default())
@@ -96,6 +103,9 @@ fn rate(r: Option<&Rate>) -> Figure {
 /// that kind.
 pub fn extract(answer: &Answer, field: &str, kind: FigureKind) -> Option<Figure> {
     let figure = match answer {
+        Answer::Register(list) => tallies::register(list).figure(field)?,
+        Answer::Declarations(list) => tallies::declarations(list).figure(field)?,
+        Answer::Decisions(list) => tallies::decisions(list).figure(field)?,
         Answer::Plans(plans) => match field {
             "plans.in_period" => count(plans.len() as i64),
             _ => return None,
@@ -277,6 +287,19 @@ pub fn applied_rules(
             "classification",
             "decided grades; the tree as of the year's end",
         )],
+        Answer::Register(_) | Answer::Declarations(_) | Answer::Decisions(_) => {
+            let mut out = vec![suppression(
+                probity_platform::suppression::DEFAULT_THRESHOLD as i32,
+                probity_platform::suppression::RULE,
+            )];
+            if matches!(answer, Answer::Declarations(_)) {
+                out.push(rule(
+                    "on_time",
+                    "every step done by its deadline under the rules in force (members' timeliness)",
+                ));
+            }
+            out
+        }
         Answer::CaseStatistics(s) => vec![suppression(s.threshold, &s.suppression_rule)],
         Answer::ReportStatistics(s) => vec![suppression(s.threshold, &s.suppression_rule)],
         Answer::RecommendationStatistics(s) => vec![

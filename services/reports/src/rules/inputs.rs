@@ -3,9 +3,10 @@
 //! the digest a report records of each).
 
 use probity_proto::probity::{
-    members::v1::GetReviewStatisticsResponse,
+    members::v1::{BookEntry, Declaration, GetReviewStatisticsResponse},
     oversight::v1::{
-        GetCaseStatisticsResponse, GetRecommendationStatisticsResponse, GetReportStatisticsResponse,
+        DisciplinaryDecision, GetCaseStatisticsResponse, GetRecommendationStatisticsResponse,
+        GetReportStatisticsResponse,
     },
     study::v1::{Plan, PlanProgress},
 };
@@ -44,6 +45,33 @@ pub enum InputCall {
         organization: String,
         /// The year.
         year: i32,
+    },
+    /// members `BookService.ListRegister` of one year (commitments and
+    /// their results), every page.
+    Register {
+        /// `organizations/{id}`.
+        organization: String,
+        /// The year.
+        year: i32,
+    },
+    /// members `DeclarationService.ListDeclarations` of one year, every
+    /// page.
+    Declarations {
+        /// `organizations/{id}`.
+        organization: String,
+        /// The year.
+        year: i32,
+    },
+    /// oversight `DisciplineService.ListDisciplinaryDecisions` of the
+    /// deciding organisations of the subtree, every page; the decisions
+    /// taking effect in the period are kept.
+    Decisions {
+        /// `organizations/{id}`.
+        organization: String,
+        /// First day.
+        from: String,
+        /// Last day.
+        to: String,
     },
     /// oversight `StatisticsService.GetCaseStatistics` over the period.
     CaseStatistics {
@@ -84,6 +112,14 @@ impl InputCall {
             InputCall::ReviewStatistics { .. } => {
                 ("probity.members.v1.ReviewService", "GetReviewStatistics")
             }
+            InputCall::Register { .. } => ("probity.members.v1.BookService", "ListRegister"),
+            InputCall::Declarations { .. } => {
+                ("probity.members.v1.DeclarationService", "ListDeclarations")
+            }
+            InputCall::Decisions { .. } => (
+                "probity.oversight.v1.DisciplineService",
+                "ListDisciplinaryDecisions",
+            ),
             InputCall::CaseStatistics { .. } => (
                 "probity.oversight.v1.StatisticsService",
                 "GetCaseStatistics",
@@ -111,9 +147,16 @@ impl InputCall {
                 organization,
                 as_of,
             } => format!("plan={plan}, organization={organization}, as_of={as_of}"),
-            InputCall::ReviewStatistics { organization, year } => {
+            InputCall::ReviewStatistics { organization, year }
+            | InputCall::Register { organization, year }
+            | InputCall::Declarations { organization, year } => {
                 format!("organization={organization}, year={year}")
             }
+            InputCall::Decisions {
+                organization,
+                from,
+                to,
+            } => format!("organization={organization}, effective {from} to {to}"),
             InputCall::CaseStatistics {
                 organization,
                 from,
@@ -156,6 +199,12 @@ pub enum Answer {
     ReportStatistics(GetReportStatisticsResponse),
     /// Recommendation statistics.
     RecommendationStatistics(GetRecommendationStatisticsResponse),
+    /// A year's register: commitments and their results.
+    Register(Vec<BookEntry>),
+    /// A year's declarations (as the caller may see them: redacted).
+    Declarations(Vec<Declaration>),
+    /// Disciplinary decisions taking effect in the period.
+    Decisions(Vec<DisciplinaryDecision>),
 }
 
 impl Answer {
@@ -174,6 +223,15 @@ impl Answer {
             Answer::CaseStatistics(m) => hash.update(m.encode_to_vec()),
             Answer::ReportStatistics(m) => hash.update(m.encode_to_vec()),
             Answer::RecommendationStatistics(m) => hash.update(m.encode_to_vec()),
+            Answer::Register(list) => list
+                .iter()
+                .for_each(|m| hash.update(m.encode_length_delimited_to_vec())),
+            Answer::Declarations(list) => list
+                .iter()
+                .for_each(|m| hash.update(m.encode_length_delimited_to_vec())),
+            Answer::Decisions(list) => list
+                .iter()
+                .for_each(|m| hash.update(m.encode_length_delimited_to_vec())),
         }
         hex(&hash.finalize())
     }

@@ -13,4 +13,5 @@ pub mod format;
 pub mod inputs;
 pub mod render;
 pub mod submissions;
+pub mod tallies;
 pub mod verify;

@@ -4,7 +4,7 @@
 //! figure with its provenance.
 
 use probity_proto::probity::reports::v1::{
-    ConsistencyReport, Figure, FigureKind, Language, MismatchSide, PeriodReport,
+    ConsistencyReport, Figure, FigureKind, Language, PeriodReport,
 };
 
 use super::{
@@ -204,12 +204,9 @@ pub fn html(report: &PeriodReport, definition: &Definition, lang: Language) -> S
     out
 }
 
-/// The most mismatches a page lists (the CheckConsistency answer has them
-/// all, up to its own cap).
-const MISMATCHES_SHOWN: usize = 50;
-
-/// The consistency check run at issue: each check's coverage, then the
-/// first mismatches with both sides and where to fix them.
+/// The consistency check run at issue: each check's coverage and the
+/// number of mismatches (their details are CheckConsistency's, for those
+/// who may read them).
 fn consistency(out: &mut String, c: &ConsistencyReport, w: &Words) {
     out.push_str(&format!(
         "<section id=\"consistency\">\n<h2>{}</h2>\n<p class=\"summary\">{}: {}</p>\n",
@@ -228,24 +225,6 @@ fn consistency(out: &mut String, c: &ConsistencyReport, w: &Words) {
         ));
     }
     out.push_str("</tbody>\n</table>\n");
-    if !c.mismatches.is_empty() {
-        out.push_str("<ol class=\"mismatches\">\n");
-        for m in c.mismatches.iter().take(MISMATCHES_SHOWN) {
-            let side = |s: &Option<MismatchSide>| {
-                s.as_ref()
-                    .map(|s| format!("{} {}: {}", s.service, s.source, s.value))
-                    .unwrap_or_default()
-            };
-            out.push_str(&format!(
-                "<li>{}<br><small>{} | {}</small><br><small>{}</small></li>\n",
-                escape(&m.description),
-                escape(&side(&m.left)),
-                escape(&side(&m.right)),
-                escape(&m.fix)
-            ));
-        }
-        out.push_str("</ol>\n");
-    }
     out.push_str("</section>\n");
 }
 

@@ -191,6 +191,9 @@ mod tests {
                 InputCall::RecommendationStatistics { .. } => {
                     Answer::RecommendationStatistics(Default::default())
                 }
+                InputCall::Register { .. } => Answer::Register(Vec::new()),
+                InputCall::Declarations { .. } => Answer::Declarations(Vec::new()),
+                InputCall::Decisions { .. } => Answer::Decisions(Vec::new()),
             })
             .collect()
     }
