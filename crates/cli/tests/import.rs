@@ -7,12 +7,11 @@
 use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
-    time::{Duration, Instant},
 };
 
 mod common;
 
-use common::{PROBITY, Server, free_port};
+use common::PROBITY;
 
 use probity_platform::client::with_token;
 use probity_proto::probity::members::v1::{
@@ -60,25 +59,7 @@ fn import(addr: &str, data: &Path, what: &str, file: &Path, extra: &[&str]) -> R
 async fn sample_sheets_import_once_and_bad_rows_are_reported_by_row_and_column() {
     let parent = tempfile::tempdir().unwrap();
     let data = parent.path().join("data");
-    let listen = format!("127.0.0.1:{}", free_port());
-    let addr = format!("http://{listen}");
-    let _server = Server(
-        Command::new(PROBITY)
-            .args(["up", "--listen", &listen, "--data-dir"])
-            .arg(&data)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !common::probity(&["health", "--addr", &addr])
-        .status
-        .success()
-    {
-        assert!(Instant::now() < deadline, "probity up did not start");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let (_server, addr) = common::up(&data).await;
     let token = std::fs::read_to_string(data.join("dev-token")).unwrap();
     let channel = with_token(
         tonic::transport::Channel::from_shared(addr.clone())

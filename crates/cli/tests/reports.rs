@@ -9,12 +9,11 @@ use std::{
     collections::HashMap,
     path::Path,
     process::{Command, Stdio},
-    time::{Duration, Instant},
 };
 
 mod common;
 
-use common::{PROBITY, Server, free_port};
+use common::PROBITY;
 use probity_platform::client::with_token;
 use probity_proto::probity::members::v1::{
     ListOrganizationsRequest, organization_service_client::OrganizationServiceClient,
@@ -74,25 +73,7 @@ async fn organizations(addr: &str, data: &Path) -> HashMap<String, String> {
 async fn a_report_is_issued_written_checked_and_submitted_from_the_command_line() {
     let parent = tempfile::tempdir().unwrap();
     let data = parent.path().join("data");
-    let listen = format!("127.0.0.1:{}", free_port());
-    let addr = format!("http://{listen}");
-    let _server = Server(
-        Command::new(PROBITY)
-            .args(["up", "--listen", &listen, "--data-dir"])
-            .arg(&data)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !common::probity(&["health", "--addr", &addr])
-        .status
-        .success()
-    {
-        assert!(Instant::now() < deadline, "probity up did not start");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let (_server, addr) = common::up(&data).await;
     let sheet = parent.path().join("organizations.csv");
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/organizations.csv"),

@@ -61,3 +61,29 @@ pub async fn dev_token(data: &std::path::Path) -> String {
         .trim()
         .to_string()
 }
+
+/// `probity up` on a free loopback port with its data in `data`, output
+/// discarded, waited for (60 s at most) until its health check answers
+/// SERVING: the server (killed when dropped) and its address.
+pub async fn up(data: &std::path::Path) -> (Server, String) {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let addr = format!("http://{listen}");
+    let server = Server(
+        Command::new(PROBITY)
+            .args(["up", "--listen", &listen, "--data-dir"])
+            .arg(data)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start probity up"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !probity(&["health", "--addr", &addr]).status.success() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "probity up did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    (server, addr)
+}

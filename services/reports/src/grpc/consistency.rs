@@ -9,7 +9,7 @@ use probity_platform::{ApiError, Call, dates, resource::parse_name, unary};
 use probity_proto::{
     google::r#type::Date,
     probity::reports::v1::{
-        CheckConsistencyRequest, ConsistencyReport, Mismatch,
+        CheckConsistencyRequest, ConsistencyCheck, ConsistencyReport, Mismatch,
         consistency_service_server::ConsistencyService,
     },
 };
@@ -46,6 +46,22 @@ async fn lookup(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Adds one check's coverage to `report` and its mismatches to `found`.
+fn record(
+    report: &mut ConsistencyReport,
+    found: &mut Vec<Mismatch>,
+    name: &str,
+    items: usize,
+    list: Vec<Mismatch>,
+) {
+    report.checks.push(ConsistencyCheck {
+        name: name.into(),
+        items_checked: items as i64,
+        mismatches: list.len() as i64,
+    });
+    found.extend(list);
 }
 
 fn iso(d: &Date) -> String {
@@ -167,14 +183,13 @@ impl Checker {
                 ));
             }
         }
-        report
-            .checks
-            .push(probity_proto::probity::reports::v1::ConsistencyCheck {
-                name: "attendance after an expulsion".into(),
-                items_checked: expelled.len() as i64,
-                mismatches: after.len() as i64,
-            });
-        found.extend(after);
+        record(
+            &mut report,
+            &mut found,
+            "attendance after an expulsion",
+            expelled.len(),
+            after,
+        );
 
         // Expulsions oversight applied, against members' status.
         let decisions = self.records.decisions(call, org).await?;
@@ -186,14 +201,13 @@ impl Checker {
             }
         }
         let list = rules::discipline(&decisions, &statuses);
-        report
-            .checks
-            .push(probity_proto::probity::reports::v1::ConsistencyCheck {
-                name: "expulsions against members' status".into(),
-                items_checked: decisions.len() as i64,
-                mismatches: list.len() as i64,
-            });
-        found.extend(list);
+        record(
+            &mut report,
+            &mut found,
+            "expulsions against members' status",
+            decisions.len(),
+            list,
+        );
 
         // Case subjects members does not know.
         let cases = self.records.cases(call, org).await?;
@@ -205,14 +219,13 @@ impl Checker {
             }
         }
         let list = rules::case_subjects(&cases, &known);
-        report
-            .checks
-            .push(probity_proto::probity::reports::v1::ConsistencyCheck {
-                name: "case subjects against members".into(),
-                items_checked: known.len() as i64,
-                mismatches: list.len() as i64,
-            });
-        found.extend(list);
+        record(
+            &mut report,
+            &mut found,
+            "case subjects against members",
+            known.len(),
+            list,
+        );
 
         report.mismatch_count = found.len() as i64;
         found.truncate(MAX_LISTED);

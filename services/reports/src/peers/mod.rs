@@ -127,6 +127,30 @@ fn date(field: &str, text: &str) -> Result<Option<probity_proto::google::r#type:
     Ok(Some(dates::to_proto(d)))
 }
 
+/// One of oversight's statistics over a period (the three take the same
+/// request fields), on behalf of `$call`, as the answer `$answer`.
+macro_rules! statistics {
+    ($peer:expr, $call:expr, $input:expr, $organization:expr, $from:expr, $to:expr,
+     $method:ident, $request:ident, $answer:ident) => {
+        Ok(Answer::$answer(
+            StatisticsServiceClient::new($peer.oversight.get("oversight")?)
+                .$method(on_behalf(
+                    $call,
+                    $request {
+                        organization: $organization.clone(),
+                        from_date: date("from", $from)?,
+                        to_date: date("to", $to)?,
+                        threshold: 0,
+                    },
+                    TIMEOUT,
+                ))
+                .await
+                .map_err(|s| refused("oversight", $input, s))?
+                .into_inner(),
+        ))
+    };
+}
+
 #[tonic::async_trait]
 impl Sources for SourcesPeer {
     async fn read(&self, call: &Call, input: &InputCall) -> Result<Answer> {
@@ -201,62 +225,47 @@ impl Sources for SourcesPeer {
                 organization,
                 from,
                 to,
-            } => Ok(Answer::CaseStatistics(
-                StatisticsServiceClient::new(self.oversight.get("oversight")?)
-                    .get_case_statistics(on_behalf(
-                        call,
-                        GetCaseStatisticsRequest {
-                            organization: organization.clone(),
-                            from_date: date("from", from)?,
-                            to_date: date("to", to)?,
-                            threshold: 0,
-                        },
-                        TIMEOUT,
-                    ))
-                    .await
-                    .map_err(|s| refused("oversight", input, s))?
-                    .into_inner(),
-            )),
+            } => statistics!(
+                self,
+                call,
+                input,
+                organization,
+                from,
+                to,
+                get_case_statistics,
+                GetCaseStatisticsRequest,
+                CaseStatistics
+            ),
             InputCall::ReportStatistics {
                 organization,
                 from,
                 to,
-            } => Ok(Answer::ReportStatistics(
-                StatisticsServiceClient::new(self.oversight.get("oversight")?)
-                    .get_report_statistics(on_behalf(
-                        call,
-                        GetReportStatisticsRequest {
-                            organization: organization.clone(),
-                            from_date: date("from", from)?,
-                            to_date: date("to", to)?,
-                            threshold: 0,
-                        },
-                        TIMEOUT,
-                    ))
-                    .await
-                    .map_err(|s| refused("oversight", input, s))?
-                    .into_inner(),
-            )),
+            } => statistics!(
+                self,
+                call,
+                input,
+                organization,
+                from,
+                to,
+                get_report_statistics,
+                GetReportStatisticsRequest,
+                ReportStatistics
+            ),
             InputCall::RecommendationStatistics {
                 organization,
                 from,
                 to,
-            } => Ok(Answer::RecommendationStatistics(
-                StatisticsServiceClient::new(self.oversight.get("oversight")?)
-                    .get_recommendation_statistics(on_behalf(
-                        call,
-                        GetRecommendationStatisticsRequest {
-                            organization: organization.clone(),
-                            from_date: date("from", from)?,
-                            to_date: date("to", to)?,
-                            threshold: 0,
-                        },
-                        TIMEOUT,
-                    ))
-                    .await
-                    .map_err(|s| refused("oversight", input, s))?
-                    .into_inner(),
-            )),
+            } => statistics!(
+                self,
+                call,
+                input,
+                organization,
+                from,
+                to,
+                get_recommendation_statistics,
+                GetRecommendationStatisticsRequest,
+                RecommendationStatistics
+            ),
         }
     }
 }
