@@ -3,7 +3,7 @@
 //! report built from the answers ([`build`]), its digest over all of it
 //! ([`digest`]).
 
-use probity_platform::{Violations, dates, resource::parse_name};
+use probity_platform::{Violations, dates, limits, resource::parse_name};
 use probity_proto::probity::{
     reports::v1::{Figure, Input, IssueReportRequest, PeriodReport, Provenance, ReportSection},
     study::v1::Plan,
@@ -75,7 +75,12 @@ impl Period {
         let definition = Definitions::shipped()
             .find(id, req.definition_version, &dates::to_sql(as_of))
             .cloned();
-        if definition.is_none() {
+        if id.chars().count() > limits::CODE {
+            v.add(
+                "definition",
+                format!("at most {} characters of an id", limits::CODE),
+            );
+        } else if definition.is_none() {
             v.add(
                 "definition",
                 "no such definition or version (ReportDefinitionService.ListReportDefinitions)",
@@ -433,6 +438,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("as_of"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_or_overlong_definition_is_refused_by_field() {
+        let today = date!(2026 - 12 - 02);
+        let mut r = req(date!(2020 - 01 - 01), date!(2020 - 12 - 31), None);
+        r.definition = "reportDefinitions/nothing".into();
+        let err = Period::validate(&r, today).unwrap_err();
+        assert!(err.to_string().contains("definition"), "{err}");
+        r.definition = "x".repeat(10_000);
+        let err = Period::validate(&r, today).unwrap_err();
+        assert!(err.to_string().contains("at most 64 characters"), "{err}");
     }
 
     #[test]
