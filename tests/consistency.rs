@@ -13,8 +13,8 @@ use probity_platform::testing::backends;
 use probity_proto::probity::{
     members::v1::{self as m, OrganizationKind, member_service_client::MemberServiceClient},
     oversight::v1::{
-        self as o, agency_service_client::AgencyServiceClient,
-        case_service_client::CaseServiceClient, discipline_service_client::DisciplineServiceClient,
+        self as o, case_service_client::CaseServiceClient,
+        discipline_service_client::DisciplineServiceClient,
     },
     reports::v1::{
         self as r, MismatchKind, consistency_service_client::ConsistencyServiceClient,
@@ -182,21 +182,9 @@ async fn planted_disagreements_are_found_with_both_sides_and_none_in_a_clean_wor
                 .members_effect;
         }
         assert_eq!(effect, o::MembersEffect::Refused as i32, "{backend}");
-        let agency = AgencyServiceClient::new(stack.oversight_admin())
-            .create_agency(o::CreateAgencyRequest {
-                agency: Some(o::Agency {
-                    code: "CSDT".into(),
-                    display_name: "Cơ quan điều tra".into(),
-                    kind: o::AgencyKind::Investigation as i32,
-                    level: o::AgencyLevel::Province as i32,
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .name;
+        let agency = stack
+            .agency("CSDT", "Cơ quan điều tra", o::AgencyKind::Investigation)
+            .await;
         let case = CaseServiceClient::new(stack.oversight_admin())
             .create_case(o::CreateCaseRequest {
                 r#case: Some(o::Case {

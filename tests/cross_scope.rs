@@ -510,23 +510,14 @@ async fn monitoring_records(stack: &Stack, case: &str, agency: &str) -> String {
 /// Bx's case in oversight, about B's member, with a progress report of the
 /// agency handling it: (case, report, agency).
 async fn oversight_records(stack: &Stack, bx: &str, member: &str) -> (String, String, String) {
-    use o::agency_service_client::AgencyServiceClient;
     let admin = stack.oversight_admin();
-    let agency = AgencyServiceClient::new(admin.clone())
-        .create_agency(o::CreateAgencyRequest {
-            agency: Some(o::Agency {
-                code: "CSDT".into(),
-                display_name: "Cơ quan Cảnh sát điều tra".into(),
-                kind: o::AgencyKind::Investigation as i32,
-                level: o::AgencyLevel::Province as i32,
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .name;
+    let agency = stack
+        .agency(
+            "CSDT",
+            "Cơ quan Cảnh sát điều tra",
+            o::AgencyKind::Investigation,
+        )
+        .await;
     let mut cases = CaseServiceClient::new(admin);
     let case = cases
         .create_case(o::CreateCaseRequest {

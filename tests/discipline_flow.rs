@@ -240,37 +240,13 @@ async fn a_followed_case_ends_in_discipline_that_members_applies() {
         let p = people(&stack).await;
         let admin = stack.oversight_admin();
         // A case about An, designated, escalated once as overdue.
-        let police = o::agency_service_client::AgencyServiceClient::new(admin.clone())
-            .create_agency(o::CreateAgencyRequest {
-                agency: Some(o::Agency {
-                    code: "CSDT".into(),
-                    display_name: "Cơ quan CSĐT".into(),
-                    kind: o::AgencyKind::Investigation as i32,
-                    level: o::AgencyLevel::Province as i32,
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .name;
+        let police = stack
+            .agency("CSDT", "Cơ quan CSĐT", o::AgencyKind::Investigation)
+            .await;
         // An inspection of the district's land administration finds it.
-        let inspectorate = o::agency_service_client::AgencyServiceClient::new(admin.clone())
-            .create_agency(o::CreateAgencyRequest {
-                agency: Some(o::Agency {
-                    code: "TT-T".into(),
-                    display_name: "Thanh tra tỉnh".into(),
-                    kind: o::AgencyKind::Inspectorate as i32,
-                    level: o::AgencyLevel::Province as i32,
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .name;
+        let inspectorate = stack
+            .agency("TT-T", "Thanh tra tỉnh", o::AgencyKind::Inspectorate)
+            .await;
         let mut inspections =
             o::inspection_service_client::InspectionServiceClient::new(admin.clone());
         let inspection = inspections

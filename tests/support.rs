@@ -14,6 +14,10 @@ use probity_proto::{
             CreateOrganizationRequest, Organization, OrganizationKind,
             organization_service_client::OrganizationServiceClient,
         },
+        oversight::v1::{
+            Agency, AgencyKind, AgencyLevel, CreateAgencyRequest,
+            agency_service_client::AgencyServiceClient,
+        },
         study::v1::{
             CreateDocumentRequest, Document, document_service_client::DocumentServiceClient,
         },
@@ -138,6 +142,26 @@ impl Stack {
     /// An admin channel to reports.
     pub fn reports_admin(&self) -> Authed {
         self.reports.admin()
+    }
+
+    /// Registers a provincial agency of `kind` under `code` in oversight, as
+    /// the admin; its name.
+    pub async fn agency(&self, code: &str, name: &str, kind: AgencyKind) -> String {
+        AgencyServiceClient::new(self.oversight_admin())
+            .create_agency(CreateAgencyRequest {
+                agency: Some(Agency {
+                    code: code.into(),
+                    display_name: name.into(),
+                    kind: kind as i32,
+                    level: AgencyLevel::Province as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("agency")
+            .into_inner()
+            .name
     }
 
     /// A channel to study with a token for `roles` over `scope`.
